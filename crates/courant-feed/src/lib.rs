@@ -1,0 +1,240 @@
+//! Feed documents to entries: RSS 0.9x/1.0/2.0, Atom and JSON Feed through
+//! `feed-rs`, news and plain sitemaps, and OPML subscription lists.
+//!
+//! Parsing is pure: bytes in, `ParsedFeed` out. Messy input is normal, so
+//! problems that do not lose the whole document come back as warnings.
+//!
+//! Design decision: a fresh `feed_rs` parser per document, wrapped in
+//! `catch_unwind`. feed-rs 3.0 can panic when a parser is reused after an
+//! error inside an item; one hostile feed must never take down a worker.
+#![warn(missing_docs)]
+
+mod opml;
+mod sitemap;
+
+#[cfg(test)]
+mod tests;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, Utc};
+use courant_model::FeedEntry;
+
+pub use opml::{parse_opml, OpmlOutline};
+pub use sitemap::parse_sitemap;
+
+/// Largest document `parse` accepts; the fetcher caps bodies lower by default.
+pub const MAX_FEED_BYTES: usize = 64 * 1024 * 1024;
+
+/// A parsed feed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    /// Which format the document was.
+    pub kind: FeedKind,
+    /// Feed title.
+    pub title: Option<String>,
+    /// Link to the site the feed belongs to.
+    pub site_url: Option<String>,
+    /// Language declared for the whole feed.
+    pub lang: Option<String>,
+    /// Entries in document order.
+    pub entries: Vec<FeedEntry>,
+    /// Problems that did not stop parsing.
+    pub warnings: Vec<String>,
+}
+
+/// Format of a feed document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FeedKind {
+    /// RSS 2.0 or 0.9x.
+    #[default]
+    Rss,
+    /// RSS 1.0 (RDF).
+    Rdf,
+    /// Atom 1.0.
+    Atom,
+    /// JSON Feed 1.x.
+    Json,
+    /// sitemaps.org urlset, with or without Google News tags.
+    Sitemap,
+}
+
+/// Why a document could not be read as a feed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The document is empty.
+    #[error("feed: empty document")]
+    Empty,
+    /// The document exceeds [`MAX_FEED_BYTES`].
+    #[error("feed: document of {0} bytes exceeds the limit")]
+    TooLarge(usize),
+    /// The document is not a feed courant understands, or is malformed.
+    #[error("feed: malformed or unsupported document: {0}")]
+    Malformed(String),
+    /// The parser panicked on this document; it was contained.
+    #[error("feed: parser failed on this document (contained panic)")]
+    ParserPanic,
+}
+
+/// Parses a feed document. `base_url` resolves relative links.
+pub fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> {
+    if bytes.len() > MAX_FEED_BYTES {
+        return Err(Error::TooLarge(bytes.len()));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::Empty);
+    }
+    if sitemap::looks_like_sitemap(bytes) {
+        return sitemap::parse_sitemap(bytes, base_url);
+    }
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        feed_rs::parser::Builder::new()
+            .base_uri(base_url)
+            .sanitize_content(false)
+            // Items without an id are keyed by their link: stable across feed-rs
+            // versions and title edits, unlike feed-rs' own hash of link+title.
+            .id_generator(|links, title, _uri| {
+                links
+                    .first()
+                    .map(|l| l.href.trim().to_string())
+                    .or_else(|| title.as_ref().map(|t| t.content.trim().to_string()))
+                    .unwrap_or_default()
+            })
+            .build()
+            .parse(bytes)
+    }));
+    let feed = match parsed {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => return Err(Error::Malformed(e.to_string())),
+        Err(_) => return Err(Error::ParserPanic),
+    };
+    Ok(convert(feed, base_url))
+}
+
+fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
+    use feed_rs::model::FeedType;
+    let kind = match feed.feed_type {
+        FeedType::Atom => FeedKind::Atom,
+        FeedType::JSON => FeedKind::Json,
+        FeedType::RSS1 => FeedKind::Rdf,
+        FeedType::RSS0 | FeedType::RSS2 => FeedKind::Rss,
+    };
+    let feed_lang = feed.language.as_deref().and_then(normalize_lang);
+    let mut warnings = Vec::new();
+    let mut entries = Vec::with_capacity(feed.entries.len());
+    for (i, e) in feed.entries.into_iter().enumerate() {
+        let url = pick_link(&e.links).map(|u| resolve(base_url, &u));
+        let title = e
+            .title
+            .map(|t| plain_title(&t.content))
+            .unwrap_or_default();
+        if title.is_empty() && url.is_none() {
+            warnings.push(format!("entry {i}: no title and no link, skipped"));
+            continue;
+        }
+        // feed-rs invents an id from link+title when none is given; prefer the link
+        // then, because it survives title edits.
+        let guid = if e.id.is_empty() {
+            url.clone().unwrap_or_else(|| title.clone())
+        } else {
+            e.id
+        };
+        entries.push(FeedEntry {
+            guid,
+            url,
+            title,
+            summary: e.summary.map(|t| t.content).filter(|s| !s.trim().is_empty()),
+            content: e
+                .content
+                .and_then(|c| c.body)
+                .filter(|s| !s.trim().is_empty()),
+            authors: e
+                .authors
+                .into_iter()
+                .filter_map(|p| p.name.or(p.email))
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            published: e.published.filter(plausible),
+            updated: e.updated.filter(plausible),
+            lang: e
+                .language
+                .as_deref()
+                .and_then(normalize_lang)
+                .or_else(|| feed_lang.clone()),
+        });
+    }
+    ParsedFeed {
+        kind,
+        title: feed.title.map(|t| plain_title(&t.content)).filter(|t| !t.is_empty()),
+        site_url: pick_link(&feed.links).map(|u| resolve(base_url, &u)),
+        lang: feed_lang,
+        entries,
+        warnings,
+    }
+}
+
+/// Prefers `rel=alternate` (or no rel) over self/enclosure links.
+fn pick_link(links: &[feed_rs::model::Link]) -> Option<String> {
+    links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or_else(|| links.iter().find(|l| l.rel.as_deref() != Some("self")))
+        .map(|l| l.href.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+pub(crate) fn resolve(base: Option<&str>, href: &str) -> String {
+    match base.and_then(|b| url::Url::parse(b).ok()) {
+        Some(b) => b.join(href).map(|u| u.to_string()).unwrap_or_else(|_| href.to_string()),
+        None => href.to_string(),
+    }
+}
+
+/// Dates before the web or far in the future are feed bugs, not dates.
+fn plausible(d: &DateTime<Utc>) -> bool {
+    let year = d.format("%Y").to_string().parse::<i32>().unwrap_or(0);
+    (1990..=2100).contains(&year)
+}
+
+/// Titles are plain text; some feeds put markup or entities into them anyway.
+pub(crate) fn plain_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for ch in s.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = decode_entities(&out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// Normalizes a declared language ("en-US", "de_DE", "EN") to its primary subtag.
+pub fn normalize_lang(s: &str) -> Option<String> {
+    let primary = s
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
+    ok.then_some(primary)
+}

@@ -1,0 +1,179 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Every feed-rs fixture that has an expected model must give the same entries:
+/// same count, ids, titles and publication dates.
+#[test]
+fn fixtures_match_expected_models() {
+    let mut files = Vec::new();
+    files_under(&testdata().join("feed-rs"), &mut files);
+    let mut checked = 0;
+    for expected_path in files.iter().filter(|p| p.to_string_lossy().ends_with(".serde.json")) {
+        let name = expected_path.to_string_lossy().replace(".serde.json", "");
+        let doc = [".xml", ".json"]
+            .iter()
+            .map(|ext| PathBuf::from(format!("{name}{ext}")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("no document for {}", expected_path.display()));
+        let bytes = std::fs::read(&doc).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(expected_path).unwrap()).unwrap();
+        let parsed = parse(&bytes, None).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        let exp_entries = expected["entries"].as_array().unwrap();
+        // Entries with neither title nor link are dropped on purpose; count the rest.
+        let exp_kept: Vec<_> = exp_entries
+            .iter()
+            .filter(|e| {
+                let t = e["title"]["content"].as_str().map(plain_title).unwrap_or_default();
+                !t.is_empty() || e["links"].as_array().is_some_and(|l| !l.is_empty())
+            })
+            .collect();
+        assert_eq!(parsed.entries.len(), exp_kept.len(), "{}", doc.display());
+        for (got, exp) in parsed.entries.iter().zip(exp_kept) {
+            let exp_title = exp["title"]["content"].as_str().map(plain_title).unwrap_or_default();
+            assert_eq!(got.title, exp_title, "{}", doc.display());
+            let exp_id = exp["id"].as_str().unwrap();
+            let first_link = exp["links"][0]["href"].as_str();
+            assert!(
+                got.guid == exp_id
+                    || Some(got.guid.as_str()) == first_link
+                    || (first_link.is_none() && got.guid == exp["title"]["content"].as_str().unwrap_or("").trim()),
+                "{}: guid {} vs {exp_id}",
+                doc.display(),
+                got.guid
+            );
+            if let Some(p) = exp["published"].as_str() {
+                let p = chrono::DateTime::parse_from_rfc3339(p).unwrap();
+                if plausible(&p.with_timezone(&chrono::Utc)) {
+                    assert_eq!(got.published.map(|d| d.timestamp()), Some(p.timestamp()));
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 60, "only {checked} fixtures checked");
+}
+
+#[test]
+fn real_german_feed_keeps_umlauts_and_language() {
+    let bytes = std::fs::read(testdata().join("feed-rs/rss2/rss_2.0_spiegel.xml")).unwrap();
+    let feed = parse(&bytes, None).unwrap();
+    assert_eq!(feed.kind, FeedKind::Rss);
+    assert_eq!(feed.lang.as_deref(), Some("de"));
+    assert!(feed.entries[0].title.contains("Lockdown-Verlängerung"));
+    assert!(feed.entries.iter().all(|e| e.lang.as_deref() == Some("de")));
+}
+
+/// No document of the ill-formed and encoding suites may panic; each gives a feed or an error.
+#[test]
+fn hostile_documents_never_panic() {
+    let mut files = Vec::new();
+    files_under(&testdata(), &mut files);
+    assert!(files.len() > 200);
+    let (mut ok, mut err) = (0, 0);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        match parse(&bytes, Some("http://example.org/feed")) {
+            Ok(_) => ok += 1,
+            Err(_) => err += 1,
+        }
+    }
+    assert!(ok > 100, "ok={ok} err={err}");
+    assert!(err > 0, "the ill-formed suite should produce errors");
+}
+
+/// The full shared suites (thousands of feeds) when ../shared is present; the
+/// committed subset above covers machines without it.
+#[test]
+fn shared_suites_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/feeds");
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    if files.is_empty() {
+        eprintln!("shared feed suites not found at {}; skipped", root.display());
+        return;
+    }
+    for f in &files {
+        if let Ok(bytes) = std::fs::read(f) {
+            let _ = parse(&bytes, None);
+        }
+    }
+}
+
+#[test]
+fn malformed_and_empty_are_errors() {
+    assert!(matches!(parse(b"  \n ", None), Err(Error::Empty)));
+    assert!(matches!(parse(b"<rss><channel><item><title>x", None), Err(Error::Malformed(_))));
+    assert!(matches!(parse(b"<html><body>not a feed</body></html>", None), Err(Error::Malformed(_))));
+}
+
+#[test]
+fn json_feed_and_relative_links() {
+    let doc = br#"{"version":"https://jsonfeed.org/version/1.1","title":"T","language":"fr-FR",
+      "home_page_url":"https://ex.org/","items":[{"id":"1","url":"/a/1","title":"Bonjour &amp; <b>salut</b>",
+      "content_html":"<p>Texte</p>","date_published":"2024-02-03T10:00:00+01:00"}]}"#;
+    let feed = parse(doc, Some("https://ex.org/feed.json")).unwrap();
+    assert_eq!(feed.kind, FeedKind::Json);
+    let e = &feed.entries[0];
+    assert_eq!(e.title, "Bonjour & salut");
+    assert_eq!(e.url.as_deref(), Some("https://ex.org/a/1"));
+    assert_eq!(e.lang.as_deref(), Some("fr"));
+    assert_eq!(e.published.unwrap().to_rfc3339(), "2024-02-03T09:00:00+00:00");
+}
+
+#[test]
+fn news_sitemap() {
+    let doc = br#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+ <url><loc>https://ex.org/a/1</loc><news:news><news:publication><news:name>Ex</news:name><news:language>de</news:language></news:publication>
+ <news:publication_date>2024-05-01T08:00:00+02:00</news:publication_date><news:title>Gipfel in Berlin</news:title></news:news></url>
+ <url><loc>https://ex.org/a/2</loc><lastmod>2024-05-02</lastmod></url>
+ <url></url>
+</urlset>"#;
+    let feed = parse(doc, None).unwrap();
+    assert_eq!(feed.kind, FeedKind::Sitemap);
+    assert_eq!(feed.entries.len(), 2);
+    assert_eq!(feed.entries[0].title, "Gipfel in Berlin");
+    assert_eq!(feed.entries[0].lang.as_deref(), Some("de"));
+    assert_eq!(feed.entries[0].published.unwrap().to_rfc3339(), "2024-05-01T06:00:00+00:00");
+    assert_eq!(feed.entries[1].published.unwrap().to_rfc3339(), "2024-05-02T00:00:00+00:00");
+    assert_eq!(feed.warnings.len(), 1);
+}
+
+#[test]
+fn opml_nested_folders() {
+    let doc = r#"<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+      <outline text="News"><outline text="A" title="Alpha" xmlUrl="https://a.example/rss" htmlUrl="https://a.example/"/>
+      <outline text="B" xmlUrl=" https://b.example/atom " language="de-DE"/></outline>
+      <outline text="folder only"/></body></opml>"#;
+    let o = parse_opml(doc).unwrap();
+    assert_eq!(o.len(), 2);
+    assert_eq!(o[0].title.as_deref(), Some("Alpha"));
+    assert_eq!(o[1].feed_url, "https://b.example/atom");
+    assert_eq!(o[1].lang.as_deref(), Some("de"));
+    assert!(parse_opml("<rss/>").is_err());
+}
+
+#[test]
+fn lang_normalization() {
+    for (input, want) in [("en-US", Some("en")), ("de_DE", Some("de")), ("EN", Some("en")), ("", None), ("x", None), ("123", None)] {
+        assert_eq!(normalize_lang(input).as_deref(), want, "{input}");
+    }
+}

@@ -1,0 +1,332 @@
+//! HTTP at the edge: conditional GET, bounded bodies, bounded redirects,
+//! charset detection and a guard against private addresses.
+//!
+//! Design decision: the address guard runs in two places, because reqwest only
+//! consults a DNS resolver for host names. Literal IPs are checked on the
+//! request URL and on every redirect hop; names are checked after resolution by
+//! [`guard::GuardedResolver`], so DNS rebinding to 127.0.0.1 is refused too.
+#![warn(missing_docs)]
+
+mod charset;
+mod guard;
+
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+
+pub use charset::{decode, Decoded};
+pub use guard::{is_public_ip, BlockedAddress};
+
+/// Fetcher settings; every field bounds something.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// Whole-request deadline, body included.
+    pub timeout: Duration,
+    /// TCP (and TLS) connect deadline.
+    pub connect_timeout: Duration,
+    /// Largest body accepted, counted after decompression.
+    pub max_body_bytes: usize,
+    /// Redirect hops followed before giving up.
+    pub max_redirects: usize,
+    /// Allow private, loopback and link-local targets (tests and the demo only).
+    pub allow_private: bool,
+    /// User-Agent header.
+    pub user_agent: String,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 8 * 1024 * 1024,
+            max_redirects: 5,
+            allow_private: false,
+            user_agent: concat!("courant/", env!("CARGO_PKG_VERSION"), " (+self-hosted news engine)")
+                .to_string(),
+        }
+    }
+}
+
+/// Validators from an earlier response, for conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag` of the earlier response.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the earlier response.
+    pub last_modified: Option<String>,
+}
+
+/// A successful response with its body read in full (within the cap).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// URL after redirects.
+    pub final_url: String,
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// `Content-Type` header.
+    pub content_type: Option<String>,
+    /// Validators to send next time.
+    pub validators: Validators,
+    /// Decompressed body.
+    pub body: Bytes,
+}
+
+/// Result of a fetch that reached the server and was accepted.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// 304: the resource did not change since the validators were issued.
+    NotModified,
+    /// 2xx with a body.
+    Fetched(Response),
+}
+
+/// Why a fetch failed. Each variant names one cause a source page can show.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL does not parse or has no host.
+    #[error("invalid URL {0:?}")]
+    InvalidUrl(String),
+    /// Only http and https are fetched.
+    #[error("unsupported URL scheme {0:?}")]
+    UnsupportedScheme(String),
+    /// The target is a private, loopback or link-local address and those are not allowed.
+    #[error("{0}")]
+    Blocked(#[from] BlockedAddress),
+    /// The host name did not resolve.
+    #[error("DNS lookup failed: {0}")]
+    Dns(String),
+    /// No connection could be made.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The deadline passed.
+    #[error("timed out")]
+    Timeout,
+    /// More redirect hops than allowed.
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(usize),
+    /// A redirect pointed back to a URL already visited.
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    /// The server answered with a non-success status.
+    #[error("HTTP status {0}")]
+    Status(u16),
+    /// The body (after decompression) exceeded the cap.
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+    /// Any other transport failure.
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+impl Error {
+    /// Worth retrying later (with backoff) rather than a permanent fault.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::Dns(_) | Error::Connect(_) | Error::Timeout | Error::Transport(_) => true,
+            Error::Status(s) => *s == 429 || *s >= 500,
+            _ => false,
+        }
+    }
+
+    /// Short stable label, for metrics and health pages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidUrl(_) | Error::UnsupportedScheme(_) => "url",
+            Error::Blocked(_) => "blocked",
+            Error::Dns(_) => "dns",
+            Error::Connect(_) => "connect",
+            Error::Timeout => "timeout",
+            Error::TooManyRedirects(_) | Error::RedirectLoop(_) => "redirect",
+            Error::Status(_) => "status",
+            Error::TooLarge(_) => "too_large",
+            Error::Transport(_) => "transport",
+        }
+    }
+}
+
+/// An HTTP client with courant's bounds. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    cfg: FetchConfig,
+}
+
+/// Error raised inside the redirect policy, recovered from reqwest's error chain.
+#[derive(Debug, thiserror::Error)]
+enum RedirectError {
+    #[error("too many redirects")]
+    TooMany,
+    #[error("redirect loop")]
+    Loop(String),
+    #[error("bad scheme")]
+    Scheme(String),
+}
+
+impl Fetcher {
+    /// Builds the client. Fails only if the TLS backend cannot initialize.
+    pub fn new(cfg: FetchConfig) -> Result<Self, Error> {
+        let max = cfg.max_redirects;
+        let allow_private = cfg.allow_private;
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            let url = attempt.url().clone();
+            if !matches!(url.scheme(), "http" | "https") {
+                return attempt.error(RedirectError::Scheme(url.scheme().to_string()));
+            }
+            if attempt.previous().contains(&url) {
+                return attempt.error(RedirectError::Loop(url.to_string()));
+            }
+            if attempt.previous().len() > max {
+                return attempt.error(RedirectError::TooMany);
+            }
+            if !allow_private {
+                if let Err(b) = guard::check_url_literal(&url) {
+                    return attempt.error(b);
+                }
+            }
+            attempt.follow()
+        });
+        let mut builder = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.connect_timeout)
+            .redirect(policy)
+            .no_proxy()
+            .gzip(true)
+            .brotli(true)
+            .deflate(true);
+        if !cfg.allow_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(guard::GuardedResolver));
+        }
+        let client = builder.build().map_err(|e| Error::Transport(e.to_string()))?;
+        Ok(Fetcher { client, cfg })
+    }
+
+    /// The settings this fetcher enforces.
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+
+    /// GETs `url`, sending the validators as `If-None-Match` / `If-Modified-Since`.
+    pub async fn get(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
+        let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));
+        }
+        if parsed.host_str().is_none() {
+            return Err(Error::InvalidUrl(url.to_string()));
+        }
+        if !self.cfg.allow_private {
+            guard::check_url_literal(&parsed)?;
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(v) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::IF_NONE_MATCH, v);
+        }
+        if let Some(v) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            headers.insert(header::IF_MODIFIED_SINCE, v);
+        }
+        let mut resp = self
+            .client
+            .get(parsed)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| self.map_err(e))?;
+        let status = resp.status().as_u16();
+        if status == 304 {
+            return Ok(Outcome::NotModified);
+        }
+        if !resp.status().is_success() {
+            return Err(Error::Status(status));
+        }
+        let limit = self.cfg.max_body_bytes;
+        // Content-Length is the compressed size at most; refuse early when even that is over.
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Error::TooLarge(limit));
+        }
+        let header_str = |name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header_str(header::CONTENT_TYPE);
+        let validators = Validators {
+            etag: header_str(header::ETAG),
+            last_modified: header_str(header::LAST_MODIFIED),
+        };
+        let final_url = resp.url().to_string();
+        let mut body = BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::TooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Outcome::Fetched(Response {
+            final_url,
+            status,
+            content_type,
+            validators,
+            body: body.freeze(),
+        }))
+    }
+
+    fn map_err(&self, e: reqwest::Error) -> Error {
+        // Our own errors travel inside reqwest's source chain.
+        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = src {
+            if let Some(b) = s.downcast_ref::<BlockedAddress>() {
+                return Error::Blocked(b.clone());
+            }
+            if let Some(r) = s.downcast_ref::<RedirectError>() {
+                return match r {
+                    RedirectError::TooMany => Error::TooManyRedirects(self.cfg.max_redirects),
+                    RedirectError::Loop(u) => Error::RedirectLoop(u.clone()),
+                    RedirectError::Scheme(s) => Error::UnsupportedScheme(s.clone()),
+                };
+            }
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    return Error::Timeout;
+                }
+            }
+            src = s.source();
+        }
+        if e.is_timeout() {
+            return Error::Timeout;
+        }
+        let chain = error_chain(&e);
+        if e.is_connect() {
+            if chain.contains("dns error") || chain.contains("failed to lookup") {
+                return Error::Dns(chain);
+            }
+            return Error::Connect(chain);
+        }
+        if e.is_redirect() {
+            return Error::TooManyRedirects(self.cfg.max_redirects);
+        }
+        Error::Transport(chain)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}

@@ -1,0 +1,201 @@
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::*;
+
+async fn origin() -> courant_origin::Server {
+    courant_origin::spawn(|_| courant_origin::faults()).await.unwrap()
+}
+
+fn loopback_ok() -> Fetcher {
+    Fetcher::new(FetchConfig {
+        allow_private: true,
+        max_body_bytes: 4 * 1024 * 1024,
+        timeout: Duration::from_secs(5),
+        ..FetchConfig::default()
+    })
+    .unwrap()
+}
+
+async fn get(f: &Fetcher, url: &str) -> Result<Outcome, Error> {
+    f.get(url, &Validators::default()).await
+}
+
+#[tokio::test]
+async fn fetches_and_follows_bounded_redirects() {
+    let o = origin().await;
+    let f = loopback_ok();
+    let Outcome::Fetched(r) = get(&f, &o.url("/fault/redirects/3")).await.unwrap() else {
+        panic!("expected a body")
+    };
+    assert!(r.final_url.ends_with("/feed/ok"));
+    assert!(std::str::from_utf8(&r.body).unwrap().contains("Fixture story 1"));
+    // Six hops exceed the default bound of five.
+    let err = get(&f, &o.url("/fault/redirects/6")).await.unwrap_err();
+    assert!(matches!(err, Error::TooManyRedirects(5)), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirect_loops_are_detected() {
+    let o = origin().await;
+    let f = loopback_ok();
+    for path in ["/fault/loop", "/fault/loop-a"] {
+        let err = get(&f, &o.url(path)).await.unwrap_err();
+        assert!(matches!(err, Error::RedirectLoop(_)), "{path}: {err:?}");
+        assert_eq!(err.kind(), "redirect");
+    }
+}
+
+#[tokio::test]
+async fn http_errors_are_classified() {
+    let o = origin().await;
+    let f = loopback_ok();
+    let e404 = get(&f, &o.url("/fault/404")).await.unwrap_err();
+    assert!(matches!(e404, Error::Status(404)));
+    assert!(!e404.is_retriable());
+    let e500 = get(&f, &o.url("/fault/500")).await.unwrap_err();
+    assert!(matches!(e500, Error::Status(500)));
+    assert!(e500.is_retriable());
+}
+
+#[tokio::test]
+async fn bodies_are_capped_even_after_decompression() {
+    let o = origin().await;
+    let f = loopback_ok();
+    for path in ["/fault/huge", "/fault/huge-declared", "/fault/gzip-bomb"] {
+        let err = get(&f, &o.url(path)).await.unwrap_err();
+        assert!(matches!(err, Error::TooLarge(n) if n == 4 * 1024 * 1024), "{path}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn conditional_get_uses_validators() {
+    let o = origin().await;
+    let f = loopback_ok();
+    let Outcome::Fetched(first) = get(&f, &o.url("/feed/etag")).await.unwrap() else {
+        panic!("first fetch must carry a body")
+    };
+    assert_eq!(first.validators.etag.as_deref(), Some("\"v1\""));
+    assert!(first.validators.last_modified.is_some());
+    let again = f.get(&o.url("/feed/etag"), &first.validators).await.unwrap();
+    assert!(matches!(again, Outcome::NotModified));
+    // Last-Modified alone is honored too.
+    let lm_only = Validators {
+        etag: None,
+        last_modified: first.validators.last_modified.clone(),
+    };
+    assert!(matches!(f.get(&o.url("/feed/etag"), &lm_only).await.unwrap(), Outcome::NotModified));
+}
+
+#[tokio::test]
+async fn loopback_is_refused_unless_allowed() {
+    let o = origin().await;
+    let strict = Fetcher::new(FetchConfig::default()).unwrap();
+    for url in [
+        o.url("/feed/ok"),
+        format!("http://localhost:{}/feed/ok", o.addr.port()),
+        "http://[::1]/".to_string(),
+        "http://169.254.169.254/latest/meta-data".to_string(),
+        "http://10.0.0.1/".to_string(),
+    ] {
+        let err = get(&strict, &url).await.unwrap_err();
+        assert!(matches!(err, Error::Blocked(_)), "{url}: {err:?}");
+        assert!(err.to_string().contains("allow_private"));
+    }
+}
+
+#[tokio::test]
+async fn resolver_drops_private_answers() {
+    use reqwest::dns::Resolve;
+    let name: reqwest::dns::Name = "localhost".parse().unwrap();
+    let res = guard::GuardedResolver.resolve(name).await;
+    let err = res.err().expect("localhost resolves only to loopback");
+    assert!(err.downcast_ref::<BlockedAddress>().is_some(), "{err}");
+}
+
+#[tokio::test]
+async fn timeouts_and_dead_hosts() {
+    let o = origin().await;
+    let f = Fetcher::new(FetchConfig {
+        allow_private: true,
+        timeout: Duration::from_millis(300),
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    let err = get(&f, &o.url("/fault/slow")).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    // A port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let err = get(&f, &format!("http://127.0.0.1:{port}/")).await.unwrap_err();
+    assert!(matches!(err, Error::Connect(_)), "{err:?}");
+    assert!(err.is_retriable());
+}
+
+#[tokio::test]
+async fn bad_urls() {
+    let f = loopback_ok();
+    assert!(matches!(get(&f, "not a url").await, Err(Error::InvalidUrl(_))));
+    assert!(matches!(get(&f, "file:///etc/passwd").await, Err(Error::UnsupportedScheme(_))));
+}
+
+#[tokio::test]
+async fn unknown_charset_is_sniffed_with_a_warning() {
+    let o = origin().await;
+    let f = loopback_ok();
+    let Outcome::Fetched(r) = get(&f, &o.url("/fault/charset")).await.unwrap() else {
+        panic!()
+    };
+    let d = decode(&r.body, r.content_type.as_deref());
+    assert!(d.text.contains("Grüße aus München"), "{}", &d.text[..80]);
+    assert_eq!(d.source, "sniffed");
+    assert!(d.warning.unwrap().contains("x-klingon-9"));
+}
+
+#[test]
+fn charset_sources_in_order() {
+    // (body, content-type, expected encoding, expected source)
+    let cases: &[(&[u8], Option<&str>, &str, &str)] = &[
+        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", Some("text/html; charset=iso-8859-1"), "UTF-8", "bom"),
+        (b"<p>caf\xe9</p>", Some("text/html; charset=\"ISO-8859-1\""), "windows-1252", "header"),
+        (b"<html><head><meta charset=\"koi8-r\"></head>", Some("text/html"), "KOI8-R", "meta"),
+        (
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">",
+            None,
+            "Shift_JIS",
+            "meta",
+        ),
+        (b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss/>", None, "windows-1251", "meta"),
+        (b"<meta charset=\"utf-16\"><p>x</p>", None, "UTF-8", "meta"),
+        ("<p>Überall schöne Grüße</p>".as_bytes(), None, "UTF-8", "sniffed"),
+    ];
+    for (body, ct, enc, src) in cases {
+        let d = decode(body, *ct);
+        assert_eq!((d.encoding, d.source), (*enc, *src), "{}", String::from_utf8_lossy(body));
+    }
+    let d = decode(b"<p>caf\xe9 cr\xe8me br\xfbl\xe9e, tr\xe8s \xe9l\xe9gant</p>", None);
+    assert!(d.text.contains("café crème"), "{}", d.text);
+}
+
+#[test]
+fn public_address_classification() {
+    for (ip, public) in [
+        ("8.8.8.8", true),
+        ("2a00:1450:4001::1", true),
+        ("127.0.0.1", false),
+        ("10.1.2.3", false),
+        ("172.16.0.1", false),
+        ("192.168.1.1", false),
+        ("169.254.169.254", false),
+        ("100.64.0.1", false),
+        ("0.0.0.0", false),
+        ("::1", false),
+        ("fe80::1", false),
+        ("fd00::1", false),
+        ("::ffff:127.0.0.1", false),
+        ("::ffff:8.8.8.8", true),
+    ] {
+        assert_eq!(is_public_ip(ip.parse::<IpAddr>().unwrap()), public, "{ip}");
+    }
+}

@@ -1,0 +1,206 @@
+//! Plain data shared by every stage: sources, feed entries, articles.
+//!
+//! This crate depends on nothing in the workspace and does no I/O, so any stage
+//! can use it without pulling in HTTP, SQL or HTML machinery.
+#![warn(missing_docs)]
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Database id of a source.
+pub type SourceId = i64;
+/// Database id of an article.
+pub type ArticleId = i64;
+
+/// A feed courant polls, as configured by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSource {
+    /// Feed URL (RSS, Atom, JSON Feed or sitemap).
+    pub feed_url: String,
+    /// Display name; filled from the feed title when empty.
+    pub name: String,
+    /// Language hint (ISO 639-1) used when detection is unsure.
+    pub lang: Option<String>,
+    /// Attribution line the source's license requires, shown under its articles.
+    pub attribution: Option<String>,
+}
+
+/// A stored source with its polling state and health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// Database id.
+    pub id: SourceId,
+    /// Feed URL.
+    pub feed_url: String,
+    /// Display name.
+    pub name: String,
+    /// Home page of the site, from the feed.
+    pub site_url: Option<String>,
+    /// Language hint.
+    pub lang: Option<String>,
+    /// Attribution line.
+    pub attribution: Option<String>,
+    /// Health and polling state.
+    pub health: SourceHealth,
+    /// Number of articles stored for this source.
+    pub article_count: i64,
+}
+
+/// Polling state of a source: what the last fetch did and when the next one is due.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    /// When the feed was last requested.
+    pub last_fetch_at: Option<DateTime<Utc>>,
+    /// When the feed was last fetched and parsed without error.
+    pub last_ok_at: Option<DateTime<Utc>>,
+    /// The error of the last poll, if it failed.
+    pub last_error: Option<String>,
+    /// Failures in a row; drives the backoff.
+    pub consecutive_failures: i64,
+    /// When the source is due again.
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Validator for conditional GET.
+    pub etag: Option<String>,
+    /// Validator for conditional GET.
+    pub last_modified: Option<String>,
+}
+
+impl SourceHealth {
+    /// A short word for the state, for lists and badges.
+    pub fn status(&self) -> &'static str {
+        match (&self.last_error, &self.last_ok_at) {
+            (Some(_), _) if self.consecutive_failures > 0 => "failing",
+            (_, Some(_)) => "ok",
+            _ => "new",
+        }
+    }
+}
+
+/// One item of a parsed feed, before its page is fetched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedEntry {
+    /// Stable identity within the feed: the item's id or guid, else its link.
+    pub guid: String,
+    /// Link to the article page.
+    pub url: Option<String>,
+    /// Title as plain text.
+    pub title: String,
+    /// Summary as (unsanitized) HTML or text.
+    pub summary: Option<String>,
+    /// Full content as (unsanitized) HTML, when the feed carries it.
+    pub content: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication time.
+    pub published: Option<DateTime<Utc>>,
+    /// Last update time.
+    pub updated: Option<DateTime<Utc>>,
+    /// Language declared by the feed or the item.
+    pub lang: Option<String>,
+}
+
+/// Processing state of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    /// Known from the feed, page not processed yet.
+    Pending,
+    /// Processed and shown.
+    Ready,
+    /// Processing failed for good; the feed text is shown if there was any.
+    Failed,
+}
+
+impl ArticleStatus {
+    /// Stable name used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleStatus::Pending => "pending",
+            ArticleStatus::Ready => "ready",
+            ArticleStatus::Failed => "failed",
+        }
+    }
+
+    /// Inverse of [`ArticleStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(ArticleStatus::Pending),
+            "ready" => Some(ArticleStatus::Ready),
+            "failed" => Some(ArticleStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// What processing produced for an article page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessedArticle {
+    /// Final title.
+    pub title: String,
+    /// Body as plain text, paragraphs separated by blank lines.
+    pub text: String,
+    /// Body as sanitized HTML.
+    pub html: String,
+    /// Author names, joined for display.
+    pub author: Option<String>,
+    /// Publication time.
+    pub published: Option<DateTime<Utc>>,
+    /// ISO 639-1 language code (or 639-3 where no 639-1 code exists).
+    pub lang: Option<String>,
+    /// Canonical URL of the page, after redirects.
+    pub canonical_url: Option<String>,
+    /// Where the body came from: "page" or "feed".
+    pub body_origin: String,
+    /// Non-fatal problems met while processing.
+    pub warnings: Vec<String>,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    /// Database id.
+    pub id: ArticleId,
+    /// Source it came from.
+    pub source_id: SourceId,
+    /// Identity within the source feed.
+    pub guid: String,
+    /// Original link.
+    pub url: Option<String>,
+    /// Processing state.
+    pub status: ArticleStatus,
+    /// When courant first saw it.
+    pub discovered_at: DateTime<Utc>,
+    /// The feed entry as received.
+    pub entry: FeedEntry,
+    /// The processed article, once processing ran.
+    pub processed: Option<ProcessedArticle>,
+    /// Last processing error.
+    pub error: Option<String>,
+}
+
+impl Article {
+    /// Title to show: processed, else the feed's.
+    pub fn title(&self) -> &str {
+        match &self.processed {
+            Some(p) if !p.title.is_empty() => &p.title,
+            _ => &self.entry.title,
+        }
+    }
+
+    /// Publication time to show and sort by.
+    pub fn published(&self) -> Option<DateTime<Utc>> {
+        self.processed
+            .as_ref()
+            .and_then(|p| p.published)
+            .or(self.entry.published)
+            .or(self.entry.updated)
+    }
+
+    /// Language to show.
+    pub fn lang(&self) -> Option<&str> {
+        self.processed
+            .as_ref()
+            .and_then(|p| p.lang.as_deref())
+            .or(self.entry.lang.as_deref())
+    }
+}
