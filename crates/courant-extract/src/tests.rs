@@ -1,0 +1,108 @@
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::*;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// Each `X.html` with an `X.expect.json` beside it: metadata must match, and
+/// the text must contain and must not contain the listed snippets.
+#[test]
+fn fixtures_meet_expectations() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(testdata()).unwrap().flatten() {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".expect.json") else { continue };
+        let exp: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let html = std::fs::read_to_string(testdata().join(format!("{stem}.html"))).unwrap();
+        let got = article(&html, Some("https://gazette.example/news/x")).unwrap();
+        assert_eq!(got.title, exp["title"].as_str().unwrap(), "{stem}");
+        for (field, value) in [
+            ("author", got.author.clone()),
+            ("published", got.published.map(|d| d.to_rfc3339())),
+            ("lang", got.lang.clone()),
+            ("canonical_url", got.canonical_url.clone()),
+        ] {
+            if let Some(want) = exp.get(field) {
+                assert_eq!(value.as_deref(), want.as_str(), "{stem}: {field}");
+            }
+        }
+        for s in exp["must_contain"].as_array().unwrap() {
+            assert!(got.text.contains(s.as_str().unwrap()), "{stem}: missing {s}\n{}", got.text);
+        }
+        for s in exp["must_not_contain"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            assert!(!got.text.contains(s) && !got.html.contains(s), "{stem}: kept {s}");
+        }
+        // Paragraphs are separated by exactly one blank line.
+        assert!(!got.text.contains("\n\n\n"), "{stem}");
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn sanitizer_removes_active_content() {
+    let dirty = r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">j</a>
+        <img src="x" onerror="alert(1)"><svg><script>alert(2)</script></svg><iframe src="https://evil"></iframe>
+        <a href="/rel">rel</a><style>p{}</style><!-- c -->"#;
+    let clean = sanitize::html(dirty, Some("https://ex.org/a/"));
+    for bad in ["script", "onclick", "onerror", "javascript:", "<svg", "iframe", "<style", "<!--"] {
+        assert!(!clean.contains(bad), "{bad} survived: {clean}");
+    }
+    assert!(clean.contains(r#"href="https://ex.org/rel""#), "{clean}");
+    assert!(clean.contains("noopener"));
+    // Without a base, relative URLs cannot be trusted and are dropped.
+    assert!(!sanitize::html(r#"<a href="/rel">x</a>"#, None).contains("/rel"));
+}
+
+#[test]
+fn dates_in_the_wild() {
+    for (s, want) in [
+        ("2024-03-05T09:30:00+01:00", "2024-03-05T08:30:00+00:00"),
+        ("2024-03-05T09:30:00Z", "2024-03-05T09:30:00+00:00"),
+        ("Tue, 05 Mar 2024 09:30:00 GMT", "2024-03-05T09:30:00+00:00"),
+        ("2024-03-05T09:30:00.123+0100", "2024-03-05T08:30:00.123+00:00"),
+        ("2024-03-05 09:30:00", "2024-03-05T09:30:00+00:00"),
+        ("2024-03-05", "2024-03-05T00:00:00+00:00"),
+    ] {
+        assert_eq!(parse_date(s).map(|d| d.to_rfc3339()).as_deref(), Some(want), "{s}");
+    }
+    assert_eq!(parse_date("yesterday"), None);
+    assert_eq!(parse_date(""), None);
+}
+
+/// Hostile pages end in a result or a clear error, quickly.
+#[test]
+fn bad_input_is_bounded() {
+    let para = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.</p>";
+    let cases: Vec<(&str, String)> = vec![
+        ("empty", String::new()),
+        ("whitespace", " \n\t ".into()),
+        ("frames", r#"<html><frameset cols="50%,50%"><frame src="a.html"><frame src="b.html"></frameset></html>"#.into()),
+        ("scripts only", format!("<html><head>{}</head><body>{}</body></html>", "<script>var a=1;</script>".repeat(5000), "<script>x()</script>".repeat(5000))),
+        ("broken markup", format!("<html><body><div><p>Unclosed <b>bold <i>italic {} <table><tr><td>cell</div></span>", para.repeat(20))),
+        ("1.5 MB page", format!("<html><body><article>{}</article></body></html>", para.repeat(1_500_000 / para.len()))),
+        ("deep nesting", format!("<html><body>{}text{}</body></html>", "<div>".repeat(20_000), "</div>".repeat(20_000))),
+        ("binary junk", String::from_utf8_lossy(&(0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).into_owned()),
+    ];
+    for (name, html) in cases {
+        let start = Instant::now();
+        let res = article(&html, Some("https://ex.org/"));
+        let took = start.elapsed();
+        eprintln!("{name}: {took:?}");
+        assert!(took < Duration::from_secs(20), "{name} took {took:?}");
+        match name {
+            "empty" | "whitespace" => assert!(matches!(res, Err(Error::Empty)), "{name}: {res:?}"),
+            "scripts only" | "frames" | "deep nesting" => assert!(res.is_err(), "{name}: {res:?}"),
+            "1.5 MB page" | "broken markup" => {
+                let a = res.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(a.text.contains("Lorem ipsum"), "{name}");
+            }
+            _ => {}
+        }
+    }
+}
