@@ -1,1 +1,154 @@
-//! placeholder
+//! Storage behind one interface, [`Store`], so the stages never see SQL.
+//!
+//! The embedded default is SQLite in WAL mode ([`SqliteStore`]). A PostgreSQL
+//! backend implements the same trait; nothing outside this crate changes.
+//!
+//! Invariants:
+//! - an article is identified by `(source, guid)`: ingesting a feed again
+//!   stores nothing twice;
+//! - work is claimed with a lease (`claimed_until`), so a worker killed with
+//!   -9 loses nothing: its claims expire and another worker takes them;
+//! - every write is one transaction.
+#![warn(missing_docs)]
+
+mod sqlite;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use courant_model::{Article, ArticleId, FeedEntry, NewSource, ProcessedArticle, Source, SourceId};
+
+pub use sqlite::SqliteStore;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database reported an error.
+    #[error("store: database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A stored JSON column did not decode.
+    #[error("store: corrupt row: {0}")]
+    Corrupt(String),
+    /// The database file could not be opened or migrated.
+    #[error("store: cannot open {path}: {reason}")]
+    Open {
+        /// Database path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// What one poll of a source found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollRecord {
+    /// When the poll ran.
+    pub at: DateTime<Utc>,
+    /// When to poll next.
+    pub next_poll_at: DateTime<Utc>,
+    /// What happened.
+    pub result: PollResult,
+}
+
+/// Outcome of a poll.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollResult {
+    /// Fetched and parsed (or not modified).
+    Ok {
+        /// Feed title, to name a source that has none yet.
+        title: Option<String>,
+        /// Site link from the feed.
+        site_url: Option<String>,
+        /// New validators; `None` keeps the old ones (304).
+        etag: Option<String>,
+        /// New validators; `None` keeps the old ones (304).
+        last_modified: Option<String>,
+        /// A non-fatal note, such as parser warnings.
+        warning: Option<String>,
+    },
+    /// Failed; the message is shown on the source's page.
+    Failed {
+        /// Error text, prefixed with its kind.
+        error: String,
+    },
+}
+
+/// How processing of one article ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArticleOutcome {
+    /// Done; show it.
+    Ready(ProcessedArticle),
+    /// Failed for now; try again after `not_before`.
+    Retry {
+        /// Error text.
+        error: String,
+        /// Earliest next attempt.
+        not_before: DateTime<Utc>,
+    },
+    /// Failed for good.
+    Failed {
+        /// Error text.
+        error: String,
+    },
+}
+
+/// Filter and page for article lists, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleQuery {
+    /// Only this source.
+    pub source: Option<SourceId>,
+    /// Only this language.
+    pub lang: Option<String>,
+    /// Include articles that are not ready yet.
+    pub include_pending: bool,
+    /// Page size (capped at 500).
+    pub limit: usize,
+    /// Rows to skip.
+    pub offset: usize,
+}
+
+/// Article counts for overview pages.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    /// Articles processed and shown.
+    pub ready: i64,
+    /// Articles waiting for processing.
+    pub pending: i64,
+    /// Articles that failed for good.
+    pub failed: i64,
+    /// Ready articles per language, most first.
+    pub by_lang: Vec<(String, i64)>,
+}
+
+/// Everything courant stores. Implementations must be safe to share between threads.
+pub trait Store: Send + Sync {
+    /// Adds a source, or updates name, language and attribution of the one with the same URL.
+    fn add_source(&self, s: &NewSource) -> Result<Source>;
+    /// Removes a source and its articles. Returns whether it existed.
+    fn remove_source(&self, id: SourceId) -> Result<bool>;
+    /// All sources, by name.
+    fn sources(&self) -> Result<Vec<Source>>;
+    /// One source.
+    fn source(&self, id: SourceId) -> Result<Option<Source>>;
+    /// Sources whose next poll is due at `now` (or never polled), soonest first.
+    fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>>;
+    /// Records a poll's outcome and schedule.
+    fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()>;
+    /// Stores entries not seen before as pending articles; returns how many were new.
+    fn insert_entries(&self, source: SourceId, entries: &[FeedEntry], now: DateTime<Utc>) -> Result<usize>;
+    /// Claims up to `limit` pending articles whose lease is free, for `lease_secs`.
+    fn claim_pending(&self, now: DateTime<Utc>, lease_secs: i64, limit: usize) -> Result<Vec<Article>>;
+    /// Records how processing ended and releases the claim.
+    fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()>;
+    /// Articles matching the query, newest first.
+    fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>>;
+    /// One article.
+    fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    /// Counts by status and language.
+    fn counts(&self) -> Result<Counts>;
+}

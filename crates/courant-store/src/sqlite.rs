@@ -1,0 +1,432 @@
+//! The embedded SQLite backend.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use courant_model::{
+    Article, ArticleId, ArticleStatus, FeedEntry, NewSource, ProcessedArticle, Source, SourceHealth, SourceId,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::{ArticleOutcome, ArticleQuery, Counts, Error, PollRecord, PollResult, Result, Store};
+
+/// Schema versions, applied in order; `PRAGMA user_version` records the last applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    feed_url TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    site_url TEXT,
+    lang TEXT,
+    attribution TEXT,
+    created_at TEXT NOT NULL,
+    last_fetch_at TEXT,
+    last_ok_at TEXT,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_poll_at TEXT,
+    etag TEXT,
+    last_modified TEXT
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    url TEXT,
+    status TEXT NOT NULL,
+    discovered_at TEXT NOT NULL,
+    entry_json TEXT NOT NULL,
+    processed_json TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before TEXT,
+    published_at TEXT,
+    lang TEXT,
+    UNIQUE (source_id, guid)
+);
+CREATE INDEX articles_work ON articles (status, not_before);
+CREATE INDEX articles_published ON articles (status, published_at DESC);
+CREATE INDEX articles_source ON articles (source_id, status, published_at DESC);
+CREATE INDEX articles_lang ON articles (lang, status, published_at DESC);
+"#];
+
+const READERS: usize = 4;
+
+/// SQLite in WAL mode: one writer connection and a few reader connections.
+#[derive(Debug)]
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// Fixed-width UTC timestamps sort correctly as text.
+fn ts(d: DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(c)
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let fail = |reason: String| Error::Open {
+            path: path.display().to_string(),
+            reason,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        }
+        let mut writer = open_conn(path).map_err(|e| fail(e.to_string()))?;
+        migrate(&mut writer).map_err(|e| fail(format!("migration failed: {e}")))?;
+        let readers = (0..READERS)
+            .map(|_| open_conn(path).map(Mutex::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        lock(&self.readers[i])
+    }
+
+    fn write(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+}
+
+fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
+    let version: usize = c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = c.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+const SOURCE_COLS: &str = "s.id, s.feed_url, s.name, s.site_url, s.lang, s.attribution, s.last_fetch_at, s.last_ok_at, \
+     s.last_error, s.consecutive_failures, s.next_poll_at, s.etag, s.last_modified, \
+     (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.status = 'ready')";
+
+fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
+    Ok(Source {
+        id: r.get(0)?,
+        feed_url: r.get(1)?,
+        name: r.get(2)?,
+        site_url: r.get(3)?,
+        lang: r.get(4)?,
+        attribution: r.get(5)?,
+        health: SourceHealth {
+            last_fetch_at: parse_ts(r.get(6)?),
+            last_ok_at: parse_ts(r.get(7)?),
+            last_error: r.get(8)?,
+            consecutive_failures: r.get(9)?,
+            next_poll_at: parse_ts(r.get(10)?),
+            etag: r.get(11)?,
+            last_modified: r.get(12)?,
+        },
+        article_count: r.get(13)?,
+    })
+}
+
+const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error";
+
+/// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
+struct ArticleRow {
+    id: i64,
+    source_id: i64,
+    guid: String,
+    url: Option<String>,
+    status: String,
+    discovered_at: Option<String>,
+    entry_json: String,
+    processed_json: Option<String>,
+    error: Option<String>,
+}
+
+fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    Ok(ArticleRow {
+        id: r.get(0)?,
+        source_id: r.get(1)?,
+        guid: r.get(2)?,
+        url: r.get(3)?,
+        status: r.get(4)?,
+        discovered_at: r.get(5)?,
+        entry_json: r.get(6)?,
+        processed_json: r.get(7)?,
+        error: r.get(8)?,
+    })
+}
+
+impl ArticleRow {
+    fn decode(self) -> Result<Article> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| Error::Corrupt(format!("article {}: {what}: {e}", self.id));
+        let entry: FeedEntry = serde_json::from_str(&self.entry_json).map_err(|e| corrupt("entry", &e))?;
+        let processed: Option<ProcessedArticle> = match &self.processed_json {
+            Some(j) => Some(serde_json::from_str(j).map_err(|e| corrupt("processed", &e))?),
+            None => None,
+        };
+        let status = ArticleStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
+        Ok(Article {
+            id: self.id,
+            source_id: self.source_id,
+            guid: self.guid,
+            url: self.url,
+            status,
+            discovered_at: parse_ts(self.discovered_at).unwrap_or_default(),
+            entry,
+            processed,
+            error: self.error,
+        })
+    }
+}
+
+fn collect_articles(rows: Vec<ArticleRow>) -> Result<Vec<Article>> {
+    rows.into_iter().map(ArticleRow::decode).collect()
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+impl Store for SqliteStore {
+    fn add_source(&self, s: &NewSource) -> Result<Source> {
+        let c = self.write();
+        c.execute(
+            "INSERT INTO sources (feed_url, name, lang, attribution, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (feed_url) DO UPDATE SET
+               name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE sources.name END,
+               lang = COALESCE(excluded.lang, sources.lang),
+               attribution = COALESCE(excluded.attribution, sources.attribution)",
+            params![s.feed_url, s.name, s.lang, s.attribution, ts(Utc::now())],
+        )?;
+        let src = c.query_row(
+            &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.feed_url = ?1"),
+            [&s.feed_url],
+            source_row,
+        )?;
+        Ok(src)
+    }
+
+    fn remove_source(&self, id: SourceId) -> Result<bool> {
+        Ok(self.write().execute("DELETE FROM sources WHERE id = ?1", [id])? > 0)
+    }
+
+    fn sources(&self) -> Result<Vec<Source>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!("SELECT {SOURCE_COLS} FROM sources s ORDER BY s.name, s.id"))?;
+        let rows = st.query_map([], source_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn source(&self, id: SourceId) -> Result<Option<Source>> {
+        let c = self.read();
+        Ok(c
+            .query_row(&format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"), [id], source_row)
+            .optional()?)
+    }
+
+    fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {SOURCE_COLS} FROM sources s WHERE s.next_poll_at IS NULL OR s.next_poll_at <= ?1
+             ORDER BY s.next_poll_at IS NOT NULL, s.next_poll_at LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![ts(now), limit as i64], source_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()> {
+        let c = self.write();
+        match &rec.result {
+            PollResult::Ok {
+                title,
+                site_url,
+                etag,
+                last_modified,
+                warning,
+            } => {
+                c.execute(
+                    "UPDATE sources SET last_fetch_at = ?2, last_ok_at = ?2, last_error = ?3, consecutive_failures = 0,
+                       next_poll_at = ?4,
+                       etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified),
+                       site_url = COALESCE(?7, site_url),
+                       name = CASE WHEN name = '' THEN COALESCE(?8, feed_url) ELSE name END
+                     WHERE id = ?1",
+                    params![id, ts(rec.at), warning, ts(rec.next_poll_at), etag, last_modified, site_url, title],
+                )?;
+            }
+            PollResult::Failed { error } => {
+                c.execute(
+                    "UPDATE sources SET last_fetch_at = ?2, last_error = ?3,
+                       consecutive_failures = consecutive_failures + 1, next_poll_at = ?4,
+                       name = CASE WHEN name = '' THEN feed_url ELSE name END
+                     WHERE id = ?1",
+                    params![id, ts(rec.at), error, ts(rec.next_poll_at)],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_entries(&self, source: SourceId, entries: &[FeedEntry], now: DateTime<Utc>) -> Result<usize> {
+        let mut c = self.write();
+        let tx = c.transaction()?;
+        let mut new = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO articles (source_id, guid, url, status, discovered_at, entry_json, published_at, lang)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)
+                 ON CONFLICT (source_id, guid) DO NOTHING",
+            )?;
+            for e in entries {
+                let published = e.published.or(e.updated).unwrap_or(now);
+                new += st.execute(params![
+                    source,
+                    e.guid,
+                    e.url,
+                    ts(now),
+                    json(e)?,
+                    ts(published),
+                    e.lang
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    fn claim_pending(&self, now: DateTime<Utc>, lease_secs: i64, limit: usize) -> Result<Vec<Article>> {
+        let c = self.write();
+        let until = ts(now + chrono::Duration::seconds(lease_secs));
+        // One statement: claim and read back atomically, so two workers never share an article.
+        let mut st = c.prepare_cached(&format!(
+            "UPDATE articles SET not_before = ?1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM articles WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?2)
+                          ORDER BY published_at DESC LIMIT ?3)
+             RETURNING {ARTICLE_COLS}"
+        ))?;
+        let rows = st
+            .query_map(params![until, ts(now), limit as i64], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut claimed = collect_articles(rows)?;
+        // RETURNING has no order; hand out the newest first, as selected.
+        claimed.sort_by(|a, b| b.published().cmp(&a.published()).then(b.id.cmp(&a.id)));
+        Ok(claimed)
+    }
+
+    fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()> {
+        let c = self.write();
+        match outcome {
+            ArticleOutcome::Ready(p) => {
+                let published = p.published.map(ts);
+                c.execute(
+                    "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
+                       published_at = COALESCE(?3, published_at), lang = ?4, url = COALESCE(url, ?5)
+                     WHERE id = ?1",
+                    params![id, json(p)?, published, p.lang, p.canonical_url],
+                )?;
+            }
+            ArticleOutcome::Retry { error, not_before } => {
+                c.execute(
+                    "UPDATE articles SET error = ?2, not_before = ?3 WHERE id = ?1",
+                    params![id, error, ts(*not_before)],
+                )?;
+            }
+            ArticleOutcome::Failed { error } => {
+                c.execute(
+                    "UPDATE articles SET status = 'failed', error = ?2, not_before = NULL WHERE id = ?1",
+                    params![id, error],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>> {
+        let mut sql = format!("SELECT {ARTICLE_COLS} FROM articles WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if !q.include_pending {
+            sql.push_str(" AND status = 'ready'");
+        }
+        if let Some(s) = q.source {
+            args.push(s.into());
+            sql.push_str(&format!(" AND source_id = ?{}", args.len()));
+        }
+        if let Some(l) = &q.lang {
+            args.push(l.clone().into());
+            sql.push_str(&format!(" AND lang = ?{}", args.len()));
+        }
+        let limit = q.limit.clamp(1, 500) as i64;
+        sql.push_str(&format!(" ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}", q.offset as i64));
+        let c = self.read();
+        let mut st = c.prepare_cached(&sql)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        collect_articles(rows)
+    }
+
+    fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        let c = self.read();
+        let row = c
+            .query_row(&format!("SELECT {ARTICLE_COLS} FROM articles WHERE id = ?1"), [id], article_row)
+            .optional()?;
+        drop(c);
+        row.map(ArticleRow::decode).transpose()
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        let c = self.read();
+        let mut counts = Counts::default();
+        let mut st = c.prepare_cached("SELECT status, COUNT(*) FROM articles GROUP BY status")?;
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (status, n) = row?;
+            match status.as_str() {
+                "ready" => counts.ready = n,
+                "pending" => counts.pending = n,
+                "failed" => counts.failed = n,
+                _ => {}
+            }
+        }
+        let mut st = c.prepare_cached(
+            "SELECT COALESCE(lang, 'und'), COUNT(*) FROM articles WHERE status = 'ready'
+             GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?;
+        counts.by_lang = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(counts)
+    }
+}

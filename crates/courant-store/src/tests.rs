@@ -1,0 +1,217 @@
+use chrono::{Duration, TimeZone, Utc};
+use courant_model::{ArticleStatus, FeedEntry, NewSource, ProcessedArticle};
+
+use super::*;
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(dir.path().join("sub/courant.db")).unwrap();
+    (dir, s)
+}
+
+fn source(s: &SqliteStore, url: &str) -> courant_model::Source {
+    s.add_source(&NewSource {
+        feed_url: url.into(),
+        name: String::new(),
+        lang: Some("en".into()),
+        attribution: None,
+    })
+    .unwrap()
+}
+
+fn entries(n: usize) -> Vec<FeedEntry> {
+    (0..n)
+        .map(|i| FeedEntry {
+            guid: format!("g{i}"),
+            url: Some(format!("https://ex.org/{i}")),
+            title: format!("Title {i}"),
+            published: Some(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::hours(i as i64)),
+            lang: Some("en".into()),
+            ..FeedEntry::default()
+        })
+        .collect()
+}
+
+fn ready(title: &str) -> ArticleOutcome {
+    ArticleOutcome::Ready(ProcessedArticle {
+        title: title.into(),
+        text: "Body".into(),
+        html: "<p>Body</p>".into(),
+        lang: Some("en".into()),
+        body_origin: "page".into(),
+        ..ProcessedArticle::default()
+    })
+}
+
+#[test]
+fn same_feed_twice_stores_each_article_once() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    assert_eq!(s.insert_entries(src.id, &entries(5), now).unwrap(), 5);
+    assert_eq!(s.insert_entries(src.id, &entries(7), now).unwrap(), 2);
+    let q = ArticleQuery {
+        include_pending: true,
+        limit: 100,
+        ..ArticleQuery::default()
+    };
+    assert_eq!(s.articles(&q).unwrap().len(), 7);
+    // The same guid under another source is another article.
+    let other = source(&s, "https://other.org/feed");
+    assert_eq!(s.insert_entries(other.id, &entries(1), now).unwrap(), 1);
+    // Adding the same source again updates it in place.
+    assert_eq!(source(&s, "https://ex.org/feed").id, src.id);
+}
+
+#[test]
+fn restart_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let id = {
+        let s = SqliteStore::open(&path).unwrap();
+        let src = source(&s, "https://ex.org/feed");
+        s.insert_entries(src.id, &entries(3), Utc::now()).unwrap();
+        let a = s.claim_pending(Utc::now(), 60, 1).unwrap().remove(0);
+        s.finish_article(a.id, &ready("Kept")).unwrap();
+        a.id
+    };
+    let s = SqliteStore::open(&path).unwrap();
+    let a = s.article(id).unwrap().unwrap();
+    assert_eq!(a.status, ArticleStatus::Ready);
+    assert_eq!(a.title(), "Kept");
+    assert_eq!(s.counts().unwrap().pending, 2);
+}
+
+#[test]
+fn claims_are_exclusive_and_leases_expire() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    s.insert_entries(src.id, &entries(10), now).unwrap();
+    let a = s.claim_pending(now, 60, 6).unwrap();
+    let b = s.claim_pending(now, 60, 6).unwrap();
+    assert_eq!((a.len(), b.len()), (6, 4));
+    assert!(a.iter().all(|x| b.iter().all(|y| x.id != y.id)));
+    // Newest first.
+    assert_eq!(a[0].guid, "g9");
+    assert!(s.claim_pending(now, 60, 6).unwrap().is_empty());
+    // A worker killed mid-way: its claims come back after the lease.
+    let later = now + Duration::seconds(61);
+    assert_eq!(s.claim_pending(later, 60, 100).unwrap().len(), 10);
+}
+
+#[test]
+fn outcomes_update_status() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    s.insert_entries(src.id, &entries(3), now).unwrap();
+    let c = s.claim_pending(now, 60, 3).unwrap();
+    s.finish_article(c[0].id, &ready("A")).unwrap();
+    s.finish_article(
+        c[1].id,
+        &ArticleOutcome::Retry {
+            error: "HTTP status 503".into(),
+            not_before: now + Duration::seconds(300),
+        },
+    )
+    .unwrap();
+    s.finish_article(c[2].id, &ArticleOutcome::Failed { error: "HTTP status 404".into() }).unwrap();
+    let counts = s.counts().unwrap();
+    assert_eq!((counts.ready, counts.pending, counts.failed), (1, 1, 1));
+    assert_eq!(counts.by_lang, vec![("en".to_string(), 1)]);
+    assert!(s.claim_pending(now + Duration::seconds(100), 60, 10).unwrap().is_empty());
+    assert_eq!(s.claim_pending(now + Duration::seconds(301), 60, 10).unwrap().len(), 1);
+    let failed = s.article(c[2].id).unwrap().unwrap();
+    assert_eq!(failed.error.as_deref(), Some("HTTP status 404"));
+    // Only ready articles are listed by default.
+    let shown = s.articles(&ArticleQuery { limit: 10, ..ArticleQuery::default() }).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].title(), "A");
+}
+
+#[test]
+fn polls_and_backoff_state() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    assert_eq!(s.due_sources(now, 10).unwrap().len(), 1);
+    s.record_poll(
+        src.id,
+        &PollRecord {
+            at: now,
+            next_poll_at: now + Duration::seconds(600),
+            result: PollResult::Ok {
+                title: Some("Example News".into()),
+                site_url: Some("https://ex.org/".into()),
+                etag: Some("\"e1\"".into()),
+                last_modified: None,
+                warning: None,
+            },
+        },
+    )
+    .unwrap();
+    let got = s.source(src.id).unwrap().unwrap();
+    assert_eq!(got.name, "Example News");
+    assert_eq!(got.health.etag.as_deref(), Some("\"e1\""));
+    assert_eq!(got.health.status(), "ok");
+    assert!(s.due_sources(now, 10).unwrap().is_empty());
+    for _ in 0..2 {
+        s.record_poll(
+            src.id,
+            &PollRecord {
+                at: now,
+                next_poll_at: now + Duration::seconds(1200),
+                result: PollResult::Failed { error: "status: HTTP status 500".into() },
+            },
+        )
+        .unwrap();
+    }
+    let got = s.source(src.id).unwrap().unwrap();
+    assert_eq!(got.health.consecutive_failures, 2);
+    assert_eq!(got.health.status(), "failing");
+    // A failed poll keeps the validators of the last good one.
+    assert_eq!(got.health.etag.as_deref(), Some("\"e1\""));
+}
+
+#[test]
+fn removing_a_source_removes_its_articles() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    s.insert_entries(src.id, &entries(3), Utc::now()).unwrap();
+    assert!(s.remove_source(src.id).unwrap());
+    assert!(!s.remove_source(src.id).unwrap());
+    assert_eq!(s.counts().unwrap().pending, 0);
+}
+
+#[test]
+fn concurrent_writers_do_not_collide() {
+    let (_d, s) = store();
+    let s = std::sync::Arc::new(s);
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    s.insert_entries(src.id, &entries(200), now).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                loop {
+                    let got = s.claim_pending(now, 60, 7).unwrap();
+                    if got.is_empty() {
+                        break mine;
+                    }
+                    for a in got {
+                        s.finish_article(a.id, &ready("x")).unwrap();
+                        mine.push(a.id);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<i64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (200, 200));
+}
