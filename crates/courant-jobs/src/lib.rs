@@ -1,1 +1,219 @@
-//! placeholder
+//! The orchestrators: one per job, each joining I/O at the edges (fetch,
+//! store) with the pure stages (parse, extract, assemble).
+//!
+//! - [`poll_source`]: fetch a feed, parse it, store new entries, record health.
+//! - [`process_article`]: fetch the page, extract, assemble, store.
+//! - [`Scheduler`]: runs both forever, bounded, until shut down.
+//! - [`ingest_all`]: poll every source now and process everything (the demo's first run).
+//!
+//! Invariant: a job never fails the scheduler. Every error ends up attached to
+//! its source or article, and the other sources go on.
+#![warn(missing_docs)]
+
+pub mod assemble;
+mod scheduler;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use courant_fetch::{Fetcher, Outcome, Validators};
+use courant_model::{Article, Source};
+use courant_store::{ArticleOutcome, PollRecord, PollResult, Store};
+
+pub use scheduler::{ingest_all, Event, IngestReport, Scheduler};
+
+/// Settings for the jobs.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Time between polls of a healthy source.
+    pub poll_interval: Duration,
+    /// Longest wait after repeated failures.
+    pub max_backoff: Duration,
+    /// Sources polled at once.
+    pub poll_concurrency: usize,
+    /// Article pages fetched at once.
+    pub article_concurrency: usize,
+    /// Attempts before a failing article page is given up.
+    pub max_attempts: i64,
+    /// How long a claimed article stays reserved for its worker.
+    pub lease: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            poll_interval: Duration::from_secs(15 * 60),
+            max_backoff: Duration::from_secs(6 * 3600),
+            poll_concurrency: 4,
+            article_concurrency: 8,
+            max_attempts: 4,
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the jobs share.
+#[derive(Clone)]
+pub struct Context {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// HTTP client.
+    pub fetcher: Fetcher,
+    /// Settings.
+    pub settings: JobSettings,
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> courant_store::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let store = store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
+}
+
+/// Backoff after `failures` failures in a row: interval × 2^(failures-1), capped.
+pub fn backoff(settings: &JobSettings, failures: i64) -> Duration {
+    let factor = 2u32.saturating_pow(failures.clamp(1, 20) as u32 - 1);
+    settings.poll_interval.saturating_mul(factor).min(settings.max_backoff)
+}
+
+fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::hours(1))
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollReport {
+    /// Entries in the feed.
+    pub entries: usize,
+    /// Entries not seen before.
+    pub new: usize,
+    /// 304 Not Modified.
+    pub not_modified: bool,
+    /// The error attached to the source, if the poll failed.
+    pub error: Option<String>,
+}
+
+/// Job: polls one source and records the result on it.
+pub async fn poll_source(ctx: &Context, source: &Source, now: DateTime<Utc>) -> anyhow::Result<PollReport> {
+    let validators = Validators {
+        etag: source.health.etag.clone(),
+        last_modified: source.health.last_modified.clone(),
+    };
+    let mut report = PollReport::default();
+    let result = match ctx.fetcher.get(&source.feed_url, &validators).await {
+        Ok(Outcome::NotModified) => {
+            report.not_modified = true;
+            PollResult::Ok {
+                title: None,
+                site_url: None,
+                etag: None,
+                last_modified: None,
+                warning: None,
+            }
+        }
+        Ok(Outcome::Fetched(resp)) => {
+            let base = resp.final_url.clone();
+            let body = resp.body.clone();
+            let parsed = tokio::task::spawn_blocking(move || courant_feed::parse(&body, Some(&base))).await?;
+            match parsed {
+                Ok(feed) => {
+                    report.entries = feed.entries.len();
+                    let id = source.id;
+                    let entries = feed.entries;
+                    report.new = blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await?;
+                    PollResult::Ok {
+                        title: feed.title,
+                        site_url: feed.site_url,
+                        etag: resp.validators.etag,
+                        last_modified: resp.validators.last_modified,
+                        warning: (!feed.warnings.is_empty()).then(|| feed.warnings.join("; ")),
+                    }
+                }
+                Err(e) => PollResult::Failed {
+                    error: format!("parse: {e}"),
+                },
+            }
+        }
+        Err(e) => PollResult::Failed {
+            error: format!("{}: {e}", e.kind()),
+        },
+    };
+    let next = match &result {
+        PollResult::Ok { .. } => later(now, ctx.settings.poll_interval),
+        PollResult::Failed { error } => {
+            report.error = Some(error.clone());
+            tracing::warn!(source = %source.feed_url, %error, "poll failed");
+            later(now, backoff(&ctx.settings, source.health.consecutive_failures + 1))
+        }
+    };
+    let rec = PollRecord {
+        at: now,
+        next_poll_at: next,
+        result,
+    };
+    let id = source.id;
+    blocking(&ctx.store, move |s| s.record_poll(id, &rec)).await?;
+    Ok(report)
+}
+
+/// Job: fetches and processes one claimed article, and stores the outcome.
+pub async fn process_article(ctx: &Context, article: &Article, source_lang: Option<&str>) -> anyhow::Result<ArticleOutcome> {
+    let mut inputs = assemble::Inputs {
+        entry: Some(&article.entry),
+        source_lang,
+        ..assemble::Inputs::default()
+    };
+    let mut fetch_error = None;
+    if let Some(url) = article.url.as_deref() {
+        match ctx.fetcher.get(url, &Validators::default()).await {
+            Ok(Outcome::Fetched(resp)) => {
+                let final_url = resp.final_url.clone();
+                let ct = resp.content_type.clone();
+                let body = resp.body.clone();
+                let (decoded, extracted) = tokio::task::spawn_blocking(move || {
+                    let decoded = courant_fetch::decode(&body, ct.as_deref());
+                    let extracted = courant_extract::article(&decoded.text, Some(&final_url));
+                    (decoded, extracted)
+                })
+                .await?;
+                if let Some(w) = decoded.warning {
+                    inputs.warnings.push(w);
+                }
+                match extracted {
+                    Ok(page) => inputs.page = Some(page),
+                    Err(e) => inputs.warnings.push(e.to_string()),
+                }
+                inputs.final_url = Some(resp.final_url);
+            }
+            Ok(Outcome::NotModified) => {}
+            Err(e) => {
+                inputs.warnings.push(format!("page {}: {e}", e.kind()));
+                fetch_error = Some(e);
+            }
+        }
+    }
+    let outcome = match (assemble::assemble(inputs), fetch_error) {
+        // A transient page failure is retried before settling for the feed text.
+        (_, Some(e)) if e.is_retriable() && article.attempts < ctx.settings.max_attempts => ArticleOutcome::Retry {
+            error: format!("{}: {e}", e.kind()),
+            not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
+        },
+        (Some(p), _) => ArticleOutcome::Ready(p),
+        (None, Some(e)) => ArticleOutcome::Failed {
+            error: format!("{}: {e}", e.kind()),
+        },
+        (None, None) => ArticleOutcome::Failed {
+            error: "no text in the page or the feed".into(),
+        },
+    };
+    let id = article.id;
+    let stored = outcome.clone();
+    blocking(&ctx.store, move |s| s.finish_article(id, &stored)).await?;
+    Ok(outcome)
+}

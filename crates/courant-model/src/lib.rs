@@ -176,6 +176,8 @@ pub struct Article {
     pub processed: Option<ProcessedArticle>,
     /// Last processing error.
     pub error: Option<String>,
+    /// Processing attempts so far (claims).
+    pub attempts: i64,
 }
 
 impl Article {

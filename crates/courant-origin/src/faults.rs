@@ -78,7 +78,8 @@ async fn etag_feed(headers: HeaderMap) -> Response {
 }
 
 /// The fault routes:
-/// - `/feed/ok`, `/feed/etag` (conditional GET), `/page/{n}`;
+/// - `/feed/ok`, `/feed/etag` (conditional GET), `/page/{n}`, `/feed/charset` (links
+///   to `/fault/charset`), `/feed/dead-links` (items whose pages answer 404 or 500);
 /// - `/fault/404`, `/fault/500`, `/fault/loop`, `/fault/loop-a` (two-hop loop),
 ///   `/fault/redirects/{n}` (a chain of n hops to `/feed/ok`);
 /// - `/fault/huge` (50 MB streamed), `/fault/huge-declared` (50 MB with Content-Length),
@@ -89,6 +90,28 @@ pub fn faults() -> Router {
     Router::new()
         .route("/feed/ok", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], ok_feed(5)) }))
         .route("/feed/etag", get(etag_feed))
+        .route(
+            "/feed/charset",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/rss+xml")],
+                    r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Charset</title><item><title>Grüße</title><link>/fault/charset</link><guid>c1</guid></item></channel></rss>"#,
+                )
+            }),
+        )
+        .route(
+            "/feed/dead-links",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/rss+xml")],
+                    r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Dead links</title>
+<item><title>Gone page</title><link>/fault/404</link><guid>d1</guid><description>The feed still carries this summary text.</description></item>
+<item><title>Gone, no summary</title><link>/fault/404</link><guid>d2</guid></item>
+<item><title>Flaky page</title><link>/fault/500</link><guid>d3</guid><description>Flaky summary.</description></item>
+</channel></rss>"#,
+                )
+            }),
+        )
         .route(
             "/page/{n}",
             get(|Path(n): Path<u32>| async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(n)) }),

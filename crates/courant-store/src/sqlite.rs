@@ -156,7 +156,7 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
     })
 }
 
-const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error";
+const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error, attempts";
 
 /// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
 struct ArticleRow {
@@ -169,6 +169,7 @@ struct ArticleRow {
     entry_json: String,
     processed_json: Option<String>,
     error: Option<String>,
+    attempts: i64,
 }
 
 fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
@@ -182,6 +183,7 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         entry_json: r.get(6)?,
         processed_json: r.get(7)?,
         error: r.get(8)?,
+        attempts: r.get(9)?,
     })
 }
 
@@ -204,6 +206,7 @@ impl ArticleRow {
             entry,
             processed,
             error: self.error,
+            attempts: self.attempts,
         })
     }
 }

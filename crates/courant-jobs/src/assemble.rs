@@ -1,0 +1,87 @@
+//! The pure part of processing an article: combine what the feed said with
+//! what the page gave, pick the language, sanitize. No I/O, no clock.
+
+use courant_extract::{sanitize, Extracted};
+use courant_model::{FeedEntry, ProcessedArticle};
+
+/// A page body shorter than this share of the feed's own text is a failed
+/// extraction (a teaser, a cookie wall); the feed text is shown instead.
+const MIN_PAGE_SHARE: f64 = 0.6;
+
+/// Everything processing knows about one article.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs<'a> {
+    /// The feed entry.
+    pub entry: Option<&'a FeedEntry>,
+    /// What extraction found on the page, if it was fetched and extracted.
+    pub page: Option<Extracted>,
+    /// URL of the page after redirects.
+    pub final_url: Option<String>,
+    /// Language the operator configured for the source.
+    pub source_lang: Option<&'a str>,
+    /// Problems met on the way (fetch, charset, extraction).
+    pub warnings: Vec<String>,
+}
+
+/// Builds the article to show, or `None` when there is no text at all.
+pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
+    let entry = inp.entry.cloned().unwrap_or_default();
+    let base = inp.final_url.as_deref().or(entry.url.as_deref());
+    let feed_html = entry.content.as_deref().or(entry.summary.as_deref()).map(|h| sanitize::html(h, base));
+    let feed_text = feed_html.as_deref().map(sanitize::text).unwrap_or_default();
+    let mut warnings = inp.warnings;
+
+    let page_usable = inp.page.as_ref().filter(|p| {
+        let (page_len, feed_len) = (p.text.chars().count() as f64, feed_text.chars().count() as f64);
+        page_len >= MIN_PAGE_SHARE * feed_len
+    });
+    if inp.page.is_some() && page_usable.is_none() {
+        warnings.push("page text shorter than the feed's; showing the feed text".into());
+    }
+    let (text, html, body_origin) = match (page_usable, feed_html) {
+        (Some(p), _) => (p.text.clone(), p.html.clone(), "page"),
+        (None, Some(h)) if !feed_text.trim().is_empty() => (feed_text.clone(), h, "feed"),
+        _ => return None,
+    };
+    let page = inp.page.as_ref();
+    let title = Some(entry.title.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .or_else(|| page.map(|p| p.title.clone()).filter(|t| !t.is_empty()))
+        .unwrap_or_else(|| first_words(&text, 12));
+    let declared = entry
+        .lang
+        .as_deref()
+        .or(page.and_then(|p| p.lang.as_deref()))
+        .or(inp.source_lang)
+        .and_then(courant_feed::normalize_lang);
+    let lang = courant_lang::decide(&format!("{title}\n\n{text}"), declared.as_deref()).map(|d| d.lang);
+    let author = if entry.authors.is_empty() {
+        page.and_then(|p| p.author.clone())
+    } else {
+        Some(entry.authors.join(", "))
+    };
+    Some(ProcessedArticle {
+        title,
+        text,
+        html,
+        author,
+        published: entry.published.or(page.and_then(|p| p.published)).or(entry.updated),
+        lang,
+        canonical_url: page
+            .and_then(|p| p.canonical_url.clone())
+            .or(inp.final_url)
+            .or(entry.url.clone()),
+        body_origin: body_origin.into(),
+        warnings,
+    })
+}
+
+fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(n + 1).collect();
+    if words.len() > n {
+        format!("{}…", words[..n].join(" "))
+    } else {
+        words.join(" ")
+    }
+}

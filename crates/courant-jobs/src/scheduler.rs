@@ -1,0 +1,222 @@
+//! Runs the jobs: all at once for a first ingest, or forever on a schedule.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use courant_model::SourceId;
+use courant_store::ArticleOutcome;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::{blocking, poll_source, process_article, Context, PollReport};
+
+/// Progress of a run, for terminals and logs.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Polling starts for this many sources.
+    PollStart(usize),
+    /// One source was polled.
+    Polled {
+        /// Source name or URL.
+        source: String,
+        /// What the poll did.
+        report: PollReport,
+    },
+    /// Processing starts; this many articles are pending.
+    ProcessStart(usize),
+    /// One article was processed; `ok` unless it failed for good.
+    Processed {
+        /// Ready (or retried later) rather than failed.
+        ok: bool,
+    },
+}
+
+/// Summary of [`ingest_all`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestReport {
+    /// Sources polled.
+    pub sources: usize,
+    /// Sources whose poll failed, with the error.
+    pub failed_sources: Vec<(String, String)>,
+    /// New articles found in feeds.
+    pub new_articles: usize,
+    /// Articles made ready.
+    pub ready: usize,
+    /// Articles that failed for good.
+    pub failed: usize,
+    /// Articles left for a later retry.
+    pub retrying: usize,
+}
+
+/// Polls every source now, then processes every pending article once.
+pub async fn ingest_all(ctx: &Context, on_event: impl Fn(Event) + Send + Sync + 'static) -> anyhow::Result<IngestReport> {
+    let on_event = Arc::new(on_event);
+    let sources = blocking(&ctx.store, |s| s.sources()).await?;
+    let langs: Arc<HashMap<SourceId, Option<String>>> =
+        Arc::new(sources.iter().map(|s| (s.id, s.lang.clone())).collect());
+    let report = Arc::new(Mutex::new(IngestReport {
+        sources: sources.len(),
+        ..IngestReport::default()
+    }));
+    on_event(Event::PollStart(sources.len()));
+    let permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
+    let mut set = JoinSet::new();
+    for src in sources {
+        let (ctx, permits, report, on_event) = (ctx.clone(), permits.clone(), report.clone(), on_event.clone());
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let r = poll_source(&ctx, &src, Utc::now()).await;
+            let r = r.unwrap_or_else(|e| PollReport {
+                error: Some(format!("internal: {e:#}")),
+                ..PollReport::default()
+            });
+            if let Ok(mut rep) = report.lock() {
+                rep.new_articles += r.new;
+                if let Some(e) = &r.error {
+                    rep.failed_sources.push((src.name.clone(), e.clone()));
+                }
+            }
+            on_event(Event::Polled {
+                source: if src.name.is_empty() { src.feed_url.clone() } else { src.name.clone() },
+                report: r,
+            });
+        });
+    }
+    while set.join_next().await.is_some() {}
+
+    let pending = blocking(&ctx.store, |s| s.counts()).await?.pending;
+    on_event(Event::ProcessStart(pending as usize));
+    let batch = ctx.settings.article_concurrency.max(1) * 4;
+    loop {
+        let lease = ctx.settings.lease.as_secs() as i64;
+        let claimed = blocking(&ctx.store, move |s| s.claim_pending(Utc::now(), lease, batch)).await?;
+        if claimed.is_empty() {
+            break;
+        }
+        let permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
+        let mut set = JoinSet::new();
+        for a in claimed {
+            let (ctx, permits, report, on_event, langs) =
+                (ctx.clone(), permits.clone(), report.clone(), on_event.clone(), langs.clone());
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let lang = langs.get(&a.source_id).cloned().flatten();
+                let outcome = process_article(&ctx, &a, lang.as_deref()).await;
+                let ok = !matches!(outcome, Ok(ArticleOutcome::Failed { .. }) | Err(_));
+                if let Ok(mut rep) = report.lock() {
+                    match outcome {
+                        Ok(ArticleOutcome::Ready(_)) => rep.ready += 1,
+                        Ok(ArticleOutcome::Retry { .. }) => rep.retrying += 1,
+                        _ => rep.failed += 1,
+                    }
+                }
+                on_event(Event::Processed { ok });
+            });
+        }
+        while set.join_next().await.is_some() {}
+    }
+    let out = report.lock().map(|r| r.clone()).unwrap_or_default();
+    Ok(out)
+}
+
+/// Polls sources when due and processes articles as they arrive, until shut down.
+pub struct Scheduler {
+    ctx: Context,
+    tick: Duration,
+}
+
+impl Scheduler {
+    /// A scheduler that checks for work every second.
+    pub fn new(ctx: Context) -> Self {
+        Scheduler {
+            ctx,
+            tick: Duration::from_secs(1),
+        }
+    }
+
+    /// Runs until `shutdown` turns true; in-flight jobs finish first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let ctx = self.ctx;
+        let polling: Arc<Mutex<HashSet<SourceId>>> = Arc::default();
+        let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
+        let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
+        let mut jobs = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if let Err(e) = Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await {
+                tracing::error!(error = format!("{e:#}"), "scheduler tick failed");
+            }
+            while jobs.try_join_next().is_some() {}
+            tokio::select! {
+                _ = tokio::time::sleep(self.tick) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while jobs.join_next().await.is_some() {}
+    }
+
+    async fn tick(
+        ctx: &Context,
+        polling: &Arc<Mutex<HashSet<SourceId>>>,
+        poll_permits: &Arc<Semaphore>,
+        article_permits: &Arc<Semaphore>,
+        jobs: &mut JoinSet<()>,
+    ) -> anyhow::Result<()> {
+        let free = poll_permits.available_permits();
+        if free > 0 {
+            let due = blocking(&ctx.store, move |s| s.due_sources(Utc::now(), free * 2)).await?;
+            for src in due {
+                let fresh = polling.lock().map(|mut p| p.insert(src.id)).unwrap_or(false);
+                if !fresh {
+                    continue;
+                }
+                let Ok(permit) = poll_permits.clone().try_acquire_owned() else {
+                    if let Ok(mut p) = polling.lock() {
+                        p.remove(&src.id);
+                    }
+                    break;
+                };
+                let (ctx, polling) = (ctx.clone(), polling.clone());
+                jobs.spawn(async move {
+                    let _permit = permit;
+                    match poll_source(&ctx, &src, Utc::now()).await {
+                        Ok(r) if r.new > 0 => tracing::info!(source = %src.name, new = r.new, "polled"),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(source = %src.name, error = format!("{e:#}"), "poll job failed"),
+                    }
+                    if let Ok(mut p) = polling.lock() {
+                        p.remove(&src.id);
+                    }
+                });
+            }
+        }
+        let free = article_permits.available_permits();
+        if free > 0 {
+            let lease = ctx.settings.lease.as_secs() as i64;
+            let claimed = blocking(&ctx.store, move |s| s.claim_pending(Utc::now(), lease, free)).await?;
+            if !claimed.is_empty() {
+                let langs: HashMap<SourceId, Option<String>> = blocking(&ctx.store, |s| s.sources())
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.id, s.lang))
+                    .collect();
+                for a in claimed {
+                    let Ok(permit) = article_permits.clone().try_acquire_owned() else { break };
+                    let ctx = ctx.clone();
+                    let lang = langs.get(&a.source_id).cloned().flatten();
+                    jobs.spawn(async move {
+                        let _permit = permit;
+                        if let Err(e) = process_article(&ctx, &a, lang.as_deref()).await {
+                            tracing::error!(article = a.id, error = format!("{e:#}"), "article job failed");
+                        }
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,226 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use courant_extract::Extracted;
+use courant_fetch::{FetchConfig, Fetcher};
+use courant_model::{ArticleStatus, FeedEntry, NewSource};
+use courant_store::{ArticleQuery, SqliteStore, Store};
+
+use super::*;
+
+fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let fetcher = Fetcher::new(FetchConfig {
+        allow_private,
+        timeout: Duration::from_secs(5),
+        max_body_bytes: 2 * 1024 * 1024,
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    Context {
+        store,
+        fetcher,
+        settings: JobSettings {
+            max_attempts: 1,
+            ..JobSettings::default()
+        },
+    }
+}
+
+fn add(ctx: &Context, url: String) -> courant_model::Source {
+    ctx.store
+        .add_source(&NewSource {
+            feed_url: url,
+            name: String::new(),
+            lang: None,
+            attribution: None,
+        })
+        .unwrap()
+}
+
+/// One healthy source among every kind of broken one: each broken source gets
+/// its own clear error, and the healthy one is ingested in full.
+#[tokio::test]
+async fn bad_sources_do_not_stop_the_others() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    let cases = [
+        ("/feed/ok", None),
+        ("/fault/malformed-feed", Some("parse: feed: malformed")),
+        ("/fault/not-a-feed", Some("parse: feed: malformed")),
+        ("/fault/404", Some("status: HTTP status 404")),
+        ("/fault/500", Some("status: HTTP status 500")),
+        ("/fault/loop", Some("redirect: redirect loop")),
+        ("/fault/huge", Some("too_large: body larger than")),
+        ("/fault/gzip-bomb", Some("too_large: body larger than")),
+        ("/feed/charset", None),
+    ];
+    for (path, _) in &cases {
+        add(&ctx, origin.url(path));
+    }
+    let report = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!(report.sources, cases.len());
+    assert_eq!(report.failed_sources.len(), 7, "{:?}", report.failed_sources);
+    for src in ctx.store.sources().unwrap() {
+        let path = src.feed_url.trim_start_matches(&origin.base());
+        let want = cases.iter().find(|c| c.0 == path).unwrap().1;
+        match want {
+            None => {
+                assert_eq!(src.health.last_error, None, "{path}");
+                assert_eq!(src.health.status(), "ok");
+            }
+            Some(prefix) => {
+                let err = src.health.last_error.clone().unwrap_or_default();
+                assert!(err.starts_with(prefix), "{path}: {err}");
+                assert_eq!(src.health.status(), "failing");
+                assert!(src.health.next_poll_at.unwrap() > Utc::now());
+            }
+        }
+    }
+    let ok_src = ctx.store.sources().unwrap().into_iter().find(|s| s.feed_url.ends_with("/feed/ok")).unwrap();
+    assert_eq!(ok_src.name, "Fixture News");
+    assert_eq!(ok_src.article_count, 5);
+    let arts = ctx
+        .store
+        .articles(&ArticleQuery {
+            source: Some(ok_src.id),
+            limit: 10,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
+    for a in &arts {
+        let p = a.processed.as_ref().unwrap();
+        assert_eq!(p.body_origin, "page");
+        assert!(p.text.contains("The council met on Tuesday"));
+        assert!(!p.text.contains("Copyright Fixture News"));
+        assert_eq!(p.lang.as_deref(), Some("en"));
+    }
+    // The page in an unknown charset is decoded by sniffing, with a warning kept.
+    let charset = ctx.store.articles(&ArticleQuery { limit: 100, ..ArticleQuery::default() }).unwrap();
+    let c = charset.iter().find(|a| a.entry.title == "Grüße").unwrap();
+    let p = c.processed.as_ref().unwrap();
+    assert!(p.text.contains("Grüße aus München"), "{}", p.text);
+    assert!(p.warnings.iter().any(|w| w.contains("x-klingon-9")));
+}
+
+#[tokio::test]
+async fn ingesting_again_changes_nothing() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    add(&ctx, origin.url("/feed/ok"));
+    add(&ctx, origin.url("/feed/etag"));
+    let first = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!(first.new_articles, 8);
+    let before = ctx.store.counts().unwrap();
+    let second = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((second.new_articles, second.ready), (0, 0));
+    assert_eq!(ctx.store.counts().unwrap(), before);
+    // The ETag source answered 304 the second time.
+    let etag = ctx.store.sources().unwrap().into_iter().find(|s| s.feed_url.ends_with("/feed/etag")).unwrap();
+    let r = poll_source(&ctx, &etag, Utc::now()).await.unwrap();
+    assert!(r.not_modified);
+}
+
+#[tokio::test]
+async fn loopback_feed_refused_when_not_allowed() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, false);
+    let src = add(&ctx, origin.url("/feed/ok"));
+    let report = poll_source(&ctx, &src, Utc::now()).await.unwrap();
+    let err = report.error.unwrap();
+    assert!(err.starts_with("blocked: refused non-public address 127.0.0.1"), "{err}");
+    assert_eq!(ctx.store.counts().unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn dead_article_pages_fall_back_to_feed_text() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    add(&ctx, origin.url("/feed/dead-links"));
+    let report = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((report.ready, report.failed), (2, 1), "{report:?}");
+    let all = ctx
+        .store
+        .articles(&ArticleQuery {
+            include_pending: true,
+            limit: 10,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
+    let gone = all.iter().find(|a| a.guid == "d1").unwrap();
+    assert_eq!(gone.status, ArticleStatus::Ready);
+    assert_eq!(gone.processed.as_ref().unwrap().body_origin, "feed");
+    let nothing = all.iter().find(|a| a.guid == "d2").unwrap();
+    assert_eq!(nothing.status, ArticleStatus::Failed);
+    assert!(nothing.error.as_deref().unwrap().contains("404"));
+}
+
+#[test]
+fn backoff_doubles_and_caps() {
+    let s = JobSettings {
+        poll_interval: Duration::from_secs(60),
+        max_backoff: Duration::from_secs(600),
+        ..JobSettings::default()
+    };
+    let got: Vec<u64> = (1..=6).map(|f| backoff(&s, f).as_secs()).collect();
+    assert_eq!(got, vec![60, 120, 240, 480, 600, 600]);
+}
+
+fn entry(summary: Option<&str>) -> FeedEntry {
+    FeedEntry {
+        guid: "g".into(),
+        url: Some("https://ex.org/a".into()),
+        title: "Feed title".into(),
+        summary: summary.map(str::to_string),
+        ..FeedEntry::default()
+    }
+}
+
+#[test]
+fn assemble_prefers_the_page_unless_it_is_a_teaser() {
+    let long = "Die Regierung hat heute in Berlin ein neues Gesetz beschlossen, das viele Menschen betrifft. ".repeat(4);
+    let page = Extracted {
+        title: "Page title".into(),
+        text: long.clone(),
+        html: format!("<p>{long}</p>"),
+        lang: Some("de".into()),
+        ..Extracted::default()
+    };
+    let e = entry(Some("<p>Kurz.</p><script>x()</script>"));
+    let full = assemble::assemble(assemble::Inputs {
+        entry: Some(&e),
+        page: Some(page.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!((full.body_origin.as_str(), full.title.as_str()), ("page", "Feed title"));
+    assert_eq!(full.lang.as_deref(), Some("de"));
+
+    let teaser = Extracted {
+        text: "Subscribe".into(),
+        html: "<p>Subscribe</p>".into(),
+        ..page
+    };
+    let e = entry(Some(&format!("<p>{long}</p><script>x()</script>")));
+    let fb = assemble::assemble(assemble::Inputs {
+        entry: Some(&e),
+        page: Some(teaser),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(fb.body_origin, "feed");
+    assert!(!fb.html.contains("script"));
+    assert!(fb.warnings[0].contains("shorter"));
+
+    let empty = entry(None);
+    assert!(assemble::assemble(assemble::Inputs {
+        entry: Some(&empty),
+        ..Default::default()
+    })
+    .is_none());
+}
