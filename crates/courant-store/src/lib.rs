@@ -102,7 +102,7 @@ pub enum ArticleOutcome {
 pub struct ArticleQuery {
     /// Only this source.
     pub source: Option<SourceId>,
-    /// Only this language.
+    /// Only this language ("und": unknown).
     pub lang: Option<String>,
     /// Include articles that are not ready yet.
     pub include_pending: bool,
@@ -123,6 +123,19 @@ pub struct Counts {
     pub failed: i64,
     /// Ready articles per language, most first.
     pub by_lang: Vec<(String, i64)>,
+}
+
+/// Ready articles of one source in one language.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Group {
+    /// The source.
+    pub source: SourceId,
+    /// Language code, "und" when unknown.
+    pub lang: String,
+    /// Ready articles.
+    pub count: i64,
+    /// Newest publication time.
+    pub newest: Option<DateTime<Utc>>,
 }
 
 /// Everything courant stores. Implementations must be safe to share between threads.
@@ -151,4 +164,6 @@ pub trait Store: Send + Sync {
     fn article(&self, id: ArticleId) -> Result<Option<Article>>;
     /// Counts by status and language.
     fn counts(&self) -> Result<Counts>;
+    /// Ready articles per source and language ("und" when unknown), newest group first.
+    fn groups(&self) -> Result<Vec<Group>>;
 }

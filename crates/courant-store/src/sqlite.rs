@@ -11,7 +11,7 @@ use courant_model::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::{ArticleOutcome, ArticleQuery, Counts, Error, PollRecord, PollResult, Result, Store};
+use crate::{ArticleOutcome, ArticleQuery, Counts, Error, Group, PollRecord, PollResult, Result, Store};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records the last applied.
 const MIGRATIONS: &[&str] = &[r#"
@@ -385,9 +385,13 @@ impl Store for SqliteStore {
             args.push(s.into());
             sql.push_str(&format!(" AND source_id = ?{}", args.len()));
         }
-        if let Some(l) = &q.lang {
-            args.push(l.clone().into());
-            sql.push_str(&format!(" AND lang = ?{}", args.len()));
+        match q.lang.as_deref() {
+            Some("und") => sql.push_str(" AND lang IS NULL"),
+            Some(l) => {
+                args.push(l.to_string().into());
+                sql.push_str(&format!(" AND lang = ?{}", args.len()));
+            }
+            None => {}
         }
         let limit = q.limit.clamp(1, 500) as i64;
         sql.push_str(&format!(" ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}", q.offset as i64));
@@ -431,5 +435,24 @@ impl Store for SqliteStore {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(counts)
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(
+            "SELECT source_id, COALESCE(lang, 'und'), COUNT(*), MAX(published_at) FROM articles
+             WHERE status = 'ready' GROUP BY 1, 2 ORDER BY 4 DESC, 1, 2",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Group {
+                    source: r.get(0)?,
+                    lang: r.get(1)?,
+                    count: r.get(2)?,
+                    newest: parse_ts(r.get(3)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 }

@@ -1,1 +1,175 @@
-//! placeholder
+//! The web front: server-rendered HTML pages and a JSON API over the store.
+//!
+//! Handlers are thin: read the store (off the async threads), shape a view,
+//! render. Everything from a feed or page is already sanitized by the time it
+//! is stored; templates escape all other text, and only the sanitized body is
+//! marked safe.
+#![warn(missing_docs)]
+
+mod api;
+mod pages;
+mod views;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use courant_store::Store;
+use minijinja::Environment;
+
+/// Settings for the site.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Site name in the header and titles.
+    pub site_title: String,
+    /// Language of the site's own words (`<html lang>`).
+    pub site_lang: String,
+    /// A folder whose templates override the built-in ones by file name.
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            site_title: "courant".into(),
+            site_lang: "en".into(),
+            templates_dir: None,
+        }
+    }
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    env: Arc<Environment<'static>>,
+    cfg: Arc<WebConfig>,
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("list.html", include_str!("../templates/list.html")),
+    ("article.html", include_str!("../templates/article.html")),
+    ("sources.html", include_str!("../templates/sources.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+fn environment(cfg: &WebConfig) -> Environment<'static> {
+    let mut env = Environment::new();
+    let dir = cfg.templates_dir.clone();
+    env.set_loader(move |name| {
+        if let Some(dir) = &dir {
+            // Only plain file names: an override folder is not a path to walk out of.
+            if !name.contains(['/', '\\']) && !name.starts_with('.') {
+                match std::fs::read_to_string(dir.join(name)) {
+                    Ok(s) => return Ok(Some(s)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("template {name}: {e}"),
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string()))
+    });
+    env
+}
+
+/// Builds the router for the site and the API.
+pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
+    let state = AppState {
+        env: Arc::new(environment(&cfg)),
+        store,
+        cfg: Arc::new(cfg),
+    };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/latest", get(pages::latest))
+        .route("/articles/{id}", get(pages::article))
+        .route("/sources", get(pages::sources))
+        .route("/sources/{id}", get(pages::source))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::routes())
+        .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .with_state(state)
+}
+
+/// Failures a handler turns into a response.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// 404 with a message.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 400 with a message.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Storage failed; logged, shown as 500.
+    #[error(transparent)]
+    Store(#[from] courant_store::Error),
+    /// A template failed; logged, shown as 500.
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+    /// A blocking task panicked or was cancelled.
+    #[error("internal: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            WebError::NotFound(m) | WebError::BadRequest(m) => m.clone(),
+            _ => "internal error; see the server log".into(),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = format!(
+            "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status}</h1><p>{}</p><p><a href=\"/\">Front page</a></p>",
+            html_escape(&self.public_message())
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Runs store work on the blocking pool.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> courant_store::Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let store = state.store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
+}
+
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Html<String>, WebError> {
+    let site = minijinja::context! { title => state.cfg.site_title, lang => state.cfg.site_lang };
+    let tmpl = state.env.get_template(name)?;
+    Ok(Html(tmpl.render(minijinja::context! { site, ..ctx })?))
+}

@@ -1,0 +1,114 @@
+//! The JSON API, version 1.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use courant_store::{ArticleQuery, Counts};
+use serde::{Deserialize, Serialize};
+
+use crate::views::{self, ArticleSummary, ArticleView, SourceView};
+use crate::{read, AppState, WebError};
+
+/// API errors answer in JSON: `{"error": "..."}` with the same status as the pages.
+pub(crate) struct ApiError(WebError);
+
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        let status = self.0.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "api request failed");
+        }
+        (status, Json(serde_json::json!({ "error": self.0.public_message() }))).into_response()
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/articles", get(articles))
+        .route("/articles/{id}", get(article))
+        .route("/sources", get(sources))
+        .route("/sources/{id}", get(source))
+        .route("/stats", get(stats))
+}
+
+#[derive(Debug, Deserialize)]
+struct ArticleParams {
+    source: Option<i64>,
+    lang: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct ArticleList {
+    articles: Vec<ArticleSummary>,
+    limit: usize,
+    offset: usize,
+}
+
+/// A full article in the API: the view plus the plain text.
+#[derive(Serialize)]
+struct ArticleFull {
+    #[serde(flatten)]
+    view: ArticleView,
+    text: String,
+    status: &'static str,
+}
+
+async fn articles(State(st): State<AppState>, Query(p): Query<ArticleParams>) -> Result<Json<ArticleList>, ApiError> {
+    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    let offset = p.offset.unwrap_or(0);
+    let q = ArticleQuery {
+        source: p.source,
+        lang: p.lang.filter(|l| !l.is_empty()),
+        limit,
+        offset,
+        ..ArticleQuery::default()
+    };
+    let (sources, list) = read(&st, move |s| Ok((s.sources()?, s.articles(&q)?))).await?;
+    let names = views::names(&sources);
+    Ok(Json(ArticleList {
+        articles: list.iter().map(|a| views::summary(a, &names)).collect(),
+        limit,
+        offset,
+    }))
+}
+
+async fn article(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<ArticleFull>, ApiError> {
+    let (a, src) = read(&st, move |s| {
+        let a = s.article(id)?;
+        let src = match &a {
+            Some(a) => s.source(a.source_id)?,
+            None => None,
+        };
+        Ok((a, src))
+    })
+    .await?;
+    let a = a.ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    Ok(Json(ArticleFull {
+        view: views::article(&a, src.as_ref()),
+        text: a.processed.as_ref().map(|p| p.text.clone()).unwrap_or_default(),
+        status: a.status.as_str(),
+    }))
+}
+
+async fn sources(State(st): State<AppState>) -> Result<Json<Vec<SourceView>>, ApiError> {
+    let list = read(&st, |s| s.sources()).await?;
+    Ok(Json(list.iter().map(views::source).collect()))
+}
+
+async fn source(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<SourceView>, ApiError> {
+    let s = read(&st, move |s| s.source(id)).await?;
+    s.map(|s| Json(views::source(&s)))
+        .ok_or_else(|| WebError::NotFound(format!("no source {id}")).into())
+}
+
+async fn stats(State(st): State<AppState>) -> Result<Json<Counts>, ApiError> {
+    Ok(Json(read(&st, |s| s.counts()).await?))
+}

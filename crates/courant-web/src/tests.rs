@@ -1,0 +1,172 @@
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use courant_model::{FeedEntry, NewSource, ProcessedArticle};
+use courant_store::{ArticleOutcome, SqliteStore, Store};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use super::*;
+
+const XSS_TITLE: &str = "<script>alert('t')</script><img src=x onerror=alert(1)>Title";
+
+struct Site {
+    _dir: tempfile::TempDir,
+    app: Router,
+    article_id: i64,
+    source_id: i64,
+}
+
+fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("c.db")).unwrap();
+    let src = store
+        .add_source(&NewSource {
+            feed_url: "https://ex.org/feed".into(),
+            name: "Example <b>News</b>".into(),
+            lang: Some("en".into()),
+            attribution: Some("CC BY 2.5 <script>x</script>".into()),
+        })
+        .unwrap();
+    let entries: Vec<FeedEntry> = (0..3)
+        .map(|i| FeedEntry {
+            guid: format!("g{i}"),
+            url: Some(if i == 0 { "javascript:alert(1)".into() } else { format!("https://ex.org/{i}") }),
+            title: if i == 0 { XSS_TITLE.into() } else { format!("Story {i}") },
+            published: Some(Utc::now()),
+            ..FeedEntry::default()
+        })
+        .collect();
+    store.insert_entries(src.id, &entries, Utc::now()).unwrap();
+    let claimed = store.claim_pending(Utc::now(), 60, 10).unwrap();
+    let mut article_id = 0;
+    for a in &claimed {
+        let lang = if a.guid == "g2" { "de" } else { "en" };
+        store
+            .finish_article(
+                a.id,
+                &ArticleOutcome::Ready(ProcessedArticle {
+                    title: a.entry.title.clone(),
+                    text: "Body text".into(),
+                    // Stored HTML is sanitized by the pipeline; this is what it stores.
+                    html: "<p>Body <a href=\"https://ex.org/x\" rel=\"nofollow noopener noreferrer\">link</a></p>".into(),
+                    author: Some("<i>Ann</i>".into()),
+                    lang: Some(lang.into()),
+                    body_origin: "page".into(),
+                    ..ProcessedArticle::default()
+                }),
+            )
+            .unwrap();
+        if a.guid == "g0" {
+            article_id = a.id;
+        }
+    }
+    let app = router(Arc::new(store), WebConfig::default());
+    Site {
+        _dir: dir,
+        app,
+        article_id,
+        source_id: src.id,
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
+    let resp = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn assert_no_active_content(page: &str) {
+    // The template's own markup has no script; every payload must arrive escaped.
+    assert!(!page.contains("<script"), "{page}");
+    assert!(!page.contains("<img src=x"), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+    assert!(!page.contains("<b>News</b>"), "{page}");
+    assert!(!page.contains("<i>Ann</i>"), "{page}");
+}
+
+#[tokio::test]
+async fn pages_render_and_escape() {
+    let s = site();
+    for uri in [
+        "/".to_string(),
+        "/?lang=en".into(),
+        "/latest".into(),
+        "/sources".into(),
+        format!("/sources/{}", s.source_id),
+        format!("/articles/{}", s.article_id),
+    ] {
+        let (status, page) = get(&s.app, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_no_active_content(&page);
+    }
+    let (_, home) = get(&s.app, "/").await;
+    assert!(home.contains("Story 1") && home.contains("Story 2"));
+    assert!(home.contains("&lt;script&gt;"), "titles are shown escaped");
+    // Grouped by source and language: the German article is its own group.
+    assert!(home.contains("?lang=de"));
+    let (_, de) = get(&s.app, "/?lang=de").await;
+    assert!(de.contains("Story 2") && !de.contains("Story 1"));
+    let (_, art) = get(&s.app, &format!("/articles/{}", s.article_id)).await;
+    assert!(art.contains(r#"<a href="https://ex.org/x" rel="nofollow noopener noreferrer">link</a>"#));
+    assert!(art.contains("CC BY 2.5 &lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn not_found_and_bad_requests() {
+    let s = site();
+    assert_eq!(get(&s.app, "/articles/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&s.app, "/sources/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&s.app, "/nope").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&s.app, "/articles/abc").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&s.app, "/?lang=%3Cscript%3E").await.0, StatusCode::BAD_REQUEST);
+    let (status, body) = get(&s.app, "/api/v1/articles/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"], "no article 999999");
+}
+
+#[tokio::test]
+async fn api_lists_and_details() {
+    let s = site();
+    let (status, body) = get(&s.app, "/api/v1/articles?lang=en&limit=10").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["articles"].as_array().unwrap().len(), 2);
+    let (_, body) = get(&s.app, &format!("/api/v1/articles/{}", s.article_id)).await;
+    let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["text"], "Body text");
+    assert_eq!(a["status"], "ready");
+    assert_eq!(a["source_name"], "Example <b>News</b>", "JSON carries the raw name; clients escape");
+    let (_, body) = get(&s.app, "/api/v1/sources").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["article_count"], 3);
+    assert_eq!(v[0]["status"], "new");
+    let (_, body) = get(&s.app, "/api/v1/stats").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["ready"], 3);
+}
+
+#[tokio::test]
+async fn operator_templates_override_builtins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sources.html"),
+        "{% extends \"base.html\" %}{% block main %}CUSTOM {{ sources|length }}{% endblock %}",
+    )
+    .unwrap();
+    let store = SqliteStore::open(dir.path().join("c.db")).unwrap();
+    let app = router(
+        Arc::new(store),
+        WebConfig {
+            site_title: "Le Courant".into(),
+            site_lang: "fr".into(),
+            templates_dir: Some(dir.path().to_path_buf()),
+        },
+    );
+    let (_, page) = get(&app, "/sources").await;
+    assert!(page.contains("CUSTOM 0"));
+    assert!(page.contains("<html lang=\"fr\">") && page.contains("Le Courant"));
+}

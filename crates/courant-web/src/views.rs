@@ -1,0 +1,121 @@
+//! Model to view: the shapes templates and the API show.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use courant_model::{Article, Source, SourceId};
+use serde::Serialize;
+
+pub(crate) fn when(d: Option<DateTime<Utc>>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// An article in lists.
+#[derive(Debug, Serialize)]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub title: String,
+    pub lang: Option<String>,
+    pub published: Option<String>,
+    pub source_id: SourceId,
+    pub source_name: String,
+}
+
+/// An article page.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub title: String,
+    pub lang: Option<String>,
+    pub published: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub html: String,
+    pub body_origin: String,
+    pub warnings: Vec<String>,
+    pub source_id: SourceId,
+    pub source_name: String,
+    pub attribution: Option<String>,
+}
+
+/// A source in lists and on its page.
+#[derive(Debug, Serialize)]
+pub struct SourceView {
+    pub id: SourceId,
+    pub name: String,
+    pub feed_url: String,
+    pub site_url: Option<String>,
+    pub lang: Option<String>,
+    pub status: &'static str,
+    pub last_fetch: Option<String>,
+    pub last_ok: Option<String>,
+    pub next_poll: Option<String>,
+    pub last_error: Option<String>,
+    pub article_count: i64,
+}
+
+/// Only http(s) URLs become links; `javascript:` and friends are dropped.
+pub(crate) fn safe_url(u: Option<&str>) -> Option<String> {
+    let u = u?.trim();
+    let lower = u.get(..8).unwrap_or(u).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://")).then(|| u.to_string())
+}
+
+pub(crate) type Names = HashMap<SourceId, String>;
+
+pub(crate) fn names(sources: &[Source]) -> Names {
+    sources.iter().map(|s| (s.id, display_name(s))).collect()
+}
+
+fn display_name(s: &Source) -> String {
+    if s.name.is_empty() {
+        s.feed_url.clone()
+    } else {
+        s.name.clone()
+    }
+}
+
+pub(crate) fn summary(a: &Article, names: &Names) -> ArticleSummary {
+    ArticleSummary {
+        id: a.id,
+        title: a.title().to_string(),
+        lang: a.lang().map(str::to_string),
+        published: when(a.published()),
+        source_id: a.source_id,
+        source_name: names.get(&a.source_id).cloned().unwrap_or_default(),
+    }
+}
+
+pub(crate) fn article(a: &Article, source: Option<&Source>) -> ArticleView {
+    let p = a.processed.clone().unwrap_or_default();
+    ArticleView {
+        id: a.id,
+        title: a.title().to_string(),
+        lang: a.lang().map(str::to_string),
+        published: when(a.published()),
+        author: p.author.clone(),
+        url: safe_url(a.url.as_deref()).or(safe_url(p.canonical_url.as_deref())),
+        html: p.html,
+        body_origin: p.body_origin,
+        warnings: p.warnings,
+        source_id: a.source_id,
+        source_name: source.map(display_name).unwrap_or_default(),
+        attribution: source.and_then(|s| s.attribution.clone()),
+    }
+}
+
+pub(crate) fn source(s: &Source) -> SourceView {
+    SourceView {
+        id: s.id,
+        name: display_name(s),
+        feed_url: s.feed_url.clone(),
+        site_url: safe_url(s.site_url.as_deref()),
+        lang: s.lang.clone(),
+        status: s.health.status(),
+        last_fetch: when(s.health.last_fetch_at),
+        last_ok: when(s.health.last_ok_at),
+        next_poll: when(s.health.next_poll_at),
+        last_error: s.health.last_error.clone(),
+        article_count: s.article_count,
+    }
+}
