@@ -88,7 +88,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     if depth > MAX_DEPTH {
         return Err(Error::TooDeep(depth));
     }
-    let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg)).map_err(|_| Error::NoContent)?;
+    let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg))
+        .map_err(|_| Error::NoContent)?;
     let declared_canonical = canonical(&r.doc, url);
     let a = r.parse().map_err(|e| match e {
         dom_smoothie::ReadabilityError::TooManyElements(n, _) => Error::TooComplex(n),
@@ -102,7 +103,10 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     // A byline paragraph repeats the author the metadata already carries.
     if let Some(author) = &author {
         let first = text.split("\n\n").next().unwrap_or("");
-        let stripped = first.trim_start_matches("By ").trim_start_matches("Von ").trim_start_matches("Par ");
+        let stripped = first
+            .trim_start_matches("By ")
+            .trim_start_matches("Von ")
+            .trim_start_matches("Par ");
         if first.len() < 120 && stripped.trim() == author {
             if let Some(rest) = clean_html.strip_prefix(&format!("<p>{first}</p>")) {
                 clean_html = rest.trim_start().to_string();
@@ -157,7 +161,7 @@ fn max_depth(doc: &dom_query::Document, limit: usize) -> usize {
         let mut child = node.first_child();
         while let Some(c) = child {
             if c.is_element() {
-                stack.push((c.clone(), depth + 1));
+                stack.push((c, depth + 1));
             }
             child = c.next_sibling();
         }
@@ -167,7 +171,16 @@ fn max_depth(doc: &dom_query::Document, limit: usize) -> usize {
 
 /// Approximate nesting of common container tags, from the raw bytes.
 fn raw_nesting_exceeds(html: &str, limit: usize) -> bool {
-    const CONTAINERS: [&[u8]; 8] = [b"div", b"span", b"section", b"article", b"table", b"ul", b"ol", b"blockquote"];
+    const CONTAINERS: [&[u8]; 8] = [
+        b"div",
+        b"span",
+        b"section",
+        b"article",
+        b"table",
+        b"ul",
+        b"ol",
+        b"blockquote",
+    ];
     let b = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -220,12 +233,21 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
         return Some(d.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(s, fmt) {
             return Some(d.with_timezone(&Utc));
         }
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(d) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
             return Some(d.and_utc());
         }
@@ -239,12 +261,16 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 /// Paragraph text of the block elements under `sel`.
 pub(crate) fn blocks_to_text(sel: &dom_query::Selection<'_>) -> String {
     let mut paras: Vec<String> = Vec::new();
-    let blocks = sel.select("p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td, th, dt, dd");
+    let blocks =
+        sel.select("p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td, th, dt, dd");
     for node in blocks.nodes() {
         // A block inside another selected block is covered by its parent's text.
         let nested = node.ancestors(None).iter().any(|a| {
             a.node_name().is_some_and(|n| {
-                matches!(&*n, "p" | "li" | "blockquote" | "pre" | "td" | "th" | "dd" | "figcaption")
+                matches!(
+                    &*n,
+                    "p" | "li" | "blockquote" | "pre" | "td" | "th" | "dd" | "figcaption"
+                )
             })
         });
         if nested {

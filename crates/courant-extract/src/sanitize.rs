@@ -8,10 +8,52 @@ use std::sync::OnceLock;
 
 fn builder(base: Option<&url::Url>) -> ammonia::Builder<'static> {
     let tags: HashSet<&'static str> = [
-        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
-        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-        "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "time", "tr", "u", "ul",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
     ]
     .into_iter()
     .collect();
@@ -40,18 +82,18 @@ pub fn html(fragment: &str, base: Option<&str>) -> String {
         Some(b) => builder(Some(&b)).clean(fragment).to_string(),
         None => {
             static NO_BASE: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-            NO_BASE.get_or_init(|| builder(None)).clean(fragment).to_string()
+            NO_BASE
+                .get_or_init(|| builder(None))
+                .clean(fragment)
+                .to_string()
         }
     }
 }
 
 /// Plain text of an HTML fragment, paragraphs separated by blank lines.
 pub fn text(fragment: &str) -> String {
-    let doc = dom_smoothie::Readability::new(
-        format!("<html><body>{fragment}</body></html>"),
-        None,
-        None,
-    );
+    let doc =
+        dom_smoothie::Readability::new(format!("<html><body>{fragment}</body></html>"), None, None);
     // Readability::new only fails on a bad URL, and none is given.
     let Ok(r) = doc else { return String::new() };
     crate::blocks_to_text(&r.doc.select("body"))

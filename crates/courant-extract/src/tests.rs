@@ -15,8 +15,11 @@ fn fixtures_meet_expectations() {
     for entry in std::fs::read_dir(testdata()).unwrap().flatten() {
         let path = entry.path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let Some(stem) = name.strip_suffix(".expect.json") else { continue };
-        let exp: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(stem) = name.strip_suffix(".expect.json") else {
+            continue;
+        };
+        let exp: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let html = std::fs::read_to_string(testdata().join(format!("{stem}.html"))).unwrap();
         let got = article(&html, Some("https://gazette.example/news/x")).unwrap();
         assert_eq!(got.title, exp["title"].as_str().unwrap(), "{stem}");
@@ -31,11 +34,18 @@ fn fixtures_meet_expectations() {
             }
         }
         for s in exp["must_contain"].as_array().unwrap() {
-            assert!(got.text.contains(s.as_str().unwrap()), "{stem}: missing {s}\n{}", got.text);
+            assert!(
+                got.text.contains(s.as_str().unwrap()),
+                "{stem}: missing {s}\n{}",
+                got.text
+            );
         }
         for s in exp["must_not_contain"].as_array().unwrap() {
             let s = s.as_str().unwrap();
-            assert!(!got.text.contains(s) && !got.html.contains(s), "{stem}: kept {s}");
+            assert!(
+                !got.text.contains(s) && !got.html.contains(s),
+                "{stem}: kept {s}"
+            );
         }
         // Paragraphs are separated by exactly one blank line.
         assert!(!got.text.contains("\n\n\n"), "{stem}");
@@ -50,7 +60,16 @@ fn sanitizer_removes_active_content() {
         <img src="x" onerror="alert(1)"><svg><script>alert(2)</script></svg><iframe src="https://evil"></iframe>
         <a href="/rel">rel</a><style>p{}</style><!-- c -->"#;
     let clean = sanitize::html(dirty, Some("https://ex.org/a/"));
-    for bad in ["script", "onclick", "onerror", "javascript:", "<svg", "iframe", "<style", "<!--"] {
+    for bad in [
+        "script",
+        "onclick",
+        "onerror",
+        "javascript:",
+        "<svg",
+        "iframe",
+        "<style",
+        "<!--",
+    ] {
         assert!(!clean.contains(bad), "{bad} survived: {clean}");
     }
     assert!(clean.contains(r#"href="https://ex.org/rel""#), "{clean}");
@@ -65,11 +84,18 @@ fn dates_in_the_wild() {
         ("2024-03-05T09:30:00+01:00", "2024-03-05T08:30:00+00:00"),
         ("2024-03-05T09:30:00Z", "2024-03-05T09:30:00+00:00"),
         ("Tue, 05 Mar 2024 09:30:00 GMT", "2024-03-05T09:30:00+00:00"),
-        ("2024-03-05T09:30:00.123+0100", "2024-03-05T08:30:00.123+00:00"),
+        (
+            "2024-03-05T09:30:00.123+0100",
+            "2024-03-05T08:30:00.123+00:00",
+        ),
         ("2024-03-05 09:30:00", "2024-03-05T09:30:00+00:00"),
         ("2024-03-05", "2024-03-05T00:00:00+00:00"),
     ] {
-        assert_eq!(parse_date(s).map(|d| d.to_rfc3339()).as_deref(), Some(want), "{s}");
+        assert_eq!(
+            parse_date(s).map(|d| d.to_rfc3339()).as_deref(),
+            Some(want),
+            "{s}"
+        );
     }
     assert_eq!(parse_date("yesterday"), None);
     assert_eq!(parse_date(""), None);

@@ -125,10 +125,7 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
     let mut entries = Vec::with_capacity(feed.entries.len());
     for (i, e) in feed.entries.into_iter().enumerate() {
         let url = pick_link(&e.links).map(|u| resolve(base_url, &u));
-        let title = e
-            .title
-            .map(|t| plain_title(&t.content))
-            .unwrap_or_default();
+        let title = e.title.map(|t| plain_title(&t.content)).unwrap_or_default();
         if title.is_empty() && url.is_none() {
             warnings.push(format!("entry {i}: no title and no link, skipped"));
             continue;
@@ -144,7 +141,10 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
             guid,
             url,
             title,
-            summary: e.summary.map(|t| t.content).filter(|s| !s.trim().is_empty()),
+            summary: e
+                .summary
+                .map(|t| t.content)
+                .filter(|s| !s.trim().is_empty()),
             content: e
                 .content
                 .and_then(|c| c.body)
@@ -167,7 +167,10 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
     }
     ParsedFeed {
         kind,
-        title: feed.title.map(|t| plain_title(&t.content)).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .map(|t| plain_title(&t.content))
+            .filter(|t| !t.is_empty()),
         site_url: pick_link(&feed.links).map(|u| resolve(base_url, &u)),
         lang: feed_lang,
         entries,
@@ -187,7 +190,10 @@ fn pick_link(links: &[feed_rs::model::Link]) -> Option<String> {
 
 pub(crate) fn resolve(base: Option<&str>, href: &str) -> String {
     match base.and_then(|b| url::Url::parse(b).ok()) {
-        Some(b) => b.join(href).map(|u| u.to_string()).unwrap_or_else(|_| href.to_string()),
+        Some(b) => b
+            .join(href)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| href.to_string()),
         None => href.to_string(),
     }
 }

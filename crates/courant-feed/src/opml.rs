@@ -17,13 +17,21 @@ pub struct OpmlOutline {
 
 /// Reads every outline with an `xmlUrl`, at any nesting depth (folders are flattened).
 pub fn parse_opml(text: &str) -> Result<Vec<OpmlOutline>, Error> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| Error::Malformed(format!("opml: {e}")))?;
+    let doc =
+        roxmltree::Document::parse(text).map_err(|e| Error::Malformed(format!("opml: {e}")))?;
     if doc.root_element().tag_name().name() != "opml" {
         return Err(Error::Malformed("opml: root element is not <opml>".into()));
     }
     let mut out = Vec::new();
-    for n in doc.descendants().filter(|n| n.tag_name().name() == "outline") {
-        let Some(url) = n.attribute("xmlUrl").map(str::trim).filter(|u| !u.is_empty()) else {
+    for n in doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "outline")
+    {
+        let Some(url) = n
+            .attribute("xmlUrl")
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
             continue;
         };
         let title = n

@@ -17,7 +17,8 @@ pub(crate) fn looks_like_sitemap(bytes: &[u8]) -> bool {
 /// entries without titles, with a warning, so the caller can follow them.
 pub fn parse_sitemap(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Malformed(format!("sitemap: {e}")))?;
-    let doc = roxmltree::Document::parse(text).map_err(|e| Error::Malformed(format!("sitemap: {e}")))?;
+    let doc =
+        roxmltree::Document::parse(text).map_err(|e| Error::Malformed(format!("sitemap: {e}")))?;
     let root = doc.root_element();
     let mut feed = ParsedFeed {
         kind: FeedKind::Sitemap,
@@ -32,7 +33,8 @@ pub fn parse_sitemap(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed,
     }
     for node in root.children().filter(|n| n.is_element()) {
         let Some(loc) = child_text(node, "loc", None) else {
-            feed.warnings.push("sitemap: <url> without <loc> skipped".into());
+            feed.warnings
+                .push("sitemap: <url> without <loc> skipped".into());
             continue;
         };
         let url = resolve(base_url, loc.trim());

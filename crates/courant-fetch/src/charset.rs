@@ -19,11 +19,16 @@ pub struct Decoded {
 /// Decodes `body`; never fails (unknown bytes become U+FFFD).
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     let mut warning = None;
-    let mut pick = |label: Option<String>, source: &'static str| -> Option<(&'static Encoding, &'static str)> {
+    let mut pick = |label: Option<String>,
+                    source: &'static str|
+     -> Option<(&'static Encoding, &'static str)> {
         let label = label?;
         match Encoding::for_label(label.trim().as_bytes()) {
             // A page that declares UTF-16 in ASCII bytes cannot be UTF-16 (WHATWG rule).
-            Some(e) if source == "meta" && (e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE) => {
+            Some(e)
+                if source == "meta"
+                    && (e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE) =>
+            {
                 Some((encoding_rs::UTF_8, source))
             }
             Some(e) => Some((e, source)),
@@ -81,7 +86,10 @@ fn prescan(body: &[u8]) -> Option<String> {
             if let Some(content) = attr_value(tag, "content") {
                 if let Some(j) = content.find("charset=") {
                     let v = content[j + 8..].trim_matches(['"', '\'', ' ']);
-                    let v: String = v.chars().take_while(|c| !matches!(c, ';' | ' ' | '"' | '\'')).collect();
+                    let v: String = v
+                        .chars()
+                        .take_while(|c| !matches!(c, ';' | ' ' | '"' | '\''))
+                        .collect();
                     if !v.is_empty() {
                         return Some(v);
                     }
@@ -97,7 +105,8 @@ fn attr_value(tag: &str, name: &str) -> Option<String> {
     let mut from = 0;
     while let Some(i) = tag[from..].find(name).map(|i| i + from) {
         from = i + name.len();
-        let before_ok = i == 0 || !tag.as_bytes()[i - 1].is_ascii_alphanumeric() && tag.as_bytes()[i - 1] != b'-';
+        let before_ok = i == 0
+            || !tag.as_bytes()[i - 1].is_ascii_alphanumeric() && tag.as_bytes()[i - 1] != b'-';
         let after = tag[from..].trim_start();
         if !before_ok || !after.starts_with('=') {
             continue;
@@ -107,7 +116,9 @@ fn attr_value(tag: &str, name: &str) -> Option<String> {
             let quote = v.as_bytes()[0] as char;
             q.split(quote).next().unwrap_or("")
         } else {
-            v.split(|c: char| c.is_whitespace() || matches!(c, '>' | '/' | '"' | '\'' | ';')).next().unwrap_or("")
+            v.split(|c: char| c.is_whitespace() || matches!(c, '>' | '/' | '"' | '\'' | ';'))
+                .next()
+                .unwrap_or("")
         };
         if !v.is_empty() {
             return Some(v.to_string());

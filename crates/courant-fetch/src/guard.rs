@@ -58,7 +58,9 @@ pub(crate) fn check_url_literal(url: &url::Url) -> Result<(), BlockedAddress> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
-        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+        Some(url::Host::Domain(d))
+            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+        {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         }
         _ => return Ok(()),
@@ -79,12 +81,19 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = addrs.iter().copied().filter(|a| is_public_ip(a.ip())).collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| is_public_ip(a.ip()))
+                .collect();
             if public.is_empty() {
                 if let Some(first) = addrs.first() {
-                    let err: Box<dyn std::error::Error + Send + Sync> =
-                        Box::new(BlockedAddress { host, addr: first.ip() });
+                    let err: Box<dyn std::error::Error + Send + Sync> = Box::new(BlockedAddress {
+                        host,
+                        addr: first.ip(),
+                    });
                     return Err(err);
                 }
             }

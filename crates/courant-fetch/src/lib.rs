@@ -46,8 +46,12 @@ impl Default for FetchConfig {
             max_body_bytes: 8 * 1024 * 1024,
             max_redirects: 5,
             allow_private: false,
-            user_agent: concat!("courant/", env!("CARGO_PKG_VERSION"), " (+self-hosted news engine)")
-                .to_string(),
+            user_agent: concat!(
+                "courant/",
+                env!("CARGO_PKG_VERSION"),
+                " (+self-hosted news engine)"
+            )
+            .to_string(),
         }
     }
 }
@@ -203,7 +207,9 @@ impl Fetcher {
         if !cfg.allow_private {
             builder = builder.dns_resolver(std::sync::Arc::new(guard::GuardedResolver));
         }
-        let client = builder.build().map_err(|e| Error::Transport(e.to_string()))?;
+        let client = builder
+            .build()
+            .map_err(|e| Error::Transport(e.to_string()))?;
         Ok(Fetcher { client, cfg })
     }
 
@@ -225,7 +231,11 @@ impl Fetcher {
             guard::check_url_literal(&parsed)?;
         }
         let mut headers = HeaderMap::new();
-        if let Some(v) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        if let Some(v) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             headers.insert(header::IF_NONE_MATCH, v);
         }
         if let Some(v) = validators

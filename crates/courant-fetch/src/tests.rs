@@ -4,7 +4,9 @@ use std::time::Duration;
 use super::*;
 
 async fn origin() -> courant_origin::Server {
-    courant_origin::spawn(|_| courant_origin::faults()).await.unwrap()
+    courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap()
 }
 
 fn loopback_ok() -> Fetcher {
@@ -29,7 +31,9 @@ async fn fetches_and_follows_bounded_redirects() {
         panic!("expected a body")
     };
     assert!(r.final_url.ends_with("/feed/ok"));
-    assert!(std::str::from_utf8(&r.body).unwrap().contains("Fixture story 1"));
+    assert!(std::str::from_utf8(&r.body)
+        .unwrap()
+        .contains("Fixture story 1"));
     // Six hops exceed the default bound of five.
     let err = get(&f, &o.url("/fault/redirects/6")).await.unwrap_err();
     assert!(matches!(err, Error::TooManyRedirects(5)), "{err:?}");
@@ -64,7 +68,10 @@ async fn bodies_are_capped_even_after_decompression() {
     let f = loopback_ok();
     for path in ["/fault/huge", "/fault/huge-declared", "/fault/gzip-bomb"] {
         let err = get(&f, &o.url(path)).await.unwrap_err();
-        assert!(matches!(err, Error::TooLarge(n) if n == 4 * 1024 * 1024), "{path}: {err:?}");
+        assert!(
+            matches!(err, Error::TooLarge(n) if n == 4 * 1024 * 1024),
+            "{path}: {err:?}"
+        );
     }
 }
 
@@ -77,14 +84,20 @@ async fn conditional_get_uses_validators() {
     };
     assert_eq!(first.validators.etag.as_deref(), Some("\"v1\""));
     assert!(first.validators.last_modified.is_some());
-    let again = f.get(&o.url("/feed/etag"), &first.validators).await.unwrap();
+    let again = f
+        .get(&o.url("/feed/etag"), &first.validators)
+        .await
+        .unwrap();
     assert!(matches!(again, Outcome::NotModified));
     // Last-Modified alone is honored too.
     let lm_only = Validators {
         etag: None,
         last_modified: first.validators.last_modified.clone(),
     };
-    assert!(matches!(f.get(&o.url("/feed/etag"), &lm_only).await.unwrap(), Outcome::NotModified));
+    assert!(matches!(
+        f.get(&o.url("/feed/etag"), &lm_only).await.unwrap(),
+        Outcome::NotModified
+    ));
 }
 
 #[tokio::test]
@@ -128,7 +141,9 @@ async fn timeouts_and_dead_hosts() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = dead.local_addr().unwrap().port();
     drop(dead);
-    let err = get(&f, &format!("http://127.0.0.1:{port}/")).await.unwrap_err();
+    let err = get(&f, &format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Connect(_)), "{err:?}");
     assert!(err.is_retriable());
 }
@@ -136,8 +151,14 @@ async fn timeouts_and_dead_hosts() {
 #[tokio::test]
 async fn bad_urls() {
     let f = loopback_ok();
-    assert!(matches!(get(&f, "not a url").await, Err(Error::InvalidUrl(_))));
-    assert!(matches!(get(&f, "file:///etc/passwd").await, Err(Error::UnsupportedScheme(_))));
+    assert!(matches!(
+        get(&f, "not a url").await,
+        Err(Error::InvalidUrl(_))
+    ));
+    assert!(matches!(
+        get(&f, "file:///etc/passwd").await,
+        Err(Error::UnsupportedScheme(_))
+    ));
 }
 
 #[tokio::test]
@@ -157,24 +178,57 @@ async fn unknown_charset_is_sniffed_with_a_warning() {
 fn charset_sources_in_order() {
     // (body, content-type, expected encoding, expected source)
     let cases: &[(&[u8], Option<&str>, &str, &str)] = &[
-        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", Some("text/html; charset=iso-8859-1"), "UTF-8", "bom"),
-        (b"<p>caf\xe9</p>", Some("text/html; charset=\"ISO-8859-1\""), "windows-1252", "header"),
-        (b"<html><head><meta charset=\"koi8-r\"></head>", Some("text/html"), "KOI8-R", "meta"),
+        (
+            b"\xef\xbb\xbf<p>caf\xc3\xa9</p>",
+            Some("text/html; charset=iso-8859-1"),
+            "UTF-8",
+            "bom",
+        ),
+        (
+            b"<p>caf\xe9</p>",
+            Some("text/html; charset=\"ISO-8859-1\""),
+            "windows-1252",
+            "header",
+        ),
+        (
+            b"<html><head><meta charset=\"koi8-r\"></head>",
+            Some("text/html"),
+            "KOI8-R",
+            "meta",
+        ),
         (
             b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">",
             None,
             "Shift_JIS",
             "meta",
         ),
-        (b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss/>", None, "windows-1251", "meta"),
+        (
+            b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss/>",
+            None,
+            "windows-1251",
+            "meta",
+        ),
         (b"<meta charset=\"utf-16\"><p>x</p>", None, "UTF-8", "meta"),
-        ("<p>Überall schöne Grüße</p>".as_bytes(), None, "UTF-8", "sniffed"),
+        (
+            "<p>Überall schöne Grüße</p>".as_bytes(),
+            None,
+            "UTF-8",
+            "sniffed",
+        ),
     ];
     for (body, ct, enc, src) in cases {
         let d = decode(body, *ct);
-        assert_eq!((d.encoding, d.source), (*enc, *src), "{}", String::from_utf8_lossy(body));
+        assert_eq!(
+            (d.encoding, d.source),
+            (*enc, *src),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
     }
-    let d = decode(b"<p>caf\xe9 cr\xe8me br\xfbl\xe9e, tr\xe8s \xe9l\xe9gant</p>", None);
+    let d = decode(
+        b"<p>caf\xe9 cr\xe8me br\xfbl\xe9e, tr\xe8s \xe9l\xe9gant</p>",
+        None,
+    );
     assert!(d.text.contains("café crème"), "{}", d.text);
 }
 

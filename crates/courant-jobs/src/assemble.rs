@@ -27,12 +27,19 @@ pub struct Inputs<'a> {
 pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     let entry = inp.entry.cloned().unwrap_or_default();
     let base = inp.final_url.as_deref().or(entry.url.as_deref());
-    let feed_html = entry.content.as_deref().or(entry.summary.as_deref()).map(|h| sanitize::html(h, base));
+    let feed_html = entry
+        .content
+        .as_deref()
+        .or(entry.summary.as_deref())
+        .map(|h| sanitize::html(h, base));
     let feed_text = feed_html.as_deref().map(sanitize::text).unwrap_or_default();
     let mut warnings = inp.warnings;
 
     let page_usable = inp.page.as_ref().filter(|p| {
-        let (page_len, feed_len) = (p.text.chars().count() as f64, feed_text.chars().count() as f64);
+        let (page_len, feed_len) = (
+            p.text.chars().count() as f64,
+            feed_text.chars().count() as f64,
+        );
         page_len >= MIN_PAGE_SHARE * feed_len
     });
     if inp.page.is_some() && page_usable.is_none() {
@@ -55,7 +62,8 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
         .or(page.and_then(|p| p.lang.as_deref()))
         .or(inp.source_lang)
         .and_then(courant_feed::normalize_lang);
-    let lang = courant_lang::decide(&format!("{title}\n\n{text}"), declared.as_deref()).map(|d| d.lang);
+    let lang =
+        courant_lang::decide(&format!("{title}\n\n{text}"), declared.as_deref()).map(|d| d.lang);
     let author = if entry.authors.is_empty() {
         page.and_then(|p| p.author.clone())
     } else {
@@ -66,7 +74,10 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
         text,
         html,
         author,
-        published: entry.published.or(page.and_then(|p| p.published)).or(entry.updated),
+        published: entry
+            .published
+            .or(page.and_then(|p| p.published))
+            .or(entry.updated),
         lang,
         canonical_url: page
             .and_then(|p| p.canonical_url.clone())

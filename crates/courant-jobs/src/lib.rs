@@ -51,7 +51,7 @@ impl Default for JobSettings {
             poll_concurrency: 4,
             article_concurrency: 8,
             max_attempts: 4,
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(60),
         }
     }
 }
@@ -79,7 +79,10 @@ async fn blocking<T: Send + 'static>(
 /// Backoff after `failures` failures in a row: interval × 2^(failures-1), capped.
 pub fn backoff(settings: &JobSettings, failures: i64) -> Duration {
     let factor = 2u32.saturating_pow(failures.clamp(1, 20) as u32 - 1);
-    settings.poll_interval.saturating_mul(factor).min(settings.max_backoff)
+    settings
+        .poll_interval
+        .saturating_mul(factor)
+        .min(settings.max_backoff)
 }
 
 fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
@@ -100,7 +103,11 @@ pub struct PollReport {
 }
 
 /// Job: polls one source and records the result on it.
-pub async fn poll_source(ctx: &Context, source: &Source, now: DateTime<Utc>) -> anyhow::Result<PollReport> {
+pub async fn poll_source(
+    ctx: &Context,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> anyhow::Result<PollReport> {
     let validators = Validators {
         etag: source.health.etag.clone(),
         last_modified: source.health.last_modified.clone(),
@@ -120,13 +127,16 @@ pub async fn poll_source(ctx: &Context, source: &Source, now: DateTime<Utc>) -> 
         Ok(Outcome::Fetched(resp)) => {
             let base = resp.final_url.clone();
             let body = resp.body.clone();
-            let parsed = tokio::task::spawn_blocking(move || courant_feed::parse(&body, Some(&base))).await?;
+            let parsed =
+                tokio::task::spawn_blocking(move || courant_feed::parse(&body, Some(&base)))
+                    .await?;
             match parsed {
                 Ok(feed) => {
                     report.entries = feed.entries.len();
                     let id = source.id;
                     let entries = feed.entries;
-                    report.new = blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await?;
+                    report.new =
+                        blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await?;
                     PollResult::Ok {
                         title: feed.title,
                         site_url: feed.site_url,
@@ -149,7 +159,10 @@ pub async fn poll_source(ctx: &Context, source: &Source, now: DateTime<Utc>) -> 
         PollResult::Failed { error } => {
             report.error = Some(error.clone());
             tracing::warn!(source = %source.feed_url, %error, "poll failed");
-            later(now, backoff(&ctx.settings, source.health.consecutive_failures + 1))
+            later(
+                now,
+                backoff(&ctx.settings, source.health.consecutive_failures + 1),
+            )
         }
     };
     let rec = PollRecord {
@@ -163,7 +176,11 @@ pub async fn poll_source(ctx: &Context, source: &Source, now: DateTime<Utc>) -> 
 }
 
 /// Job: fetches and processes one claimed article, and stores the outcome.
-pub async fn process_article(ctx: &Context, article: &Article, source_lang: Option<&str>) -> anyhow::Result<ArticleOutcome> {
+pub async fn process_article(
+    ctx: &Context,
+    article: &Article,
+    source_lang: Option<&str>,
+) -> anyhow::Result<ArticleOutcome> {
     let mut inputs = assemble::Inputs {
         entry: Some(&article.entry),
         source_lang,
@@ -200,10 +217,12 @@ pub async fn process_article(ctx: &Context, article: &Article, source_lang: Opti
     }
     let outcome = match (assemble::assemble(inputs), fetch_error) {
         // A transient page failure is retried before settling for the feed text.
-        (_, Some(e)) if e.is_retriable() && article.attempts < ctx.settings.max_attempts => ArticleOutcome::Retry {
-            error: format!("{}: {e}", e.kind()),
-            not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
-        },
+        (_, Some(e)) if e.is_retriable() && article.attempts < ctx.settings.max_attempts => {
+            ArticleOutcome::Retry {
+                error: format!("{}: {e}", e.kind()),
+                not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
+            }
+        }
         (Some(p), _) => ArticleOutcome::Ready(p),
         (None, Some(e)) => ArticleOutcome::Failed {
             error: format!("{}: {e}", e.kind()),

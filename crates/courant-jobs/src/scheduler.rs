@@ -51,7 +51,10 @@ pub struct IngestReport {
 }
 
 /// Polls every source now, then processes every pending article once.
-pub async fn ingest_all(ctx: &Context, on_event: impl Fn(Event) + Send + Sync + 'static) -> anyhow::Result<IngestReport> {
+pub async fn ingest_all(
+    ctx: &Context,
+    on_event: impl Fn(Event) + Send + Sync + 'static,
+) -> anyhow::Result<IngestReport> {
     let on_event = Arc::new(on_event);
     let sources = blocking(&ctx.store, |s| s.sources()).await?;
     let langs: Arc<HashMap<SourceId, Option<String>>> =
@@ -64,7 +67,12 @@ pub async fn ingest_all(ctx: &Context, on_event: impl Fn(Event) + Send + Sync + 
     let permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
     let mut set = JoinSet::new();
     for src in sources {
-        let (ctx, permits, report, on_event) = (ctx.clone(), permits.clone(), report.clone(), on_event.clone());
+        let (ctx, permits, report, on_event) = (
+            ctx.clone(),
+            permits.clone(),
+            report.clone(),
+            on_event.clone(),
+        );
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let r = poll_source(&ctx, &src, Utc::now()).await;
@@ -79,7 +87,11 @@ pub async fn ingest_all(ctx: &Context, on_event: impl Fn(Event) + Send + Sync + 
                 }
             }
             on_event(Event::Polled {
-                source: if src.name.is_empty() { src.feed_url.clone() } else { src.name.clone() },
+                source: if src.name.is_empty() {
+                    src.feed_url.clone()
+                } else {
+                    src.name.clone()
+                },
                 report: r,
             });
         });
@@ -91,15 +103,23 @@ pub async fn ingest_all(ctx: &Context, on_event: impl Fn(Event) + Send + Sync + 
     let batch = ctx.settings.article_concurrency.max(1) * 4;
     loop {
         let lease = ctx.settings.lease.as_secs() as i64;
-        let claimed = blocking(&ctx.store, move |s| s.claim_pending(Utc::now(), lease, batch)).await?;
+        let claimed = blocking(&ctx.store, move |s| {
+            s.claim_pending(Utc::now(), lease, batch)
+        })
+        .await?;
         if claimed.is_empty() {
             break;
         }
         let permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut set = JoinSet::new();
         for a in claimed {
-            let (ctx, permits, report, on_event, langs) =
-                (ctx.clone(), permits.clone(), report.clone(), on_event.clone(), langs.clone());
+            let (ctx, permits, report, on_event, langs) = (
+                ctx.clone(),
+                permits.clone(),
+                report.clone(),
+                on_event.clone(),
+                langs.clone(),
+            );
             set.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let lang = langs.get(&a.source_id).cloned().flatten();
@@ -147,7 +167,9 @@ impl Scheduler {
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(e) = Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await {
+            if let Err(e) =
+                Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await
+            {
                 tracing::error!(error = format!("{e:#}"), "scheduler tick failed");
             }
             while jobs.try_join_next().is_some() {}
@@ -170,7 +192,10 @@ impl Scheduler {
         if free > 0 {
             let due = blocking(&ctx.store, move |s| s.due_sources(Utc::now(), free * 2)).await?;
             for src in due {
-                let fresh = polling.lock().map(|mut p| p.insert(src.id)).unwrap_or(false);
+                let fresh = polling
+                    .lock()
+                    .map(|mut p| p.insert(src.id))
+                    .unwrap_or(false);
                 if !fresh {
                     continue;
                 }
@@ -197,21 +222,31 @@ impl Scheduler {
         let free = article_permits.available_permits();
         if free > 0 {
             let lease = ctx.settings.lease.as_secs() as i64;
-            let claimed = blocking(&ctx.store, move |s| s.claim_pending(Utc::now(), lease, free)).await?;
+            let claimed = blocking(&ctx.store, move |s| {
+                s.claim_pending(Utc::now(), lease, free)
+            })
+            .await?;
             if !claimed.is_empty() {
-                let langs: HashMap<SourceId, Option<String>> = blocking(&ctx.store, |s| s.sources())
-                    .await?
-                    .into_iter()
-                    .map(|s| (s.id, s.lang))
-                    .collect();
+                let langs: HashMap<SourceId, Option<String>> =
+                    blocking(&ctx.store, |s| s.sources())
+                        .await?
+                        .into_iter()
+                        .map(|s| (s.id, s.lang))
+                        .collect();
                 for a in claimed {
-                    let Ok(permit) = article_permits.clone().try_acquire_owned() else { break };
+                    let Ok(permit) = article_permits.clone().try_acquire_owned() else {
+                        break;
+                    };
                     let ctx = ctx.clone();
                     let lang = langs.get(&a.source_id).cloned().flatten();
                     jobs.spawn(async move {
                         let _permit = permit;
                         if let Err(e) = process_article(&ctx, &a, lang.as_deref()).await {
-                            tracing::error!(article = a.id, error = format!("{e:#}"), "article job failed");
+                            tracing::error!(
+                                article = a.id,
+                                error = format!("{e:#}"),
+                                "article job failed"
+                            );
                         }
                     });
                 }

@@ -43,7 +43,9 @@ fn add(ctx: &Context, url: String) -> courant_model::Source {
 /// its own clear error, and the healthy one is ingested in full.
 #[tokio::test]
 async fn bad_sources_do_not_stop_the_others() {
-    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir, true);
     let cases = [
@@ -62,7 +64,12 @@ async fn bad_sources_do_not_stop_the_others() {
     }
     let report = ingest_all(&ctx, |_| {}).await.unwrap();
     assert_eq!(report.sources, cases.len());
-    assert_eq!(report.failed_sources.len(), 7, "{:?}", report.failed_sources);
+    assert_eq!(
+        report.failed_sources.len(),
+        7,
+        "{:?}",
+        report.failed_sources
+    );
     for src in ctx.store.sources().unwrap() {
         let path = src.feed_url.trim_start_matches(&origin.base());
         let want = cases.iter().find(|c| c.0 == path).unwrap().1;
@@ -79,7 +86,13 @@ async fn bad_sources_do_not_stop_the_others() {
             }
         }
     }
-    let ok_src = ctx.store.sources().unwrap().into_iter().find(|s| s.feed_url.ends_with("/feed/ok")).unwrap();
+    let ok_src = ctx
+        .store
+        .sources()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.feed_url.ends_with("/feed/ok"))
+        .unwrap();
     assert_eq!(ok_src.name, "Fixture News");
     assert_eq!(ok_src.article_count, 5);
     let arts = ctx
@@ -98,7 +111,13 @@ async fn bad_sources_do_not_stop_the_others() {
         assert_eq!(p.lang.as_deref(), Some("en"));
     }
     // The page in an unknown charset is decoded by sniffing, with a warning kept.
-    let charset = ctx.store.articles(&ArticleQuery { limit: 100, ..ArticleQuery::default() }).unwrap();
+    let charset = ctx
+        .store
+        .articles(&ArticleQuery {
+            limit: 100,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
     let c = charset.iter().find(|a| a.entry.title == "Grüße").unwrap();
     let p = c.processed.as_ref().unwrap();
     assert!(p.text.contains("Grüße aus München"), "{}", p.text);
@@ -107,7 +126,9 @@ async fn bad_sources_do_not_stop_the_others() {
 
 #[tokio::test]
 async fn ingesting_again_changes_nothing() {
-    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir, true);
     add(&ctx, origin.url("/feed/ok"));
@@ -119,26 +140,39 @@ async fn ingesting_again_changes_nothing() {
     assert_eq!((second.new_articles, second.ready), (0, 0));
     assert_eq!(ctx.store.counts().unwrap(), before);
     // The ETag source answered 304 the second time.
-    let etag = ctx.store.sources().unwrap().into_iter().find(|s| s.feed_url.ends_with("/feed/etag")).unwrap();
+    let etag = ctx
+        .store
+        .sources()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.feed_url.ends_with("/feed/etag"))
+        .unwrap();
     let r = poll_source(&ctx, &etag, Utc::now()).await.unwrap();
     assert!(r.not_modified);
 }
 
 #[tokio::test]
 async fn loopback_feed_refused_when_not_allowed() {
-    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir, false);
     let src = add(&ctx, origin.url("/feed/ok"));
     let report = poll_source(&ctx, &src, Utc::now()).await.unwrap();
     let err = report.error.unwrap();
-    assert!(err.starts_with("blocked: refused non-public address 127.0.0.1"), "{err}");
+    assert!(
+        err.starts_with("blocked: refused non-public address 127.0.0.1"),
+        "{err}"
+    );
     assert_eq!(ctx.store.counts().unwrap().pending, 0);
 }
 
 #[tokio::test]
 async fn dead_article_pages_fall_back_to_feed_text() {
-    let origin = courant_origin::spawn(|_| courant_origin::faults()).await.unwrap();
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir, true);
     add(&ctx, origin.url("/feed/dead-links"));
@@ -198,7 +232,10 @@ fn assemble_prefers_the_page_unless_it_is_a_teaser() {
         ..Default::default()
     })
     .unwrap();
-    assert_eq!((full.body_origin.as_str(), full.title.as_str()), ("page", "Feed title"));
+    assert_eq!(
+        (full.body_origin.as_str(), full.title.as_str()),
+        ("page", "Feed title")
+    );
     assert_eq!(full.lang.as_deref(), Some("de"));
 
     let teaser = Extracted {

@@ -37,7 +37,9 @@ pub fn detect(text: &str) -> Option<Detection> {
 
 /// Decides the language of `text`, given what the feed or page declared.
 pub fn decide(text: &str, declared: Option<&str>) -> Option<Detection> {
-    let declared = declared.map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty());
+    let declared = declared
+        .map(|d| d.trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty());
     let detected = detect(text);
     match (declared, detected) {
         (None, d) => d,
@@ -53,7 +55,10 @@ pub fn decide(text: &str, declared: Option<&str>) -> Option<Detection> {
                     confidence: 1.0,
                     method: "declared+detected",
                 })
-            } else if det.confidence >= 0.9 && text.chars().count() >= MIN_CONFIDENT_CHARS {
+            } else if det.confidence >= 0.9
+                && text.chars().count() >= MIN_CONFIDENT_CHARS
+                && !confusable(&decl, &det.lang)
+            {
                 // Feeds often declare their site's main language for every item.
                 Some(det)
             } else {
@@ -65,6 +70,25 @@ pub fn decide(text: &str, declared: Option<&str>) -> Option<Detection> {
             }
         }
     }
+}
+
+/// Languages so close in writing that trigram detectors swap them; between
+/// these, a declaration is more trustworthy than the detector.
+const CONFUSABLE: &[&[&str]] = &[
+    &["ms", "id", "min"],
+    &["ru", "uk", "be", "bg", "mk", "sr", "kk", "ky"],
+    &["no", "nb", "nn", "da", "sv"],
+    &["hr", "sr", "bs", "sl", "sh"],
+    &["cs", "sk"],
+    &["es", "gl", "ca", "pt", "ast"],
+    &["hi", "mr", "ne", "bh"],
+    &["fa", "ur", "ar", "ckb", "azb", "mzn", "pnb"],
+    &["zh", "ja", "wuu", "yue"],
+    &["af", "nl"],
+];
+
+fn confusable(a: &str, b: &str) -> bool {
+    CONFUSABLE.iter().any(|g| g.contains(&a) && g.contains(&b))
 }
 
 /// The detector's time grows with input; the first few KB decide anyway.
@@ -83,18 +107,76 @@ fn sample(text: &str) -> &str {
 /// Maps whatlang's ISO 639-3 codes to 639-1 where one exists.
 pub fn to_iso639_1(code3: &str) -> &str {
     match code3 {
-        "epo" => "eo", "eng" => "en", "rus" => "ru", "cmn" => "zh", "spa" => "es", "por" => "pt",
-        "ita" => "it", "ben" => "bn", "fra" => "fr", "deu" => "de", "ukr" => "uk", "kat" => "ka",
-        "ara" => "ar", "hin" => "hi", "jpn" => "ja", "heb" => "he", "yid" => "yi", "pol" => "pl",
-        "amh" => "am", "jav" => "jv", "kor" => "ko", "nob" => "no", "dan" => "da", "swe" => "sv",
-        "fin" => "fi", "tur" => "tr", "nld" => "nl", "hun" => "hu", "ces" => "cs", "ell" => "el",
-        "bul" => "bg", "bel" => "be", "mar" => "mr", "kan" => "kn", "ron" => "ro", "slv" => "sl",
-        "hrv" => "hr", "srp" => "sr", "mkd" => "mk", "lit" => "lt", "lav" => "lv", "est" => "et",
-        "tam" => "ta", "vie" => "vi", "urd" => "ur", "tha" => "th", "guj" => "gu", "uzb" => "uz",
-        "pan" => "pa", "aze" => "az", "ind" => "id", "tel" => "te", "pes" => "fa", "mal" => "ml",
-        "ori" => "or", "mya" => "my", "nep" => "ne", "sin" => "si", "khm" => "km", "tuk" => "tk",
-        "aka" => "ak", "zul" => "zu", "sna" => "sn", "afr" => "af", "lat" => "la", "slk" => "sk",
-        "cat" => "ca", "tgl" => "tl", "hye" => "hy", "cym" => "cy",
+        "epo" => "eo",
+        "eng" => "en",
+        "rus" => "ru",
+        "cmn" => "zh",
+        "spa" => "es",
+        "por" => "pt",
+        "ita" => "it",
+        "ben" => "bn",
+        "fra" => "fr",
+        "deu" => "de",
+        "ukr" => "uk",
+        "kat" => "ka",
+        "ara" => "ar",
+        "hin" => "hi",
+        "jpn" => "ja",
+        "heb" => "he",
+        "yid" => "yi",
+        "pol" => "pl",
+        "amh" => "am",
+        "jav" => "jv",
+        "kor" => "ko",
+        "nob" => "no",
+        "dan" => "da",
+        "swe" => "sv",
+        "fin" => "fi",
+        "tur" => "tr",
+        "nld" => "nl",
+        "hun" => "hu",
+        "ces" => "cs",
+        "ell" => "el",
+        "bul" => "bg",
+        "bel" => "be",
+        "mar" => "mr",
+        "kan" => "kn",
+        "ron" => "ro",
+        "slv" => "sl",
+        "hrv" => "hr",
+        "srp" => "sr",
+        "mkd" => "mk",
+        "lit" => "lt",
+        "lav" => "lv",
+        "est" => "et",
+        "tam" => "ta",
+        "vie" => "vi",
+        "urd" => "ur",
+        "tha" => "th",
+        "guj" => "gu",
+        "uzb" => "uz",
+        "pan" => "pa",
+        "aze" => "az",
+        "ind" => "id",
+        "tel" => "te",
+        "pes" => "fa",
+        "mal" => "ml",
+        "ori" => "or",
+        "mya" => "my",
+        "nep" => "ne",
+        "sin" => "si",
+        "khm" => "km",
+        "tuk" => "tk",
+        "aka" => "ak",
+        "zul" => "zu",
+        "sna" => "sn",
+        "afr" => "af",
+        "lat" => "la",
+        "slk" => "sk",
+        "cat" => "ca",
+        "tgl" => "tl",
+        "hye" => "hy",
+        "cym" => "cy",
         other => other,
     }
 }

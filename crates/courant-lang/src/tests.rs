@@ -33,10 +33,16 @@ fn huge_text_is_sampled() {
 /// hard case), for the languages whatlang knows. Declared languages are not used.
 #[test]
 fn itn_blurbs_detected_without_hints() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../courant-origin/demo-data/itn-corpus.json");
-    let corpus: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let known: std::collections::HashSet<&str> =
-        whatlang::Lang::all().iter().map(|l| to_iso639_1(l.code())).collect();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../courant-origin/demo-data/itn-corpus.json"
+    );
+    let corpus: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let known: std::collections::HashSet<&str> = whatlang::Lang::all()
+        .iter()
+        .map(|l| to_iso639_1(l.code()))
+        .collect();
     let (mut total, mut right) = (0, 0);
     for group in corpus.as_object().unwrap().values() {
         for b in group.as_object().unwrap().values() {
@@ -70,4 +76,13 @@ fn strip(html: &str) -> String {
         }
     }
     out
+}
+
+#[test]
+fn close_languages_keep_their_declaration() {
+    // Malay that a trigram detector reads as Indonesian.
+    let text = "Perdana Menteri Malaysia telah mengumumkan bahawa kerajaan akan memperkenalkan \
+        langkah-langkah baharu untuk mengurangkan kos sara hidup rakyat, termasuk subsidi bahan api \
+        dan bantuan tunai kepada isi rumah berpendapatan rendah di seluruh negara mulai bulan hadapan.";
+    assert_eq!(decide(text, Some("ms")).unwrap().lang, "ms");
 }

@@ -90,7 +90,8 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-const WIKINEWS_ATTR: &str = "From Wikinews, the free news source, under CC BY 2.5. Texts via the GUM corpus.";
+const WIKINEWS_ATTR: &str =
+    "From Wikinews, the free news source, under CC BY 2.5. Texts via the GUM corpus.";
 const ITN_ATTR: &str = "From Wikipedia's \"In the news\", under CC BY-SA 3.0, via the ITN corpus.";
 
 impl Demo {
@@ -101,7 +102,15 @@ impl Demo {
             docs: HashMap::new(),
         };
         let wikinews = wikinews_items()?;
-        demo.add_source(base, "/wikinews/rss.xml", "Wikinews", Some("en"), WIKINEWS_ATTR, Format::Rss, wikinews);
+        demo.add_source(
+            base,
+            "/wikinews/rss.xml",
+            "Wikinews",
+            Some("en"),
+            WIKINEWS_ATTR,
+            Format::Rss,
+            wikinews,
+        );
 
         let mut by_lang: BTreeMap<String, Vec<Item>> = BTreeMap::new();
         for item in itn_items()? {
@@ -154,7 +163,10 @@ impl Demo {
 
     /// Number of article pages served.
     pub fn article_count(&self) -> usize {
-        self.docs.values().filter(|(ct, _)| ct.starts_with("text/html")).count()
+        self.docs
+            .values()
+            .filter(|(ct, _)| ct.starts_with("text/html"))
+            .count()
     }
 
     /// The router serving every feed and page.
@@ -174,17 +186,31 @@ impl Demo {
         mut items: Vec<Item>,
     ) {
         // Newest first, as publishers list them.
-        items.sort_by(|a, b| b.published.cmp(&a.published));
+        items.sort_by_key(|i| std::cmp::Reverse(i.published));
         let (ct, feed) = match format {
-            Format::Rss => ("application/rss+xml; charset=utf-8", rss(base, name, lang, &items)),
-            Format::Atom => ("application/atom+xml; charset=utf-8", atom(base, feed_path, name, lang, &items)),
-            Format::Json => ("application/feed+json; charset=utf-8", json_feed(base, feed_path, name, lang, &items)),
-            Format::Sitemap => ("application/xml; charset=utf-8", sitemap(base, name, &items)),
+            Format::Rss => (
+                "application/rss+xml; charset=utf-8",
+                rss(base, name, lang, &items),
+            ),
+            Format::Atom => (
+                "application/atom+xml; charset=utf-8",
+                atom(base, feed_path, name, lang, &items),
+            ),
+            Format::Json => (
+                "application/feed+json; charset=utf-8",
+                json_feed(base, feed_path, name, lang, &items),
+            ),
+            Format::Sitemap => (
+                "application/xml; charset=utf-8",
+                sitemap(base, name, &items),
+            ),
         };
         self.docs.insert(feed_path.to_string(), (ct, feed));
         for item in &items {
-            self.docs
-                .insert(item.path.clone(), ("text/html; charset=utf-8", page(name, attribution, item)));
+            self.docs.insert(
+                item.path.clone(),
+                ("text/html; charset=utf-8", page(name, attribution, item)),
+            );
         }
         self.sources.push(DemoSource {
             feed_path: feed_path.to_string(),
@@ -211,7 +237,11 @@ fn wikinews_items() -> Result<Vec<Item>, LoadError> {
             .and_hms_opt(12, 0, 0)
             .map(|t| t.and_utc())
             .ok_or_else(|| LoadError("bad time".into()))?;
-        let mut paras = d.text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+        let mut paras = d
+            .text
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         // The text repeats the title as its first paragraph; the page has it as <h1>.
         if paras.clone().next() == Some(d.title.trim()) {
             paras.next();
@@ -219,7 +249,10 @@ fn wikinews_items() -> Result<Vec<Item>, LoadError> {
         let mut body = String::new();
         for (i, p) in paras.enumerate() {
             if i == 0 {
-                body.push_str(&format!("<p class=\"dateline\"><time>{}</time></p>\n", esc(p)));
+                body.push_str(&format!(
+                    "<p class=\"dateline\"><time>{}</time></p>\n",
+                    esc(p)
+                ));
             } else {
                 body.push_str(&format!("<p>{}</p>\n", esc(p)));
             }
@@ -249,7 +282,9 @@ fn itn_items() -> Result<Vec<Item>, LoadError> {
     let mut out = Vec::new();
     for (qid, blurbs) in corpus {
         for (ts, b) in blurbs {
-            let secs: f64 = ts.parse().map_err(|_| LoadError(format!("{qid}: bad timestamp {ts}")))?;
+            let secs: f64 = ts
+                .parse()
+                .map_err(|_| LoadError(format!("{qid}: bad timestamp {ts}")))?;
             let published = DateTime::from_timestamp(secs as i64, 0)
                 .ok_or_else(|| LoadError(format!("{qid}: timestamp out of range")))?;
             let text = strip_tags(&b.blurb);
@@ -425,7 +460,11 @@ mod tests {
         let demo = Demo::load("http://127.0.0.1:1").unwrap();
         assert_eq!(demo.article_count(), 24 + 3546);
         assert!(demo.sources().len() > 10);
-        let feeds: Vec<_> = demo.sources().iter().map(|s| s.feed_path.as_str()).collect();
+        let feeds: Vec<_> = demo
+            .sources()
+            .iter()
+            .map(|s| s.feed_path.as_str())
+            .collect();
         for ext in ["rss.xml", "atom.xml", "feed.json", "news-sitemap.xml"] {
             assert!(feeds.iter().any(|f| f.ends_with(ext)), "no {ext} feed");
         }

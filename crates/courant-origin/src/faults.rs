@@ -31,7 +31,9 @@ pub fn ok_feed(items: usize) -> String {
 fn page(i: u32) -> String {
     let para = "The council met on Tuesday and agreed on a new budget for the coming year, \
         after a debate that lasted well into the evening and drew a large audience.";
-    let body: String = (0..6).map(|k| format!("<p>{para} Paragraph {k} of story {i}.</p>")).collect();
+    let body: String = (0..6)
+        .map(|k| format!("<p>{para} Paragraph {k} of story {i}.</p>"))
+        .collect();
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fixture story {i}</title>
 <meta property="article:published_time" content="2024-01-02T10:00:00Z"></head>
@@ -43,8 +45,14 @@ fn page(i: u32) -> String {
 async fn huge_stream() -> Response {
     // No Content-Length: the fetcher must stop reading by itself.
     let chunk = Bytes::from(vec![b'a'; 64 * 1024]);
-    let stream = futures_util::stream::iter((0..FIFTY_MB / chunk.len()).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
-    ([(header::CONTENT_TYPE, "text/html")], Body::from_stream(stream)).into_response()
+    let stream = futures_util::stream::iter(
+        (0..FIFTY_MB / chunk.len()).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+    );
+    (
+        [(header::CONTENT_TYPE, "text/html")],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 fn gzip_bomb() -> Vec<u8> {
@@ -61,8 +69,12 @@ fn gzip_bomb() -> Vec<u8> {
 async fn etag_feed(headers: HeaderMap) -> Response {
     const ETAG: &str = "\"v1\"";
     const LAST_MOD: &str = "Mon, 01 Jan 2024 10:00:00 GMT";
-    let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-    let ims = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok());
+    let inm = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let ims = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok());
     if inm == Some(ETAG) || (inm.is_none() && ims == Some(LAST_MOD)) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
@@ -79,7 +91,8 @@ async fn etag_feed(headers: HeaderMap) -> Response {
 
 /// The fault routes:
 /// - `/feed/ok`, `/feed/etag` (conditional GET), `/page/{n}`, `/feed/charset` (links
-///   to `/fault/charset`), `/feed/dead-links` (items whose pages answer 404 or 500);
+///   to `/fault/charset`), `/feed/dead-links` (items whose pages answer 404 or 500),
+///   `/feed/slow-pages` (12 items whose pages take 300 ms each);
 /// - `/fault/404`, `/fault/500`, `/fault/loop`, `/fault/loop-a` (two-hop loop),
 ///   `/fault/redirects/{n}` (a chain of n hops to `/feed/ok`);
 /// - `/fault/huge` (50 MB streamed), `/fault/huge-declared` (50 MB with Content-Length),
@@ -115,6 +128,20 @@ pub fn faults() -> Router {
         .route(
             "/page/{n}",
             get(|Path(n): Path<u32>| async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(n)) }),
+        )
+        .route(
+            "/feed/slow-pages",
+            get(|| async {
+                let feed = ok_feed(12).replace("<link>/page/", "<link>/slow-page/");
+                ([(header::CONTENT_TYPE, "application/rss+xml")], feed)
+            }),
+        )
+        .route(
+            "/slow-page/{n}",
+            get(|Path(n): Path<u32>| async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(n))
+            }),
         )
         .route("/fault/404", get(|| async { (StatusCode::NOT_FOUND, "not here") }))
         .route("/fault/500", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }))

@@ -43,15 +43,45 @@ impl Drop for Server {
     }
 }
 
-/// Binds 127.0.0.1 on an ephemeral port; the router is built from the base URL.
-pub async fn spawn(make: impl FnOnce(&str) -> Router) -> std::io::Result<Server> {
+/// A bound but not yet serving origin: its base URL is known, so feeds can
+/// carry absolute links before the router is built.
+#[derive(Debug)]
+pub struct Bound {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl Bound {
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts serving `router`.
+    pub fn serve(self, router: Router) -> Server {
+        let listener = self.listener;
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "origin server stopped");
+            }
+        });
+        Server {
+            addr: self.addr,
+            task,
+        }
+    }
+}
+
+/// Binds 127.0.0.1 on an ephemeral port.
+pub async fn bind() -> std::io::Result<Bound> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
-    let router = make(&format!("http://{addr}"));
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "origin server stopped");
-        }
-    });
-    Ok(Server { addr, task })
+    Ok(Bound { listener, addr })
+}
+
+/// Binds and serves the router built from the base URL.
+pub async fn spawn(make: impl FnOnce(&str) -> Router) -> std::io::Result<Server> {
+    let bound = bind().await?;
+    let router = make(&bound.base());
+    Ok(bound.serve(router))
 }

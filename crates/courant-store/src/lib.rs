@@ -153,9 +153,19 @@ pub trait Store: Send + Sync {
     /// Records a poll's outcome and schedule.
     fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()>;
     /// Stores entries not seen before as pending articles; returns how many were new.
-    fn insert_entries(&self, source: SourceId, entries: &[FeedEntry], now: DateTime<Utc>) -> Result<usize>;
+    fn insert_entries(
+        &self,
+        source: SourceId,
+        entries: &[FeedEntry],
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
     /// Claims up to `limit` pending articles whose lease is free, for `lease_secs`.
-    fn claim_pending(&self, now: DateTime<Utc>, lease_secs: i64, limit: usize) -> Result<Vec<Article>>;
+    fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Article>>;
     /// Records how processing ended and releases the claim.
     fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()>;
     /// Articles matching the query, newest first.

@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use courant_model::{
-    Article, ArticleId, ArticleStatus, FeedEntry, NewSource, ProcessedArticle, Source, SourceHealth, SourceId,
+    Article, ArticleId, ArticleStatus, FeedEntry, NewSource, ProcessedArticle, Source,
+    SourceHealth, SourceId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::{ArticleOutcome, ArticleQuery, Counts, Error, Group, PollRecord, PollResult, Result, Store};
+use crate::{
+    ArticleOutcome, ArticleQuery, Counts, Error, Group, PollRecord, PollResult, Result, Store,
+};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records the last applied.
 const MIGRATIONS: &[&str] = &[r#"
@@ -69,7 +72,8 @@ fn ts(d: DateTime<Utc>) -> String {
 }
 
 fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
 }
 
 fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
@@ -121,7 +125,8 @@ impl SqliteStore {
 }
 
 fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
-    let version: usize = c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let version: usize =
+        c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = c.transaction()?;
         tx.execute_batch(sql)?;
@@ -131,7 +136,8 @@ fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-const SOURCE_COLS: &str = "s.id, s.feed_url, s.name, s.site_url, s.lang, s.attribution, s.last_fetch_at, s.last_ok_at, \
+const SOURCE_COLS: &str =
+    "s.id, s.feed_url, s.name, s.site_url, s.lang, s.attribution, s.last_fetch_at, s.last_ok_at, \
      s.last_error, s.consecutive_failures, s.next_poll_at, s.etag, s.last_modified, \
      (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.status = 'ready')";
 
@@ -156,7 +162,8 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
     })
 }
 
-const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error, attempts";
+const ARTICLE_COLS: &str =
+    "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error, attempts";
 
 /// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
 struct ArticleRow {
@@ -189,13 +196,17 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
 
 impl ArticleRow {
     fn decode(self) -> Result<Article> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| Error::Corrupt(format!("article {}: {what}: {e}", self.id));
-        let entry: FeedEntry = serde_json::from_str(&self.entry_json).map_err(|e| corrupt("entry", &e))?;
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            Error::Corrupt(format!("article {}: {what}: {e}", self.id))
+        };
+        let entry: FeedEntry =
+            serde_json::from_str(&self.entry_json).map_err(|e| corrupt("entry", &e))?;
         let processed: Option<ProcessedArticle> = match &self.processed_json {
             Some(j) => Some(serde_json::from_str(j).map_err(|e| corrupt("processed", &e))?),
             None => None,
         };
-        let status = ArticleStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
+        let status =
+            ArticleStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
         Ok(Article {
             id: self.id,
             source_id: self.source_id,
@@ -239,21 +250,31 @@ impl Store for SqliteStore {
     }
 
     fn remove_source(&self, id: SourceId) -> Result<bool> {
-        Ok(self.write().execute("DELETE FROM sources WHERE id = ?1", [id])? > 0)
+        Ok(self
+            .write()
+            .execute("DELETE FROM sources WHERE id = ?1", [id])?
+            > 0)
     }
 
     fn sources(&self) -> Result<Vec<Source>> {
         let c = self.read();
-        let mut st = c.prepare_cached(&format!("SELECT {SOURCE_COLS} FROM sources s ORDER BY s.name, s.id"))?;
-        let rows = st.query_map([], source_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {SOURCE_COLS} FROM sources s ORDER BY s.name, s.id"
+        ))?;
+        let rows = st
+            .query_map([], source_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     fn source(&self, id: SourceId) -> Result<Option<Source>> {
         let c = self.read();
-        Ok(c
-            .query_row(&format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"), [id], source_row)
-            .optional()?)
+        Ok(c.query_row(
+            &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"),
+            [id],
+            source_row,
+        )
+        .optional()?)
     }
 
     fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>> {
@@ -301,7 +322,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn insert_entries(&self, source: SourceId, entries: &[FeedEntry], now: DateTime<Utc>) -> Result<usize> {
+    fn insert_entries(
+        &self,
+        source: SourceId,
+        entries: &[FeedEntry],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
         let mut c = self.write();
         let tx = c.transaction()?;
         let mut new = 0;
@@ -328,7 +354,12 @@ impl Store for SqliteStore {
         Ok(new)
     }
 
-    fn claim_pending(&self, now: DateTime<Utc>, lease_secs: i64, limit: usize) -> Result<Vec<Article>> {
+    fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
         let c = self.write();
         let until = ts(now + chrono::Duration::seconds(lease_secs));
         // One statement: claim and read back atomically, so two workers never share an article.
@@ -394,7 +425,10 @@ impl Store for SqliteStore {
             None => {}
         }
         let limit = q.limit.clamp(1, 500) as i64;
-        sql.push_str(&format!(" ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}", q.offset as i64));
+        sql.push_str(&format!(
+            " ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}",
+            q.offset as i64
+        ));
         let c = self.read();
         let mut st = c.prepare_cached(&sql)?;
         let rows = st
@@ -408,7 +442,11 @@ impl Store for SqliteStore {
     fn article(&self, id: ArticleId) -> Result<Option<Article>> {
         let c = self.read();
         let row = c
-            .query_row(&format!("SELECT {ARTICLE_COLS} FROM articles WHERE id = ?1"), [id], article_row)
+            .query_row(
+                &format!("SELECT {ARTICLE_COLS} FROM articles WHERE id = ?1"),
+                [id],
+                article_row,
+            )
             .optional()?;
         drop(c);
         row.map(ArticleRow::decode).transpose()

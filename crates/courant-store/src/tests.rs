@@ -25,7 +25,9 @@ fn entries(n: usize) -> Vec<FeedEntry> {
             guid: format!("g{i}"),
             url: Some(format!("https://ex.org/{i}")),
             title: format!("Title {i}"),
-            published: Some(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::hours(i as i64)),
+            published: Some(
+                Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::hours(i as i64),
+            ),
             lang: Some("en".into()),
             ..FeedEntry::default()
         })
@@ -116,16 +118,35 @@ fn outcomes_update_status() {
         },
     )
     .unwrap();
-    s.finish_article(c[2].id, &ArticleOutcome::Failed { error: "HTTP status 404".into() }).unwrap();
+    s.finish_article(
+        c[2].id,
+        &ArticleOutcome::Failed {
+            error: "HTTP status 404".into(),
+        },
+    )
+    .unwrap();
     let counts = s.counts().unwrap();
     assert_eq!((counts.ready, counts.pending, counts.failed), (1, 1, 1));
     assert_eq!(counts.by_lang, vec![("en".to_string(), 1)]);
-    assert!(s.claim_pending(now + Duration::seconds(100), 60, 10).unwrap().is_empty());
-    assert_eq!(s.claim_pending(now + Duration::seconds(301), 60, 10).unwrap().len(), 1);
+    assert!(s
+        .claim_pending(now + Duration::seconds(100), 60, 10)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.claim_pending(now + Duration::seconds(301), 60, 10)
+            .unwrap()
+            .len(),
+        1
+    );
     let failed = s.article(c[2].id).unwrap().unwrap();
     assert_eq!(failed.error.as_deref(), Some("HTTP status 404"));
     // Only ready articles are listed by default.
-    let shown = s.articles(&ArticleQuery { limit: 10, ..ArticleQuery::default() }).unwrap();
+    let shown = s
+        .articles(&ArticleQuery {
+            limit: 10,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].title(), "A");
 }
@@ -162,7 +183,9 @@ fn polls_and_backoff_state() {
             &PollRecord {
                 at: now,
                 next_poll_at: now + Duration::seconds(1200),
-                result: PollResult::Failed { error: "status: HTTP status 500".into() },
+                result: PollResult::Failed {
+                    error: "status: HTTP status 500".into(),
+                },
             },
         )
         .unwrap();
@@ -209,7 +232,10 @@ fn concurrent_writers_do_not_collide() {
             })
         })
         .collect();
-    let mut all: Vec<i64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut all: Vec<i64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     all.sort();
     let n = all.len();
     all.dedup();

@@ -24,7 +24,11 @@ impl axum::response::IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self.0, "api request failed");
         }
-        (status, Json(serde_json::json!({ "error": self.0.public_message() }))).into_response()
+        (
+            status,
+            Json(serde_json::json!({ "error": self.0.public_message() })),
+        )
+            .into_response()
     }
 }
 
@@ -61,7 +65,10 @@ struct ArticleFull {
     status: &'static str,
 }
 
-async fn articles(State(st): State<AppState>, Query(p): Query<ArticleParams>) -> Result<Json<ArticleList>, ApiError> {
+async fn articles(
+    State(st): State<AppState>,
+    Query(p): Query<ArticleParams>,
+) -> Result<Json<ArticleList>, ApiError> {
     let limit = p.limit.unwrap_or(50).clamp(1, 500);
     let offset = p.offset.unwrap_or(0);
     let q = ArticleQuery {
@@ -80,7 +87,10 @@ async fn articles(State(st): State<AppState>, Query(p): Query<ArticleParams>) ->
     }))
 }
 
-async fn article(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<ArticleFull>, ApiError> {
+async fn article(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ArticleFull>, ApiError> {
     let (a, src) = read(&st, move |s| {
         let a = s.article(id)?;
         let src = match &a {
@@ -93,7 +103,11 @@ async fn article(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json
     let a = a.ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
     Ok(Json(ArticleFull {
         view: views::article(&a, src.as_ref()),
-        text: a.processed.as_ref().map(|p| p.text.clone()).unwrap_or_default(),
+        text: a
+            .processed
+            .as_ref()
+            .map(|p| p.text.clone())
+            .unwrap_or_default(),
         status: a.status.as_str(),
     }))
 }
@@ -103,7 +117,10 @@ async fn sources(State(st): State<AppState>) -> Result<Json<Vec<SourceView>>, Ap
     Ok(Json(list.iter().map(views::source).collect()))
 }
 
-async fn source(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<SourceView>, ApiError> {
+async fn source(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SourceView>, ApiError> {
     let s = read(&st, move |s| s.source(id)).await?;
     s.map(|s| Json(views::source(&s)))
         .ok_or_else(|| WebError::NotFound(format!("no source {id}")).into())

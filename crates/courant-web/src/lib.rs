@@ -80,7 +80,10 @@ fn environment(cfg: &WebConfig) -> Environment<'static> {
                 }
             }
         }
-        Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string()))
+        Ok(BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.to_string()))
     });
     env
 }
@@ -156,7 +159,10 @@ impl IntoResponse for WebError {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Runs store work on the blocking pool.

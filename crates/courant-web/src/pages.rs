@@ -20,7 +20,9 @@ pub(crate) struct ListParams {
 
 fn clean_lang(l: Option<String>) -> Result<Option<String>, WebError> {
     match l.filter(|l| !l.is_empty()) {
-        Some(l) if l.len() <= 12 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => Ok(Some(l)),
+        Some(l) if l.len() <= 12 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Ok(Some(l))
+        }
         Some(_) => Err(WebError::BadRequest("invalid language code".into())),
         None => Ok(None),
     }
@@ -36,14 +38,21 @@ struct GroupView {
 }
 
 /// Latest articles grouped by source and language.
-pub(crate) async fn home(State(st): State<AppState>, Query(p): Query<ListParams>) -> Result<Html<String>, WebError> {
+pub(crate) async fn home(
+    State(st): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
     let want = lang.clone();
     let (counts, sources, groups) = read(&st, move |s| {
         let sources = s.sources()?;
         let names = views::names(&sources);
         let mut out = Vec::new();
-        for g in s.groups()?.into_iter().filter(|g| want.as_deref().is_none_or(|l| l == g.lang)) {
+        for g in s
+            .groups()?
+            .into_iter()
+            .filter(|g| want.as_deref().is_none_or(|l| l == g.lang))
+        {
             let articles = s.articles(&ArticleQuery {
                 source: Some(g.source),
                 lang: Some(g.lang.clone()),
@@ -69,9 +78,20 @@ pub(crate) async fn home(State(st): State<AppState>, Query(p): Query<ListParams>
 }
 
 /// Every article, newest first, paged.
-pub(crate) async fn latest(State(st): State<AppState>, Query(p): Query<ListParams>) -> Result<Html<String>, WebError> {
+pub(crate) async fn latest(
+    State(st): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
-    list_page(st, None, lang, p.page.unwrap_or(1), "Latest".into(), "/latest".into()).await
+    list_page(
+        st,
+        None,
+        lang,
+        p.page.unwrap_or(1),
+        "Latest".into(),
+        "/latest".into(),
+    )
+    .await
 }
 
 /// One source: health and its articles.
@@ -81,7 +101,15 @@ pub(crate) async fn source(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
-    list_page(st, Some(id), lang, p.page.unwrap_or(1), String::new(), format!("/sources/{id}")).await
+    list_page(
+        st,
+        Some(id),
+        lang,
+        p.page.unwrap_or(1),
+        String::new(),
+        format!("/sources/{id}"),
+    )
+    .await
 }
 
 async fn list_page(
@@ -116,12 +144,26 @@ async fn list_page(
     articles.truncate(PAGE);
     let names = views::names(&sources);
     let articles: Vec<_> = articles.iter().map(|a| views::summary(a, &names)).collect();
-    let lang_q = lang.as_deref().map(|l| format!("lang={l}&")).unwrap_or_default();
+    let lang_q = lang
+        .as_deref()
+        .map(|l| format!("lang={l}&"))
+        .unwrap_or_default();
     let prev_url = (page > 1).then(|| format!("{path}?{lang_q}page={}", page - 1));
     let next_url = more.then(|| format!("{path}?{lang_q}page={}", page + 1));
     let heading = match &source {
-        Some(s) => format!("{}{}", s.name, lang.as_deref().map(|l| format!(" ({l})")).unwrap_or_default()),
-        None => format!("{heading}{}", lang.as_deref().map(|l| format!(" ({l})")).unwrap_or_default()),
+        Some(s) => format!(
+            "{}{}",
+            s.name,
+            lang.as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "{heading}{}",
+            lang.as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        ),
     };
     render(
         &st,
@@ -131,7 +173,10 @@ async fn list_page(
 }
 
 /// One article.
-pub(crate) async fn article(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Html<String>, WebError> {
+pub(crate) async fn article(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
     let (a, src) = read(&st, move |s| {
         let a = s.article(id)?;
         let src = match &a {
@@ -144,7 +189,11 @@ pub(crate) async fn article(State(st): State<AppState>, Path(id): Path<i64>) -> 
     let a = a
         .filter(|a| a.processed.is_some())
         .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
-    render(&st, "article.html", context! { a => views::article(&a, src.as_ref()) })
+    render(
+        &st,
+        "article.html",
+        context! { a => views::article(&a, src.as_ref()) },
+    )
 }
 
 /// All sources with their health.

@@ -33,8 +33,16 @@ fn site() -> Site {
     let entries: Vec<FeedEntry> = (0..3)
         .map(|i| FeedEntry {
             guid: format!("g{i}"),
-            url: Some(if i == 0 { "javascript:alert(1)".into() } else { format!("https://ex.org/{i}") }),
-            title: if i == 0 { XSS_TITLE.into() } else { format!("Story {i}") },
+            url: Some(if i == 0 {
+                "javascript:alert(1)".into()
+            } else {
+                format!("https://ex.org/{i}")
+            }),
+            title: if i == 0 {
+                XSS_TITLE.into()
+            } else {
+                format!("Story {i}")
+            },
             published: Some(Utc::now()),
             ..FeedEntry::default()
         })
@@ -73,7 +81,11 @@ fn site() -> Site {
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
-    let resp = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let resp = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = resp.status();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&body).into_owned())
@@ -111,21 +123,38 @@ async fn pages_render_and_escape() {
     let (_, de) = get(&s.app, "/?lang=de").await;
     assert!(de.contains("Story 2") && !de.contains("Story 1"));
     let (_, art) = get(&s.app, &format!("/articles/{}", s.article_id)).await;
-    assert!(art.contains(r#"<a href="https://ex.org/x" rel="nofollow noopener noreferrer">link</a>"#));
+    assert!(
+        art.contains(r#"<a href="https://ex.org/x" rel="nofollow noopener noreferrer">link</a>"#)
+    );
     assert!(art.contains("CC BY 2.5 &lt;script&gt;"));
 }
 
 #[tokio::test]
 async fn not_found_and_bad_requests() {
     let s = site();
-    assert_eq!(get(&s.app, "/articles/999999").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s.app, "/sources/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s.app, "/articles/999999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s.app, "/sources/999999").await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(get(&s.app, "/nope").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s.app, "/articles/abc").await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(get(&s.app, "/?lang=%3Cscript%3E").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&s.app, "/articles/abc").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&s.app, "/?lang=%3Cscript%3E").await.0,
+        StatusCode::BAD_REQUEST
+    );
     let (status, body) = get(&s.app, "/api/v1/articles/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"], "no article 999999");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"],
+        "no article 999999"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +168,10 @@ async fn api_lists_and_details() {
     let a: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(a["text"], "Body text");
     assert_eq!(a["status"], "ready");
-    assert_eq!(a["source_name"], "Example <b>News</b>", "JSON carries the raw name; clients escape");
+    assert_eq!(
+        a["source_name"], "Example <b>News</b>",
+        "JSON carries the raw name; clients escape"
+    );
     let (_, body) = get(&s.app, "/api/v1/sources").await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v[0]["article_count"], 3);

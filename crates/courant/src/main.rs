@@ -1,1 +1,326 @@
-fn main() {}
+//! courant: the binary. Parses the command line and config, builds the
+//! runtime (store, fetcher, jobs, web) and runs one command.
+//!
+//! Errors are `anyhow` here and only here; libraries use typed errors.
+
+mod config;
+mod demo;
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use courant_model::NewSource;
+use courant_store::{SqliteStore, Store};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "courant",
+    version,
+    about = "A self-hosted engine for syndicated news"
+)]
+struct Cli {
+    /// Config file; `courant.toml` in the current folder is used when present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Log format on stderr: json, text, or auto (text on a terminal, else json).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Auto,
+    Json,
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Serve the bundled demo corpus: publishers on loopback, ingested and shown as a site.
+    Demo {
+        /// Address of the site.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Database file; it is recreated on every demo run.
+        #[arg(long, default_value = "courant-demo.db")]
+        db: PathBuf,
+        /// Ingest, print the summary and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Poll sources, process articles and serve the site, until stopped.
+    Serve,
+    /// Poll every source once and process every article, then exit.
+    Ingest,
+    /// Manage sources.
+    Sources {
+        #[command(subcommand)]
+        cmd: SourcesCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SourcesCmd {
+    /// Add every feed of an OPML file.
+    Import {
+        /// OPML file.
+        file: PathBuf,
+    },
+    /// Add one feed.
+    Add {
+        /// Feed URL.
+        url: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Language hint.
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Remove a source and its articles.
+    Remove {
+        /// Source id, as `sources list` shows it.
+        id: i64,
+    },
+    /// Show every source with its health.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,html5ever=error,selectors=error"));
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(p) => Config::load(p),
+        None if Path::new("courant.toml").exists() => Config::load(Path::new("courant.toml")),
+        None => Ok(Config::default()),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.cmd {
+        Cmd::Demo {
+            listen,
+            db,
+            no_serve,
+        } => demo::run(&listen, &db, no_serve).await,
+        Cmd::Serve => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let store = open_store(&cfg)?;
+            sync_config_sources(&cfg, store.as_ref())?;
+            serve(&cfg, store).await
+        }
+        Cmd::Ingest => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let store = open_store(&cfg)?;
+            sync_config_sources(&cfg, store.as_ref())?;
+            let ctx = context(&cfg, store)?;
+            let report = progress::ingest_with_progress(&ctx).await?;
+            progress::print_report(&report);
+            Ok(())
+        }
+        Cmd::Sources { cmd } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let store = open_store(&cfg)?;
+            sources(cmd, store.as_ref())
+        }
+    }
+}
+
+fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqliteStore::open(&cfg.database)?))
+}
+
+fn context(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<courant_jobs::Context> {
+    Ok(courant_jobs::Context {
+        store,
+        fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
+        settings: cfg.job_settings(),
+    })
+}
+
+/// Adds the config's `[[sources]]` and OPML feeds; existing ones are updated in place.
+fn sync_config_sources(cfg: &Config, store: &dyn Store) -> anyhow::Result<()> {
+    for s in &cfg.sources {
+        store.add_source(&NewSource {
+            feed_url: s.url.trim().to_string(),
+            name: s.name.clone().unwrap_or_default(),
+            lang: s.lang.clone(),
+            attribution: s.attribution.clone(),
+        })?;
+    }
+    if let Some(opml) = &cfg.opml {
+        import_opml(opml, store)?;
+    }
+    Ok(())
+}
+
+fn import_opml(path: &Path, store: &dyn Store) -> anyhow::Result<usize> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= 16 * 1024 * 1024,
+        "{}: OPML file larger than 16 MiB",
+        path.display()
+    );
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let outlines =
+        courant_feed::parse_opml(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut added = 0;
+    for o in outlines {
+        if let Err(e) = config::check_feed_url(&o.feed_url) {
+            tracing::warn!(error = format!("{e:#}"), "OPML entry skipped");
+            continue;
+        }
+        store.add_source(&NewSource {
+            feed_url: o.feed_url,
+            name: o.title.unwrap_or_default(),
+            lang: o.lang,
+            attribution: None,
+        })?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+fn sources(cmd: SourcesCmd, store: &dyn Store) -> anyhow::Result<()> {
+    match cmd {
+        SourcesCmd::Import { file } => {
+            let n = import_opml(&file, store)?;
+            println!("imported {n} feeds from {}", file.display());
+        }
+        SourcesCmd::Add { url, name, lang } => {
+            config::check_feed_url(&url)?;
+            let s = store.add_source(&NewSource {
+                feed_url: url.trim().to_string(),
+                name: name.unwrap_or_default(),
+                lang,
+                attribution: None,
+            })?;
+            println!("source {} added: {}", s.id, s.feed_url);
+        }
+        SourcesCmd::Remove { id } => {
+            anyhow::ensure!(store.remove_source(id)?, "no source with id {id}");
+            println!("source {id} removed");
+        }
+        SourcesCmd::List { json } => {
+            let list = store.sources()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print!("{}", progress::sources_table(&list));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the scheduler and the web server until Ctrl-C or SIGTERM.
+async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let ctx = context(cfg, store.clone())?;
+    let addr = cfg.listen_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    serve_on(listener, ctx, web_config(cfg)).await
+}
+
+fn web_config(cfg: &Config) -> courant_web::WebConfig {
+    courant_web::WebConfig {
+        site_title: cfg.site.title.clone(),
+        site_lang: cfg.site.lang.clone(),
+        templates_dir: cfg.site.templates.clone(),
+    }
+}
+
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    ctx: courant_jobs::Context,
+    web: courant_web::WebConfig,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(courant_jobs::Scheduler::new(ctx.clone()).run(stop_rx));
+    let app = courant_web::router(ctx.store.clone(), web);
+    println!("courant is serving http://{addr}/  (Ctrl-C to stop)");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("web server failed")?;
+    let _ = stop_tx.send(true);
+    scheduler.await.context("scheduler task failed")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

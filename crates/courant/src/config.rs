@@ -1,0 +1,280 @@
+//! `courant.toml`: parsed and validated without I/O (phase one); the
+//! runtime objects are built from it in `main` (phase two).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// Address the web server listens on.
+    pub listen: String,
+    /// OPML file whose feeds are added as sources at start.
+    pub opml: Option<PathBuf>,
+    /// The site's own settings.
+    pub site: SiteConfig,
+    /// HTTP fetching.
+    pub fetch: FetchSection,
+    /// Polling and processing.
+    pub poll: PollSection,
+    /// Feeds to follow.
+    pub sources: Vec<SourceEntry>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: PathBuf::from("courant.db"),
+            listen: "127.0.0.1:8080".into(),
+            opml: None,
+            site: SiteConfig::default(),
+            fetch: FetchSection::default(),
+            poll: PollSection::default(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+/// `[site]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// Name shown in the header.
+    pub title: String,
+    /// Language of the site's own words.
+    pub lang: String,
+    /// Folder of templates that override the built-in ones.
+    pub templates: Option<PathBuf>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "courant".into(),
+            lang: "en".into(),
+            templates: None,
+        }
+    }
+}
+
+/// `[fetch]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchSection {
+    /// Whole-request deadline in seconds.
+    pub timeout_secs: u64,
+    /// Connect deadline in seconds.
+    pub connect_timeout_secs: u64,
+    /// Largest body accepted, after decompression.
+    pub max_body_bytes: usize,
+    /// Redirect hops followed.
+    pub max_redirects: usize,
+    /// Fetch from private, loopback and link-local addresses. Off in production.
+    pub allow_private: bool,
+    /// User-Agent header; the default names courant.
+    pub user_agent: Option<String>,
+}
+
+impl Default for FetchSection {
+    fn default() -> Self {
+        let d = courant_fetch::FetchConfig::default();
+        FetchSection {
+            timeout_secs: d.timeout.as_secs(),
+            connect_timeout_secs: d.connect_timeout.as_secs(),
+            max_body_bytes: d.max_body_bytes,
+            max_redirects: d.max_redirects,
+            allow_private: false,
+            user_agent: None,
+        }
+    }
+}
+
+/// `[poll]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollSection {
+    /// Seconds between polls of a healthy source.
+    pub interval_secs: u64,
+    /// Longest backoff in seconds after repeated failures.
+    pub max_backoff_secs: u64,
+    /// Sources polled at once.
+    pub concurrency: usize,
+    /// Article pages fetched at once.
+    pub article_concurrency: usize,
+    /// Attempts for an article page before settling for the feed text.
+    pub max_attempts: i64,
+    /// Seconds a claimed article stays reserved for its worker; after a crash,
+    /// its articles are taken up again once this passes.
+    pub lease_secs: u64,
+}
+
+impl Default for PollSection {
+    fn default() -> Self {
+        let d = courant_jobs::JobSettings::default();
+        PollSection {
+            interval_secs: d.poll_interval.as_secs(),
+            max_backoff_secs: d.max_backoff.as_secs(),
+            concurrency: d.poll_concurrency,
+            article_concurrency: d.article_concurrency,
+            max_attempts: d.max_attempts,
+            lease_secs: d.lease.as_secs(),
+        }
+    }
+}
+
+/// One `[[sources]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    /// Feed URL.
+    pub url: String,
+    /// Display name; the feed title when absent.
+    pub name: Option<String>,
+    /// Language hint.
+    pub lang: Option<String>,
+    /// Attribution line required by the source's license.
+    pub attribution: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut cfg: Config =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        // Relative paths in the file are relative to the file.
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            Some(&mut cfg.database),
+            cfg.opml.as_mut(),
+            cfg.site.templates.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        if self.poll.interval_secs < 10 {
+            bail!("poll.interval_secs must be at least 10");
+        }
+        if self.poll.max_backoff_secs < self.poll.interval_secs {
+            bail!("poll.max_backoff_secs must be at least poll.interval_secs");
+        }
+        if self.fetch.max_body_bytes < 1024 || self.fetch.max_body_bytes > 256 * 1024 * 1024 {
+            bail!("fetch.max_body_bytes must be between 1 KiB and 256 MiB");
+        }
+        if self.fetch.timeout_secs == 0 || self.fetch.connect_timeout_secs == 0 {
+            bail!("fetch timeouts must be positive");
+        }
+        if self.poll.lease_secs < self.fetch.timeout_secs + 1 {
+            bail!("poll.lease_secs must exceed fetch.timeout_secs, or a slow page could be processed twice");
+        }
+        if self.poll.concurrency == 0 || self.poll.article_concurrency == 0 {
+            bail!("poll concurrency must be positive");
+        }
+        for s in &self.sources {
+            check_feed_url(&s.url)?;
+        }
+        Ok(())
+    }
+
+    /// `listen` as a socket address.
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listen.parse().with_context(|| {
+            format!(
+                "listen = {:?} is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        })
+    }
+
+    /// The fetcher's settings.
+    pub fn fetch_config(&self) -> courant_fetch::FetchConfig {
+        let mut f = courant_fetch::FetchConfig {
+            timeout: Duration::from_secs(self.fetch.timeout_secs),
+            connect_timeout: Duration::from_secs(self.fetch.connect_timeout_secs),
+            max_body_bytes: self.fetch.max_body_bytes,
+            max_redirects: self.fetch.max_redirects,
+            allow_private: self.fetch.allow_private,
+            ..courant_fetch::FetchConfig::default()
+        };
+        if let Some(ua) = &self.fetch.user_agent {
+            f.user_agent = ua.clone();
+        }
+        f
+    }
+
+    /// The jobs' settings.
+    pub fn job_settings(&self) -> courant_jobs::JobSettings {
+        courant_jobs::JobSettings {
+            poll_interval: Duration::from_secs(self.poll.interval_secs),
+            max_backoff: Duration::from_secs(self.poll.max_backoff_secs),
+            poll_concurrency: self.poll.concurrency,
+            article_concurrency: self.poll.article_concurrency,
+            max_attempts: self.poll.max_attempts,
+            lease: Duration::from_secs(self.poll.lease_secs),
+        }
+    }
+}
+
+/// Feed URLs must be absolute http(s) URLs.
+pub fn check_feed_url(url: &str) -> anyhow::Result<()> {
+    let u = url::Url::parse(url.trim()).with_context(|| format!("{url:?} is not a URL"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        bail!("{url:?}: feeds must be http or https URLs");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courant.example.toml");
+        let cfg = Config::load(&path).unwrap();
+        assert!(!cfg.sources.is_empty());
+        assert!(!cfg.fetch.allow_private);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        for (toml, want) in [
+            ("listen = \"nowhere\"", "listen"),
+            ("[poll]\ninterval_secs = 1", "interval_secs"),
+            (
+                "[[sources]]\nurl = \"javascript:alert(1)\"",
+                "http or https",
+            ),
+            ("[[sources]]\nurl = \"/relative\"", "not a URL"),
+            ("databse = \"x.db\"", "unknown field"),
+        ] {
+            let res = toml::from_str::<Config>(toml)
+                .map_err(anyhow::Error::from)
+                .and_then(|c| {
+                    c.validate()?;
+                    Ok(c)
+                });
+            let err = format!("{:#}", res.unwrap_err());
+            assert!(err.contains(want), "{toml}: {err}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `courant demo`: the bundled corpus served by a loopback origin, ingested
+//! through the real pipeline, then shown as a site.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use courant_model::NewSource;
+use courant_store::{SqliteStore, Store};
+
+use crate::{config::Config, progress};
+
+pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> {
+    // A fresh database each run: the origin's port, and so every feed URL, changes.
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", db.display());
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing old demo database {p}")),
+        }
+    }
+    let bound = courant_origin::bind()
+        .await
+        .context("binding the demo publishers on loopback")?;
+    let demo = courant_origin::demo::Demo::load(&bound.base())?;
+    let publishers = demo.sources().to_vec();
+    println!(
+        "demo publishers on {}: {} feeds, {} article pages",
+        bound.base(),
+        publishers.len(),
+        demo.article_count()
+    );
+    let origin = bound.serve(demo.router());
+
+    let mut cfg = Config {
+        database: db.to_path_buf(),
+        listen: listen.to_string(),
+        ..Config::default()
+    };
+    // The demo's publishers live on 127.0.0.1; production configs keep this off.
+    cfg.fetch.allow_private = true;
+    cfg.poll.article_concurrency = 16;
+    cfg.validate()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database)?);
+    for s in &publishers {
+        store.add_source(&NewSource {
+            feed_url: origin.url(&s.feed_path),
+            name: s.name.clone(),
+            lang: s.lang.clone(),
+            attribution: Some(s.attribution.clone()),
+        })?;
+    }
+    let ctx = crate::context(&cfg, store)?;
+    let started = std::time::Instant::now();
+    let report = progress::ingest_with_progress(&ctx).await?;
+    progress::print_report(&report);
+    println!("ingested in {:.1}s", started.elapsed().as_secs_f64());
+    if no_serve {
+        return Ok(());
+    }
+    let addr = cfg.listen_addr()?;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(%addr, error = %e, "address taken; using a free port");
+            tokio::net::TcpListener::bind((addr.ip(), 0)).await?
+        }
+    };
+    let web = courant_web::WebConfig {
+        site_title: "courant demo".into(),
+        ..courant_web::WebConfig::default()
+    };
+    crate::serve_on(listener, ctx, web).await
+}

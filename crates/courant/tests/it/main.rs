@@ -1,0 +1,254 @@
+//! The binary as a user runs it: the demo, the sources commands, and serve
+//! surviving kill -9.
+
+#![allow(clippy::unwrap_used)] // a test binary: a failed unwrap is a failed test
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn courant() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_courant"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The README's first command, without serving: the whole bundled corpus is ingested.
+#[test]
+fn demo_ingests_the_whole_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run_ok(courant().args(["demo", "--no-serve", "--db"]).arg(&db));
+    assert!(out.contains("3570 article pages"), "{out}");
+    assert!(
+        out.contains("3570 new articles: 3570 ready, 0 failed"),
+        "{out}"
+    );
+    // Running it again starts over cleanly.
+    let again = run_ok(courant().args(["demo", "--no-serve", "--db"]).arg(&db));
+    assert!(again.contains("3570 new articles"), "{again}");
+}
+
+#[test]
+fn sources_import_list_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("courant.toml");
+    std::fs::write(&cfg, "database = \"data/c.db\"\n").unwrap();
+    let opml = dir.path().join("feeds.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="News">
+        <outline text="Alpha" xmlUrl="https://alpha.example/rss"/>
+        <outline text="Beta" xmlUrl="https://beta.example/atom" language="de"/>
+        <outline text="Bad" xmlUrl="javascript:alert(1)"/></outline></body></opml>"#,
+    )
+    .unwrap();
+    let out = run_ok(
+        courant()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["sources", "import"])
+            .arg(&opml),
+    );
+    assert!(out.contains("imported 2 feeds"), "{out}");
+    // Importing again adds nothing new.
+    run_ok(
+        courant()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["sources", "import"])
+            .arg(&opml),
+    );
+    let table = run_ok(
+        courant()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["sources", "list"]),
+    );
+    assert!(
+        table.contains("Alpha") && table.contains("Beta") && table.contains("new"),
+        "{table}"
+    );
+    let json = run_ok(
+        courant()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["sources", "list", "--json"]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert!(
+        dir.path().join("data/c.db").exists(),
+        "database path is relative to the config"
+    );
+    let id = v[0]["id"].as_i64().unwrap();
+    run_ok(
+        courant()
+            .arg("--config")
+            .arg(&cfg)
+            .args(["sources", "remove", &id.to_string()]),
+    );
+    let out = courant()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["sources", "remove", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no source with id"));
+    let out = courant()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["sources", "add", "ftp://x.example/"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("http or https"));
+}
+
+#[test]
+fn bad_config_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("courant.toml");
+    std::fs::write(&cfg, "[poll]\ninterval_secs = 0\n").unwrap();
+    let out = courant()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("ingest")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interval_secs"));
+}
+
+fn get_json(url: &str) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let u = url.strip_prefix("http://")?;
+    let (host, path) = u.split_once('/')?;
+    let mut s = std::net::TcpStream::connect(host).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    serde_json::from_str(buf.split_once("\r\n\r\n")?.1).ok()
+}
+
+fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn write_config(dir: &Path, origin: &courant_origin::Server, port: u16) -> std::path::PathBuf {
+    let cfg = dir.join("courant.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"database = "c.db"
+listen = "127.0.0.1:{port}"
+[fetch]
+allow_private = true
+timeout_secs = 1
+[poll]
+interval_secs = 600
+article_concurrency = 2
+lease_secs = 2
+[[sources]]
+url = "{}"
+[[sources]]
+url = "{}"
+"#,
+            origin.url("/feed/slow-pages"),
+            origin.url("/fault/404"),
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `serve` killed with -9 in the middle of processing: after a restart every
+/// article is processed once, nothing is lost and nothing is stored twice.
+#[test]
+fn serve_survives_kill_9() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let origin = rt
+        .block_on(courant_origin::spawn(|_| courant_origin::faults()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = write_config(dir.path(), &origin, port);
+    let stats = format!("http://127.0.0.1:{port}/api/v1/stats");
+
+    let mut child = courant()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("first article", Duration::from_secs(30), || {
+        get_json(&stats).is_some_and(|v| v["ready"].as_i64().unwrap_or(0) >= 1)
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let mid = rusqlite_count(&dir.path().join("c.db"));
+    assert_eq!(
+        mid.0, 12,
+        "the feed's entries were stored before processing"
+    );
+    assert!(
+        mid.1 < 12,
+        "killed after everything was done; the test proves nothing: {mid:?}"
+    );
+
+    let mut child = courant()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("all articles", Duration::from_secs(60), || {
+        get_json(&stats).is_some_and(|v| v["ready"] == 12 && v["pending"] == 0)
+    });
+    let sources = get_json(&format!("http://127.0.0.1:{port}/api/v1/sources")).unwrap();
+    let broken = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["feed_url"].as_str().unwrap().ends_with("/fault/404"))
+        .unwrap();
+    assert_eq!(broken["status"], "failing");
+    assert!(broken["last_error"].as_str().unwrap().contains("404"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(rusqlite_count(&dir.path().join("c.db")), (12, 12));
+}
+
+/// (all articles, ready articles), read from the database the server left.
+fn rusqlite_count(db: &Path) -> (i64, i64) {
+    use courant_store::Store;
+    let c = courant_store::SqliteStore::open(db)
+        .unwrap()
+        .counts()
+        .unwrap();
+    (c.ready + c.pending + c.failed, c.ready)
+}
