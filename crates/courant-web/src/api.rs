@@ -91,15 +91,7 @@ async fn article(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<ArticleFull>, ApiError> {
-    let (a, src) = read(&st, move |s| {
-        let a = s.article(id)?;
-        let src = match &a {
-            Some(a) => s.source(a.source_id)?,
-            None => None,
-        };
-        Ok((a, src))
-    })
-    .await?;
+    let (a, src) = crate::article_with_source(&st, id).await?;
     let a = a.ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
     Ok(Json(ArticleFull {
         view: views::article(&a, src.as_ref()),

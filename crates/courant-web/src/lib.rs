@@ -174,6 +174,28 @@ async fn read<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
 }
 
+/// An article and the source it came from.
+async fn article_with_source(
+    state: &AppState,
+    id: i64,
+) -> Result<
+    (
+        Option<courant_model::Article>,
+        Option<courant_model::Source>,
+    ),
+    WebError,
+> {
+    read(state, move |s| {
+        let a = s.article(id)?;
+        let src = match &a {
+            Some(a) => s.source(a.source_id)?,
+            None => None,
+        };
+        Ok((a, src))
+    })
+    .await
+}
+
 fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Html<String>, WebError> {
     let site = minijinja::context! { title => state.cfg.site_title, lang => state.cfg.site_lang };
     let tmpl = state.env.get_template(name)?;

@@ -177,15 +177,7 @@ pub(crate) async fn article(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
-    let (a, src) = read(&st, move |s| {
-        let a = s.article(id)?;
-        let src = match &a {
-            Some(a) => s.source(a.source_id)?,
-            None => None,
-        };
-        Ok((a, src))
-    })
-    .await?;
+    let (a, src) = crate::article_with_source(&st, id).await?;
     let a = a
         .filter(|a| a.processed.is_some())
         .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
