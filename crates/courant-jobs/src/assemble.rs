@@ -2,7 +2,7 @@
 //! what the page gave, pick the language, sanitize. No I/O, no clock.
 
 use courant_extract::{sanitize, Extracted};
-use courant_model::{FeedEntry, ProcessedArticle};
+use courant_model::{FeedEntry, ProcessedArticle, TextFinding};
 
 /// A page body shorter than this share of the feed's own text is a failed
 /// extraction (a teaser, a cookie wall); the feed text is shown instead.
@@ -85,7 +85,48 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
             .or(entry.url.clone()),
         body_origin: body_origin.into(),
         warnings,
+        original_text: String::new(),
+        findings: Vec::new(),
     })
+}
+
+/// Runs the text checker: keeps the extracted text as `original_text`, stores
+/// the findings, and shows the repaired text. When a repair changed the text,
+/// the HTML body is rebuilt from the cleaned paragraphs so both agree.
+pub fn clean(mut p: ProcessedArticle, lex: &courant_clean::Lexicons) -> ProcessedArticle {
+    let findings = courant_clean::check(&p.text, p.lang.as_deref(), lex);
+    let cleaned = courant_clean::repair(&p.text, &findings, courant_clean::REPAIR_THRESHOLD);
+    let applied = |f: &courant_clean::Finding| {
+        f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
+    };
+    p.findings = findings
+        .iter()
+        .map(|f| TextFinding {
+            kind: f.kind.as_str().to_string(),
+            start: f.start,
+            end: f.end,
+            span: f.span.clone(),
+            confidence: f.confidence,
+            repair: f.repair.clone(),
+            applied: applied(f),
+        })
+        .collect();
+    p.original_text = std::mem::take(&mut p.text);
+    if cleaned != p.original_text {
+        p.html = cleaned
+            .split("\n\n")
+            .map(|par| format!("<p>{}</p>", escape(par)))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    p.text = cleaned;
+    p
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn first_words(text: &str, n: usize) -> String {

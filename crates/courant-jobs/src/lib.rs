@@ -65,6 +65,8 @@ pub struct Context {
     pub fetcher: Fetcher,
     /// Settings.
     pub settings: JobSettings,
+    /// Word knowledge for the text checker.
+    pub lexicons: Arc<courant_clean::Lexicons>,
 }
 
 /// Runs blocking store work off the async threads.
@@ -215,7 +217,8 @@ pub async fn process_article(
             }
         }
     }
-    let outcome = match (assemble::assemble(inputs), fetch_error) {
+    let assembled = assemble::assemble(inputs).map(|p| assemble::clean(p, &ctx.lexicons));
+    let outcome = match (assembled, fetch_error) {
         // A transient page failure is retried before settling for the feed text.
         (_, Some(e)) if e.is_retriable() && article.attempts < ctx.settings.max_attempts => {
             ArticleOutcome::Retry {
@@ -223,7 +226,7 @@ pub async fn process_article(
                 not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
             }
         }
-        (Some(p), _) => ArticleOutcome::Ready(p),
+        (Some(p), _) => ArticleOutcome::Ready(Box::new(p)),
         (None, Some(e)) => ArticleOutcome::Failed {
             error: format!("{}: {e}", e.kind()),
         },

@@ -25,6 +25,7 @@ fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
             max_attempts: 1,
             ..JobSettings::default()
         },
+        lexicons: Arc::new(courant_clean::Lexicons::none()),
     }
 }
 
@@ -260,4 +261,31 @@ fn assemble_prefers_the_page_unless_it_is_a_teaser() {
         ..Default::default()
     })
     .is_none());
+}
+
+#[test]
+fn cleaning_keeps_the_original_and_rebuilds_the_html() {
+    let p = courant_model::ProcessedArticle {
+        title: "T".into(),
+        text: "The the talks failed.Officials left.\n\nShare this article".into(),
+        html: "<p>The the talks failed.Officials left.</p><p>Share this article</p>".into(),
+        lang: Some("en".into()),
+        ..Default::default()
+    };
+    let c = assemble::clean(p, &courant_clean::Lexicons::none());
+    assert_eq!(
+        c.original_text,
+        "The the talks failed.Officials left.\n\nShare this article"
+    );
+    assert_eq!(c.text, "The talks failed. Officials left.");
+    assert_eq!(c.html, "<p>The talks failed. Officials left.</p>");
+    let kinds: Vec<&str> = c.findings.iter().map(|f| f.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec!["repeated_phrase", "missing_space", "boilerplate"]
+    );
+    assert!(c.findings.iter().all(|f| f.applied));
+    for f in &c.findings {
+        assert_eq!(&c.original_text[f.start..f.end], f.span);
+    }
 }

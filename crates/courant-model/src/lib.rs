@@ -153,6 +153,31 @@ pub struct ProcessedArticle {
     pub body_origin: String,
     /// Non-fatal problems met while processing.
     pub warnings: Vec<String>,
+    /// The body text as extracted, before repairs; `text` is the cleaned one.
+    #[serde(default)]
+    pub original_text: String,
+    /// Defects found in `original_text` (offsets point into it).
+    #[serde(default)]
+    pub findings: Vec<TextFinding>,
+}
+
+/// A defect in an article's text, as the checker reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextFinding {
+    /// Kind, such as `glued_words` or `caption_credit`.
+    pub kind: String,
+    /// Byte offset where the span starts in the original text.
+    pub start: usize,
+    /// Byte offset where the span ends (exclusive).
+    pub end: usize,
+    /// The span as it stands.
+    pub span: String,
+    /// 0..1.
+    pub confidence: f32,
+    /// The replacement, when one is safe; `""` deletes.
+    pub repair: Option<String>,
+    /// Whether the cleaned text has the repair applied.
+    pub applied: bool,
 }
 
 /// A stored article.

@@ -82,7 +82,7 @@ pub enum PollResult {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArticleOutcome {
     /// Done; show it.
-    Ready(ProcessedArticle),
+    Ready(Box<ProcessedArticle>),
     /// Failed for now; try again after `not_before`.
     Retry {
         /// Error text.

@@ -35,14 +35,14 @@ fn entries(n: usize) -> Vec<FeedEntry> {
 }
 
 fn ready(title: &str) -> ArticleOutcome {
-    ArticleOutcome::Ready(ProcessedArticle {
+    ArticleOutcome::Ready(Box::new(ProcessedArticle {
         title: title.into(),
         text: "Body".into(),
         html: "<p>Body</p>".into(),
         lang: Some("en".into()),
         body_origin: "page".into(),
         ..ProcessedArticle::default()
-    })
+    }))
 }
 
 #[test]

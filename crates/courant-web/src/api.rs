@@ -61,7 +61,10 @@ struct ArticleList {
 struct ArticleFull {
     #[serde(flatten)]
     view: ArticleView,
+    /// Cleaned text, as shown.
     text: String,
+    /// Text as extracted, before repairs.
+    original_text: String,
     status: &'static str,
 }
 
@@ -99,6 +102,17 @@ async fn article(
             .processed
             .as_ref()
             .map(|p| p.text.clone())
+            .unwrap_or_default(),
+        original_text: a
+            .processed
+            .as_ref()
+            .map(|p| {
+                if p.original_text.is_empty() {
+                    p.text.clone()
+                } else {
+                    p.original_text.clone()
+                }
+            })
             .unwrap_or_default(),
         status: a.status.as_str(),
     }))

@@ -59,6 +59,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("article.html", include_str!("../templates/article.html")),
     ("sources.html", include_str!("../templates/sources.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("original.html", include_str!("../templates/original.html")),
 ];
 
 fn environment(cfg: &WebConfig) -> Environment<'static> {
@@ -99,6 +100,7 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/", get(pages::home))
         .route("/latest", get(pages::latest))
         .route("/articles/{id}", get(pages::article))
+        .route("/articles/{id}/original", get(pages::original))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/healthz", get(|| async { "ok" }))

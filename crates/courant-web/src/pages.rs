@@ -194,3 +194,26 @@ pub(crate) async fn sources(State(st): State<AppState>) -> Result<Html<String>, 
     let sources: Vec<_> = sources.iter().map(views::source).collect();
     render(&st, "sources.html", context! { sources })
 }
+
+/// The original text of an article with the checker's findings marked.
+pub(crate) async fn original(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let (a, src) = crate::article_with_source(&st, id).await?;
+    let a = a
+        .filter(|a| a.processed.is_some())
+        .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    let p = a.processed.clone().unwrap_or_default();
+    let original = if p.original_text.is_empty() {
+        p.text.clone()
+    } else {
+        p.original_text.clone()
+    };
+    let marked = views::marked_original(&original, &p.findings);
+    render(
+        &st,
+        "original.html",
+        context! { a => views::article(&a, src.as_ref()), marked },
+    )
+}

@@ -55,16 +55,26 @@ fn site() -> Site {
         store
             .finish_article(
                 a.id,
-                &ArticleOutcome::Ready(ProcessedArticle {
+                &ArticleOutcome::Ready(Box::new(ProcessedArticle {
                     title: a.entry.title.clone(),
                     text: "Body text".into(),
+                    original_text: "Body  text <script>x</script>".into(),
+                    findings: vec![courant_model::TextFinding {
+                        kind: "stray_space".into(),
+                        start: 4,
+                        end: 6,
+                        span: "  ".into(),
+                        confidence: 0.9,
+                        repair: Some(" ".into()),
+                        applied: true,
+                    }],
                     // Stored HTML is sanitized by the pipeline; this is what it stores.
                     html: "<p>Body <a href=\"https://ex.org/x\" rel=\"nofollow noopener noreferrer\">link</a></p>".into(),
                     author: Some("<i>Ann</i>".into()),
                     lang: Some(lang.into()),
                     body_origin: "page".into(),
                     ..ProcessedArticle::default()
-                }),
+                })),
             )
             .unwrap();
         if a.guid == "g0" {
@@ -110,6 +120,7 @@ async fn pages_render_and_escape() {
         "/sources".into(),
         format!("/sources/{}", s.source_id),
         format!("/articles/{}", s.article_id),
+        format!("/articles/{}/original", s.article_id),
     ] {
         let (status, page) = get(&s.app, &uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
@@ -167,6 +178,8 @@ async fn api_lists_and_details() {
     let (_, body) = get(&s.app, &format!("/api/v1/articles/{}", s.article_id)).await;
     let a: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(a["text"], "Body text");
+    assert_eq!(a["original_text"], "Body  text <script>x</script>");
+    assert_eq!(a["findings"][0]["kind"], "stray_space");
     assert_eq!(a["status"], "ready");
     assert_eq!(
         a["source_name"], "Example <b>News</b>",
@@ -201,4 +214,18 @@ async fn operator_templates_override_builtins() {
     let (_, page) = get(&app, "/sources").await;
     assert!(page.contains("CUSTOM 0"));
     assert!(page.contains("<html lang=\"fr\">") && page.contains("Le Courant"));
+}
+
+#[tokio::test]
+async fn original_view_marks_findings() {
+    let s = site();
+    let (status, page) = get(&s.app, &format!("/articles/{}/original", s.article_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"<mark class="finding stray_space""#),
+        "{page}"
+    );
+    assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
+    let (_, art) = get(&s.app, &format!("/articles/{}", s.article_id)).await;
+    assert!(art.contains("1 findings"));
 }

@@ -36,6 +36,7 @@ pub struct ArticleView {
     pub source_id: SourceId,
     pub source_name: String,
     pub attribution: Option<String>,
+    pub findings: Vec<courant_model::TextFinding>,
 }
 
 /// A source in lists and on its page.
@@ -101,7 +102,58 @@ pub(crate) fn article(a: &Article, source: Option<&Source>) -> ArticleView {
         source_id: a.source_id,
         source_name: source.map(display_name).unwrap_or_default(),
         attribution: source.and_then(|s| s.attribution.clone()),
+        findings: p.findings,
     }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The original text as HTML paragraphs with every finding marked. Built here,
+/// escaped piece by piece, because the spans cut across the text's own markup.
+pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding]) -> String {
+    let mut sorted: Vec<&courant_model::TextFinding> = findings
+        .iter()
+        .filter(|f| {
+            f.start <= f.end
+                && f.end <= text.len()
+                && text.is_char_boundary(f.start)
+                && text.is_char_boundary(f.end)
+        })
+        .collect();
+    sorted.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut html = String::new();
+    let mut at = 0;
+    for f in sorted {
+        if f.start < at {
+            continue; // overlaps a span already marked
+        }
+        html.push_str(&escape(&text[at..f.start]));
+        let repair = match &f.repair {
+            Some(r) if r.is_empty() => " → removed".to_string(),
+            Some(r) => format!(" → {r}"),
+            None => String::new(),
+        };
+        let state = if f.applied { "repaired" } else { "flagged" };
+        html.push_str(&format!(
+            "<mark class=\"finding {}\" title=\"{} ({state}, confidence {:.2}){}\">{}</mark>",
+            escape(&f.kind),
+            escape(&f.kind),
+            f.confidence,
+            escape(&repair),
+            escape(&text[f.start..f.end])
+        ));
+        at = f.end;
+    }
+    html.push_str(&escape(&text[at..]));
+    html.split("\n\n")
+        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub(crate) fn source(s: &Source) -> SourceView {

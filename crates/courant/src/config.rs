@@ -24,8 +24,29 @@ pub struct Config {
     pub fetch: FetchSection,
     /// Polling and processing.
     pub poll: PollSection,
+    /// Text checking.
+    pub clean: CleanSection,
     /// Feeds to follow.
     pub sources: Vec<SourceEntry>,
+}
+
+/// `[clean]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanSection {
+    /// Folder of plain word lists (Debian: wngerman, wamerican, wbritish, wfrench).
+    pub dictionaries: PathBuf,
+    /// Folder of hunspell dictionaries (Debian: hunspell-de-de, hunspell-en-us, hunspell-fr).
+    pub hunspell: PathBuf,
+}
+
+impl Default for CleanSection {
+    fn default() -> Self {
+        CleanSection {
+            dictionaries: PathBuf::from("/usr/share/dict"),
+            hunspell: PathBuf::from("/usr/share/hunspell"),
+        }
+    }
 }
 
 impl Default for Config {
@@ -37,6 +58,7 @@ impl Default for Config {
             site: SiteConfig::default(),
             fetch: FetchSection::default(),
             poll: PollSection::default(),
+            clean: CleanSection::default(),
             sources: Vec::new(),
         }
     }

@@ -60,6 +60,38 @@ enum Cmd {
     Serve,
     /// Poll every source once and process every article, then exit.
     Ingest,
+    /// Find defects in a text (glued words, missing spaces, captions ...) and print them as JSON.
+    Check {
+        /// Language of the text (ISO 639-1); detected when absent.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Text file, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Print the text with the safe repairs applied.
+    Clean {
+        /// Language of the text (ISO 639-1); detected when absent.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Print JSON with the cleaned text, the original and the findings.
+        #[arg(long)]
+        json: bool,
+        /// Text file, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Check a translation against its source: numbers, names, length, repetition, untranslated spans.
+    CheckTranslation {
+        /// Source text file.
+        source: PathBuf,
+        /// Translated text file.
+        target: PathBuf,
+        /// Source language.
+        #[arg(long)]
+        from: String,
+        /// Target language.
+        #[arg(long)]
+        to: String,
+    },
     /// Manage sources.
     Sources {
         #[command(subcommand)]
@@ -169,12 +201,78 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             progress::print_report(&report);
             Ok(())
         }
+        Cmd::Check { lang, file } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let text = read_input(&file)?;
+            let lang = lang.or_else(|| courant_lang::detect(&text).map(|d| d.lang));
+            let findings = courant_clean::check(&text, lang.as_deref(), &lexicons(&cfg));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({ "lang": lang, "findings": findings })
+                )?
+            );
+            Ok(())
+        }
+        Cmd::Clean { lang, json, file } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let text = read_input(&file)?;
+            let lang = lang.or_else(|| courant_lang::detect(&text).map(|d| d.lang));
+            let (cleaned, findings) = courant_clean::clean(&text, lang.as_deref(), &lexicons(&cfg));
+            if json {
+                let out = serde_json::json!({ "lang": lang, "text": cleaned, "original": text, "findings": findings });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!("{cleaned}");
+            }
+            Ok(())
+        }
+        Cmd::CheckTranslation {
+            source,
+            target,
+            from,
+            to,
+        } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let (src, tgt) = (read_input(&source)?, read_input(&target)?);
+            let flags = courant_clean::check_translation(&src, &from, &tgt, &to, &lexicons(&cfg));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "flags": flags }))?
+            );
+            Ok(())
+        }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;
             sources(cmd, store.as_ref())
         }
     }
+}
+
+/// Reads a text file or standard input (`-`), at most 16 MiB.
+fn read_input(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    const MAX: u64 = 16 * 1024 * 1024;
+    let mut buf = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX + 1)
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("opening {}", path.display()))?
+            .take(MAX + 1)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    anyhow::ensure!(
+        buf.len() as u64 <= MAX,
+        "{}: input larger than 16 MiB",
+        path.display()
+    );
+    Ok(courant_fetch::decode(&buf, None).text)
 }
 
 fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -186,7 +284,18 @@ fn context(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<courant_jobs::
         store,
         fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
         settings: cfg.job_settings(),
+        lexicons: Arc::new(lexicons(cfg)),
     })
+}
+
+/// Word knowledge for the checker; a missing list only weakens two detectors.
+fn lexicons(cfg: &Config) -> courant_clean::Lexicons {
+    let (lex, missing) =
+        courant_clean::Lexicons::load(&cfg.clean.dictionaries, &cfg.clean.hunspell);
+    for m in missing {
+        tracing::warn!(missing = %m, "word list not loaded; glued-word and untranslated checks are weaker for this language");
+    }
+    lex
 }
 
 /// Adds the config's `[[sources]]` and OPML feeds; existing ones are updated in place.

@@ -252,3 +252,70 @@ fn rusqlite_count(db: &Path) -> (i64, i64) {
         .unwrap();
     (c.ready + c.pending + c.failed, c.ready)
 }
+
+#[test]
+fn check_clean_and_check_translation() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("t.txt");
+    std::fs::write(
+        &text,
+        "The ministers met on Tuesday.Talks will resume the the next week.\n\nShare this article\n",
+    )
+    .unwrap();
+    let out = run_ok(courant().args(["check", "--lang", "en"]).arg(&text));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["missing_space", "repeated_phrase", "boilerplate"],
+        "{out}"
+    );
+    let cleaned = run_ok(courant().args(["clean", "--lang", "en"]).arg(&text));
+    assert_eq!(
+        cleaned.trim(),
+        "The ministers met on Tuesday. Talks will resume the next week."
+    );
+    // Standard input, language detected, JSON with all three.
+    let mut child = courant()
+        .args(["clean", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("Die Regierung hat am Dienstag in Berlin beschlossen, die Förderung auszubauen.Das Parlament stimmt im Mai ab.".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lang"], "de");
+    assert!(v["text"].as_str().unwrap().contains("auszubauen. Das"));
+    assert!(v["original"].as_str().unwrap().contains("auszubauen.Das"));
+    let (src, tgt) = (dir.path().join("src.txt"), dir.path().join("tgt.txt"));
+    std::fs::write(
+        &src,
+        "More than 1,100 soldiers were killed, the military said on Monday.",
+    )
+    .unwrap();
+    std::fs::write(
+        &tgt,
+        "Mehr als 11.000 Soldaten wurden getötet, teilte das Militär am Montag mit.",
+    )
+    .unwrap();
+    let out = run_ok(
+        courant()
+            .arg("check-translation")
+            .arg(&src)
+            .arg(&tgt)
+            .args(["--from", "en", "--to", "de"]),
+    );
+    assert!(out.contains("number_mismatch"), "{out}");
+}

@@ -1,0 +1,185 @@
+//! Page furniture, disclaimers, captions and credits left in the body.
+//!
+//! Furniture is a short paragraph that is only a label ("Read more",
+//! "Mehr zum Thema"); disclaimers are sentences about how the text was made;
+//! captions start with a caption lead ("FILE -", "Archivbild –") or end with a
+//! credit ("(AP Photo/…)", "Foto: …/dpa"). Deleting them is the repair.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::text::{paragraphs, sentences};
+use crate::{finding, Finding, Kind};
+
+/// Labels that make up a whole paragraph of furniture (lower case, without trailing punctuation).
+const LABELS: &[&str] = &[
+    "related news",
+    "related articles",
+    "related stories",
+    "related",
+    "read more",
+    "read also",
+    "see also",
+    "more on this story",
+    "more from",
+    "share this article",
+    "share this story",
+    "share",
+    "share on facebook",
+    "share on twitter",
+    "follow us",
+    "subscribe",
+    "subscribe to our newsletter",
+    "sign up for our newsletter",
+    "advertisement",
+    "sponsored",
+    "click here",
+    "top stories",
+    "trending",
+    "comments",
+    "leave a comment",
+    "lesen sie auch",
+    "mehr zum thema",
+    "auch interessant",
+    "das könnte sie auch interessieren",
+    "weitere artikel",
+    "artikel teilen",
+    "diesen artikel teilen",
+    "teilen",
+    "anzeige",
+    "werbung",
+    "newsletter abonnieren",
+    "folgen sie uns",
+    "kommentare",
+    "zum thema",
+    "lire aussi",
+    "à lire aussi",
+    "voir aussi",
+    "sur le même sujet",
+    "partager",
+    "partager cet article",
+    "publicité",
+    "abonnez-vous",
+    "suivez-nous",
+    "commentaires",
+];
+
+/// Phrases that mark a sentence as a note about the text, not news.
+const DISCLAIMERS: &[&str] = &[
+    "wire agency feed",
+    "without modifications to the text",
+    "auto-generated",
+    "automatically generated",
+    "automatically translated",
+    "machine translated",
+    "machine-translated",
+    "with inputs from agencies",
+    "except for the headline",
+    "has not been edited by",
+    "nicht redaktionell bearbeitet",
+    "automatisch übersetzt",
+    "maschinell übersetzt",
+    "automatisch aus einer agenturmeldung",
+    "automatisch erstellt",
+    "alle rechte vorbehalten",
+    "all rights reserved",
+    "tous droits réservés",
+    "traduit automatiquement",
+    "généré automatiquement",
+    "this article is for informational purposes only",
+    "dieser artikel dient nur zur information",
+];
+
+const CAPTION_LEADS: &[&str] = &[
+    "file -",
+    "file –",
+    "file photo",
+    "archivbild",
+    "archivfoto",
+    "archiv -",
+    "archiv –",
+    "symbolbild",
+    "photo d'archive",
+];
+
+fn credit_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)(\((ap|afp|reuters|dpa|epa|getty|ap photo|foto|photo|bild|image|credit|crédit)\b[^)]{0,80}\)|\b(foto|fotos|bild|photo|photos|image|images|credit|crédit photo|quelle)\s*:\s*[^.!?]{2,80}|getty images[^.!?]{0,40}|©\s*[^.!?]{2,60}|/(dpa|afp|reuters|ap|epa|picture alliance)\b)\s*[.)]?\s*$",
+        )
+        .unwrap_or_else(|e| panic!("credit pattern: {e}"))
+    })
+}
+
+fn inline_credit_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\s*\((ap photo|foto|photo|bild|image|credit|crédit photo|quelle|source)\s*[:/][^)]{1,80}\)")
+            .unwrap_or_else(|e| panic!("inline credit pattern: {e}"))
+    })
+}
+
+pub(crate) fn detect(text: &str, _lang: &str, out: &mut Vec<Finding>) {
+    for (off, par) in paragraphs(text) {
+        let trimmed = par.trim();
+        let lead = par.len() - par.trim_start().len();
+        let (start, end) = (off + lead, off + lead + trimmed.len());
+        let label = trimmed
+            .trim_end_matches([':', '.', '!', '›', '»', '>', ' ', '…'])
+            .to_lowercase();
+        if trimmed.chars().count() <= 60 && LABELS.contains(&label.as_str()) {
+            out.push(finding(
+                text,
+                Kind::Boilerplate,
+                start,
+                end,
+                0.9,
+                Some(String::new()),
+            ));
+            continue;
+        }
+        let lower = trimmed.to_lowercase();
+        // A caption is short: one or two sentences and its credit. A credit at the end of
+        // a longer paragraph is removed alone (below), not with the paragraph.
+        let caption_sized = trimmed.chars().count() <= 300 && sentences(par).len() <= 3;
+        let lead = CAPTION_LEADS.iter().any(|l| lower.starts_with(l));
+        if (lead && trimmed.chars().count() <= 400)
+            || (caption_sized && credit_re().is_match(trimmed))
+        {
+            out.push(finding(
+                text,
+                Kind::CaptionCredit,
+                start,
+                end,
+                0.85,
+                Some(String::new()),
+            ));
+            continue;
+        }
+        for (s, e) in sentences(par) {
+            let sent = par[s..e].to_lowercase();
+            if DISCLAIMERS.iter().any(|d| sent.contains(d)) {
+                out.push(finding(
+                    text,
+                    Kind::Boilerplate,
+                    off + s,
+                    off + e,
+                    0.85,
+                    Some(String::new()),
+                ));
+            }
+        }
+        for m in inline_credit_re().find_iter(par) {
+            out.push(finding(
+                text,
+                Kind::CaptionCredit,
+                off + m.start(),
+                off + m.end(),
+                0.8,
+                Some(String::new()),
+            ));
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Missing spaces (after sentence punctuation, a closing quote, a comma) and
+//! stray ones (inside hyphenated words, before punctuation, doubled).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::{finding, Finding, Kind};
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // The patterns are constants; a bad one is caught by the tests at once.
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern {pattern}: {e}"))
+    })
+}
+
+const OPENING_QUOTES: &[char] = &['„', '“', '«', '»', '"', '‚'];
+
+/// Scripts written without spaces between words: no spacing rule applies.
+pub(crate) fn unspaced_script(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x9FFF     // CJK radicals, kana, CJK ideographs
+        | 0xF900..=0xFAFF   // CJK compatibility ideographs
+        | 0xFF00..=0xFFEF   // full-width forms
+        | 0x0E00..=0x0EFF   // Thai, Lao
+        | 0x1000..=0x109F   // Myanmar
+        | 0x1780..=0x17FF) // Khmer
+}
+
+/// Languages that write a space before a hyphen joining a multi-word first part
+/// ("Nord Stream -kaasuputki").
+const SPACE_HYPHEN_LANGS: &[&str] = &["fi", "et"];
+/// Languages that set a space before ; : ! ? (French typography).
+const SPACE_BEFORE_PUNCT_LANGS: &[&str] = &["fr", "frp", "br", "oc"];
+
+pub(crate) fn detect(text: &str, lang: &str, out: &mut Vec<Finding>) {
+    // "Mittwoch.Die": two lower-case letters, sentence punctuation, a capitalized word.
+    static SENT: OnceLock<Regex> = OnceLock::new();
+    for m in re(&SENT, r"(\p{Ll}{2,}|[0-9]%?)([.!?])(\p{Lu}\p{Ll}+)").captures_iter(text) {
+        let (Some(whole), Some(left), Some(punct)) = (m.get(0), m.get(1), m.get(2)) else {
+            continue;
+        };
+        let start = word_start(text, left.start());
+        let token = &text[start..whole.end()];
+        if looks_like_address(text, start, whole.end()) || token.contains("..") {
+            continue;
+        }
+        let repair = format!(
+            "{} {}",
+            &text[start..punct.end()],
+            &text[punct.end()..whole.end()]
+        );
+        out.push(finding(
+            text,
+            Kind::MissingSpace,
+            start,
+            whole.end(),
+            0.9,
+            Some(repair),
+        ));
+    }
+    // "Berlin,Hamburg": a comma or semicolon between two words.
+    static COMMA: OnceLock<Regex> = OnceLock::new();
+    for m in re(&COMMA, r"(\p{L}{2,})([,;])(\p{L}{2,})").captures_iter(text) {
+        let (Some(whole), Some(punct)) = (m.get(0), m.get(2)) else {
+            continue;
+        };
+        if looks_like_address(text, whole.start(), whole.end()) {
+            continue;
+        }
+        let repair = format!(
+            "{} {}",
+            &text[whole.start()..punct.end()],
+            &text[punct.end()..whole.end()]
+        );
+        out.push(finding(
+            text,
+            Kind::MissingSpace,
+            whole.start(),
+            whole.end(),
+            0.8,
+            Some(repair),
+        ));
+    }
+    quote_glue(text, out);
+    // "Gipfel -Treffen": a space before the hyphen of a compound.
+    static HYPHEN: OnceLock<Regex> = OnceLock::new();
+    let hyphen_rule = !SPACE_HYPHEN_LANGS.contains(&lang);
+    for m in re(&HYPHEN, r"(\p{L}{2,}) -(\p{L}{2,})")
+        .captures_iter(text)
+        .filter(|_| hyphen_rule)
+    {
+        let (Some(whole), Some(l), Some(r)) = (m.get(0), m.get(1), m.get(2)) else {
+            continue;
+        };
+        // "Versorgung und -entsorgung" shares a compound part on purpose.
+        if is_conjunction(l.as_str()) {
+            continue;
+        }
+        let repair = format!("{}-{}", l.as_str(), r.as_str());
+        out.push(finding(
+            text,
+            Kind::StraySpace,
+            whole.start(),
+            whole.end(),
+            0.8,
+            Some(repair),
+        ));
+    }
+    // "Gipfel- Treffen" (but "Ein- und Ausgang" is right).
+    static HYPHEN2: OnceLock<Regex> = OnceLock::new();
+    for m in re(&HYPHEN2, r"(\p{L}{2,})- (\p{L}{2,})").captures_iter(text) {
+        let (Some(whole), Some(l), Some(r)) = (m.get(0), m.get(1), m.get(2)) else {
+            continue;
+        };
+        if is_conjunction(r.as_str()) {
+            continue;
+        }
+        let repair = format!("{}-{}", l.as_str(), r.as_str());
+        out.push(finding(
+            text,
+            Kind::StraySpace,
+            whole.start(),
+            whole.end(),
+            0.6,
+            Some(repair),
+        ));
+    }
+    // "Berlin , sagte": a space before punctuation. French sets one before ; : ! ? on purpose.
+    static BEFORE: OnceLock<Regex> = OnceLock::new();
+    for m in re(&BEFORE, r"(\p{L}|[0-9]) +([,.;:!?])(\s|$)").captures_iter(text) {
+        let (Some(l), Some(p)) = (m.get(1), m.get(2)) else {
+            continue;
+        };
+        if SPACE_BEFORE_PUNCT_LANGS.contains(&lang) && matches!(p.as_str(), ";" | ":" | "!" | "?") {
+            continue;
+        }
+        let start = word_start(text, l.end());
+        let repair = format!("{}{}", &text[start..l.end()], p.as_str());
+        out.push(finding(
+            text,
+            Kind::StraySpace,
+            start,
+            p.end(),
+            0.8,
+            Some(repair),
+        ));
+    }
+    // Doubled spaces inside a line.
+    static DOUBLE: OnceLock<Regex> = OnceLock::new();
+    for m in re(&DOUBLE, r"(\S)( {2,})(\S)").captures_iter(text) {
+        let Some(gap) = m.get(2) else { continue };
+        out.push(finding(
+            text,
+            Kind::StraySpace,
+            gap.start(),
+            gap.end(),
+            0.9,
+            Some(" ".into()),
+        ));
+    }
+}
+
+/// A quote mark directly between two words: the space after a closing quote
+/// (or before an opening one) was lost.
+fn quote_glue(text: &str, out: &mut Vec<Finding>) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut open: Vec<char> = Vec::new();
+    for k in 0..chars.len() {
+        let (i, c) = chars[k];
+        if !OPENING_QUOTES.contains(&c) && c != '”' && c != '’' {
+            continue;
+        }
+        if c == '’' || c == '‚' {
+            continue; // apostrophes and single quotes: too ambiguous
+        }
+        let prev = k.checked_sub(1).map(|p| chars[p].1);
+        let next = chars.get(k + 1).map(|x| x.1);
+        if prev.is_some_and(unspaced_script) || next.is_some_and(unspaced_script) {
+            continue;
+        }
+        let after_word =
+            prev.is_some_and(|p| p.is_alphanumeric() || matches!(p, '.' | ',' | '!' | '?'));
+        let before_word = next.is_some_and(char::is_alphanumeric);
+        let closes = after_word && !open.is_empty();
+        if after_word && before_word {
+            let ws = word_start(text, i);
+            let we = word_end(text, i + c.len_utf8());
+            if closes || !matches!(c, '„' | '«') {
+                // Closing quote glued to the next word: space after it.
+                let repair = format!(
+                    "{} {}",
+                    &text[ws..i + c.len_utf8()],
+                    &text[i + c.len_utf8()..we]
+                );
+                out.push(finding(
+                    text,
+                    Kind::MissingSpace,
+                    ws,
+                    we,
+                    0.85,
+                    Some(repair),
+                ));
+            } else {
+                // Opening quote glued to the previous word: space before it.
+                let repair = format!("{} {}", &text[ws..i], &text[i..we]);
+                out.push(finding(
+                    text,
+                    Kind::MissingSpace,
+                    ws,
+                    we,
+                    0.85,
+                    Some(repair),
+                ));
+            }
+        }
+        if closes {
+            open.pop();
+        } else if !after_word {
+            open.push(c);
+        }
+        if c == '\n' {
+            open.clear();
+        }
+    }
+}
+
+fn is_conjunction(w: &str) -> bool {
+    matches!(
+        w,
+        "und"
+            | "oder"
+            | "bis"
+            | "sowie"
+            | "als"
+            | "wie"
+            | "bzw"
+            | "and"
+            | "or"
+            | "to"
+            | "et"
+            | "ou"
+            | "à"
+    )
+}
+
+fn word_start(text: &str, mut i: usize) -> usize {
+    while let Some(c) = text[..i].chars().next_back() {
+        if c.is_alphanumeric() || c == '-' {
+            i -= c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+fn word_end(text: &str, mut i: usize) -> usize {
+    while let Some(c) = text[i..].chars().next() {
+        if c.is_alphanumeric() {
+            i += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Domains, URLs, e-mail addresses and file names are not sentences.
+fn looks_like_address(text: &str, start: usize, end: usize) -> bool {
+    let run_start = text[..start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |i| i + 1);
+    let run_end = text[end..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| end + i);
+    let run = &text[run_start..run_end];
+    run.contains("://")
+        || run.contains('@')
+        || run.starts_with("www.")
+        || run.contains(".com")
+        || run.contains(".org")
+}

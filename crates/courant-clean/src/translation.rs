@@ -1,0 +1,221 @@
+//! A translation checked against its source: numbers survive, names are not
+//! dropped, the length is plausible, nothing repeats, nothing is left untranslated.
+
+use serde::Serialize;
+
+use crate::lexicon::Lexicons;
+use crate::text::words;
+use crate::{check, Kind};
+
+/// One problem of a translation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TranslationFlag {
+    /// `number_mismatch`, `entity_dropped`, `too_short`, `too_long`, `repetition`, `untranslated`.
+    pub flag: &'static str,
+    /// What was found, for a person to read.
+    pub detail: String,
+}
+
+/// Shortest and longest plausible target/source length ratios.
+const RATIO: (f64, f64) = (0.5, 2.2);
+
+/// Checks `target` (in `to`) against `source` (in `from`).
+pub fn check_translation(
+    source: &str,
+    from: &str,
+    target: &str,
+    to: &str,
+    lex: &Lexicons,
+) -> Vec<TranslationFlag> {
+    let mut flags = Vec::new();
+    let src_nums = numbers(source, from);
+    let tgt_nums = numbers(target, to);
+    let mut left = tgt_nums.clone();
+    for n in &src_nums {
+        match left.iter().position(|m| (m - n).abs() < 1e-9) {
+            Some(p) => {
+                left.remove(p);
+            }
+            None => flags.push(TranslationFlag {
+                flag: "number_mismatch",
+                detail: format!("{n} of the source is not in the translation (found {tgt_nums:?})"),
+            }),
+        }
+    }
+    let target_words: Vec<&str> = words(target).iter().map(|w| w.text).collect();
+    for name in entities(source) {
+        // Exonyms keep their start more often than not (Geneva/Genf, Munich/München is the exception).
+        let stem: String = name.chars().take(3).collect();
+        if !target.contains(name) && !target_words.iter().any(|w| w.starts_with(&stem)) {
+            flags.push(TranslationFlag {
+                flag: "entity_dropped",
+                detail: format!("{name:?} is missing"),
+            });
+        }
+    }
+    // Length is judged without repetitions, which are flagged on their own.
+    let (deduped, _) = crate::clean(target, Some(to), lex);
+    let (sl, tl) = (
+        source.chars().count() as f64,
+        deduped.chars().count() as f64,
+    );
+    if sl >= 20.0 {
+        let r = tl / sl;
+        if r < RATIO.0 {
+            flags.push(TranslationFlag {
+                flag: "too_short",
+                detail: format!("translation is {:.0}% of the source's length", r * 100.0),
+            });
+        } else if r > RATIO.1 {
+            flags.push(TranslationFlag {
+                flag: "too_long",
+                detail: format!("translation is {:.0}% of the source's length", r * 100.0),
+            });
+        }
+    }
+    // A truncated translation loses numbers and names as a consequence: report the
+    // truncation, and a number only when the translation holds one the source lacks.
+    if flags.iter().any(|f| f.flag == "too_short") {
+        let changed = !left.is_empty();
+        flags.retain(|f| f.flag != "entity_dropped" && (f.flag != "number_mismatch" || changed));
+    }
+    let findings = check(target, Some(to), lex);
+    if let Some(f) = findings.iter().find(|f| f.kind == Kind::RepeatedPhrase) {
+        flags.push(TranslationFlag {
+            flag: "repetition",
+            detail: format!("{:?} repeats", f.span),
+        });
+    }
+    let same_text = normalize(source) == normalize(target);
+    let detected_source_lang =
+        courant_lang::detect(target).is_some_and(|d| d.lang == from && d.confidence > 0.5);
+    if from != to
+        && (same_text
+            || detected_source_lang
+            || findings.iter().any(|f| f.kind == Kind::Untranslated))
+    {
+        flags.push(TranslationFlag {
+            flag: "untranslated",
+            detail: "the translation is (partly) still in the source language".into(),
+        });
+    }
+    flags
+}
+
+fn normalize(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Numbers as the language writes them: "1,100.5" in English, "1.100,5" in
+/// German and French (which also groups with spaces).
+pub fn numbers(text: &str, lang: &str) -> Vec<f64> {
+    let (group, decimal) = match lang {
+        "en" | "" => (',', '.'),
+        _ => ('.', ','),
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let mut raw = String::new();
+        let mut j = i;
+        while j < chars.len() {
+            let c = chars[j];
+            let next_digit = chars.get(j + 1).is_some_and(char::is_ascii_digit);
+            if c.is_ascii_digit() {
+                raw.push(c);
+            } else if (c == group
+                || (lang == "fr" && (c == ' ' || c == '\u{a0}' || c == '\u{202f}')))
+                && next_digit
+            {
+                // A group separator is followed by exactly three digits.
+                let three = (1..=3).all(|k| chars.get(j + k).is_some_and(char::is_ascii_digit))
+                    && !chars.get(j + 4).is_some_and(char::is_ascii_digit);
+                if !three {
+                    break;
+                }
+            } else if c == decimal && next_digit {
+                raw.push('.');
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        if let Ok(v) = raw.parse::<f64>() {
+            out.push(v);
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+const NOT_NAMES: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Montag",
+    "Dienstag",
+    "Mittwoch",
+    "Donnerstag",
+    "Freitag",
+    "Samstag",
+    "Sonntag",
+    "Januar",
+    "Februar",
+    "März",
+    "Juni",
+    "Juli",
+    "Oktober",
+    "Dezember",
+    "The",
+    "This",
+    "That",
+    "These",
+    "Le",
+    "La",
+    "Les",
+    "Un",
+    "Une",
+    "Der",
+    "Die",
+    "Das",
+];
+
+/// Capitalized words that are not at a sentence start: names, in most languages.
+fn entities(text: &str) -> Vec<&str> {
+    let ws = words(text);
+    let mut out = Vec::new();
+    for (k, w) in ws.iter().enumerate() {
+        let first_of_sentence = k == 0
+            || text[ws[k - 1].end..w.start].contains(['.', '!', '?', ':', '"', '“', '„', '«']);
+        let cap = w.text.chars().next().is_some_and(char::is_uppercase);
+        if cap && !first_of_sentence && w.text.chars().count() >= 3 && !NOT_NAMES.contains(&w.text)
+        {
+            out.push(w.text);
+        }
+    }
+    out
+}
