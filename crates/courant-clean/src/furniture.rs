@@ -107,7 +107,8 @@ fn credit_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"(?i)(\((ap|afp|reuters|dpa|epa|getty|ap photo|foto|photo|bild|image|credit|crédit)\b[^)]{0,80}\)|\b(foto|fotos|bild|photo|photos|image|images|credit|crédit photo|quelle)\s*:\s*[^.!?]{2,80}|getty images[^.!?]{0,40}|©\s*[^.!?]{2,60}|/(dpa|afp|reuters|ap|epa|picture alliance)\b)\s*[.)]?\s*$",
+            // ASCII word boundaries: a Unicode \b would force the slow regex engine.
+            r"(?i)(\((ap|afp|reuters|dpa|epa|getty|ap photo|foto|photo|bild|image|credit|crédit)(?-u:\b)[^)]{0,80}\)|(?-u:\b)(foto|fotos|bild|photo|photos|image|images|credit|crédit photo|quelle)\s*:\s*[^.!?]{2,80}|getty images[^.!?]{0,40}|©\s*[^.!?]{2,60}|/(dpa|afp|reuters|ap|epa|picture alliance)(?-u:\b))\s*[.)]?\s*$",
         )
         .unwrap_or_else(|e| panic!("credit pattern: {e}"))
     })

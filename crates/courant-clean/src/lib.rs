@@ -113,7 +113,7 @@ pub fn check(text: &str, lang: Option<&str>, lex: &Lexicons) -> Vec<Finding> {
     let words = text::words(text);
     furniture::detect(text, lang, &mut out);
     glue::detect(text, &words, lang, lex.get(lang), &mut out);
-    spacing::detect(text, lang, &mut out);
+    spacing::detect(text, lang, lex.get(lang), &mut out);
     quotes::detect(text, lang, &mut out);
     repeat::detect(text, &words, lang, &mut out);
     untranslated::detect(text, &words, lang, lex, &mut out);

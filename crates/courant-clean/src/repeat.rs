@@ -27,12 +27,24 @@ fn never_doubled(lang: &str) -> &'static [&'static str] {
     }
 }
 
+/// FNV-1a over the lower-cased characters.
+fn folded_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in s.chars().flat_map(char::to_lowercase) {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 pub(crate) fn detect(text: &str, ws: &[Word<'_>], lang: &str, out: &mut Vec<Finding>) {
+    // A case-folded hash per word makes the many comparisons cheap; equal hashes are confirmed.
+    let hashes: Vec<u64> = ws.iter().map(|w| folded_hash(w.text)).collect();
     let eq = |a: usize, b: usize| {
         let (x, y) = (ws[a].text, ws[b].text);
-        x == y
-            || (x.len() == y.len()
-                && x.chars()
+        hashes[a] == hashes[b]
+            && (x == y
+                || x.chars()
                     .flat_map(char::to_lowercase)
                     .eq(y.chars().flat_map(char::to_lowercase)))
     };
@@ -60,7 +72,15 @@ pub(crate) fn detect(text: &str, ws: &[Word<'_>], lang: &str, out: &mut Vec<Find
                 continue;
             }
             let first = ws[i].text.to_lowercase();
-            let ok = n >= 2 || k >= 3 || never_doubled(lang).contains(&first.as_str());
+            // "… und noch einer Hölle und noch einer Hölle": a repeated block that
+            // starts with a conjunction is rhetoric, not a machine's stutter.
+            let rhetorical = n >= 2
+                && matches!(
+                    first.as_str(),
+                    "und" | "and" | "et" | "oder" | "or" | "ou" | "y" | "e"
+                );
+            let ok =
+                !rhetorical && (n >= 2 || k >= 3 || never_doubled(lang).contains(&first.as_str()));
             if ok && !first.chars().all(|c| c.is_numeric()) {
                 hit = Some((n, k));
                 break;

@@ -33,51 +33,50 @@ const SPACE_HYPHEN_LANGS: &[&str] = &["fi", "et"];
 /// Languages that set a space before ; : ! ? (French typography).
 const SPACE_BEFORE_PUNCT_LANGS: &[&str] = &["fr", "frp", "br", "oc"];
 
-pub(crate) fn detect(text: &str, lang: &str, out: &mut Vec<Finding>) {
+pub(crate) fn detect(text: &str, lang: &str, lex: Option<&crate::Lexicon>, out: &mut Vec<Finding>) {
+    // Patterns are matched without capture groups (the fast search path); the
+    // parts are found again inside each match.
     // "Mittwoch.Die": two lower-case letters, sentence punctuation, a capitalized word.
     static SENT: OnceLock<Regex> = OnceLock::new();
-    for m in re(&SENT, r"(\p{Ll}{2,}|[0-9]%?)([.!?])(\p{Lu}\p{Ll}+)").captures_iter(text) {
-        let (Some(whole), Some(left), Some(punct)) = (m.get(0), m.get(1), m.get(2)) else {
+    for m in re(&SENT, r"(?:\p{Ll}{2,}|[0-9]%?)[.!?]\p{Lu}\p{Ll}+").find_iter(text) {
+        let Some(p) = m.as_str().find(['.', '!', '?']).map(|p| m.start() + p + 1) else {
             continue;
         };
-        let start = word_start(text, left.start());
-        let token = &text[start..whole.end()];
-        if looks_like_address(text, start, whole.end()) || token.contains("..") {
+        let start = word_start(text, p - 1);
+        if looks_like_address(text, start, m.end()) || text[start..m.end()].contains("..") {
             continue;
         }
-        let repair = format!(
-            "{} {}",
-            &text[start..punct.end()],
-            &text[punct.end()..whole.end()]
-        );
+        // "Table.Briefings" is a name; "Mittwoch.Die" two words. With a word list,
+        // the repair is made only when the second word is a word of the language.
+        let conf = match lex {
+            Some(l) if !l.knows(&text[p..m.end()]) => 0.6,
+            _ => 0.9,
+        };
+        let repair = format!("{} {}", &text[start..p], &text[p..m.end()]);
         out.push(finding(
             text,
             Kind::MissingSpace,
             start,
-            whole.end(),
-            0.9,
+            m.end(),
+            conf,
             Some(repair),
         ));
     }
     // "Berlin,Hamburg": a comma or semicolon between two words.
     static COMMA: OnceLock<Regex> = OnceLock::new();
-    for m in re(&COMMA, r"(\p{L}{2,})([,;])(\p{L}{2,})").captures_iter(text) {
-        let (Some(whole), Some(punct)) = (m.get(0), m.get(2)) else {
+    for m in re(&COMMA, r"\p{L}{2,}[,;]\p{L}{2,}").find_iter(text) {
+        let Some(p) = m.as_str().find([',', ';']).map(|p| m.start() + p + 1) else {
             continue;
         };
-        if looks_like_address(text, whole.start(), whole.end()) {
+        if looks_like_address(text, m.start(), m.end()) {
             continue;
         }
-        let repair = format!(
-            "{} {}",
-            &text[whole.start()..punct.end()],
-            &text[punct.end()..whole.end()]
-        );
+        let repair = format!("{} {}", &text[m.start()..p], &text[p..m.end()]);
         out.push(finding(
             text,
             Kind::MissingSpace,
-            whole.start(),
-            whole.end(),
+            m.start(),
+            m.end(),
             0.8,
             Some(repair),
         ));
@@ -86,75 +85,77 @@ pub(crate) fn detect(text: &str, lang: &str, out: &mut Vec<Finding>) {
     // "Gipfel -Treffen": a space before the hyphen of a compound.
     static HYPHEN: OnceLock<Regex> = OnceLock::new();
     let hyphen_rule = !SPACE_HYPHEN_LANGS.contains(&lang);
-    for m in re(&HYPHEN, r"(\p{L}{2,}) -(\p{L}{2,})")
-        .captures_iter(text)
+    for m in re(&HYPHEN, r"\p{L}{2,} -\p{L}{2,}")
+        .find_iter(text)
         .filter(|_| hyphen_rule)
     {
-        let (Some(whole), Some(l), Some(r)) = (m.get(0), m.get(1), m.get(2)) else {
+        let Some((l, r)) = m.as_str().split_once(" -") else {
             continue;
         };
         // "Versorgung und -entsorgung" shares a compound part on purpose.
-        if is_conjunction(l.as_str()) {
+        if is_conjunction(l) {
             continue;
         }
-        let repair = format!("{}-{}", l.as_str(), r.as_str());
         out.push(finding(
             text,
             Kind::StraySpace,
-            whole.start(),
-            whole.end(),
+            m.start(),
+            m.end(),
             0.8,
-            Some(repair),
+            Some(format!("{l}-{r}")),
         ));
     }
     // "Gipfel- Treffen" (but "Ein- und Ausgang" is right).
     static HYPHEN2: OnceLock<Regex> = OnceLock::new();
-    for m in re(&HYPHEN2, r"(\p{L}{2,})- (\p{L}{2,})").captures_iter(text) {
-        let (Some(whole), Some(l), Some(r)) = (m.get(0), m.get(1), m.get(2)) else {
+    for m in re(&HYPHEN2, r"\p{L}{2,}- \p{L}{2,}").find_iter(text) {
+        let Some((l, r)) = m.as_str().split_once("- ") else {
             continue;
         };
-        if is_conjunction(r.as_str()) {
+        if is_conjunction(r) {
             continue;
         }
-        let repair = format!("{}-{}", l.as_str(), r.as_str());
         out.push(finding(
             text,
             Kind::StraySpace,
-            whole.start(),
-            whole.end(),
+            m.start(),
+            m.end(),
             0.6,
-            Some(repair),
+            Some(format!("{l}-{r}")),
         ));
     }
     // "Berlin , sagte": a space before punctuation. French sets one before ; : ! ? on purpose.
     static BEFORE: OnceLock<Regex> = OnceLock::new();
-    for m in re(&BEFORE, r"(\p{L}|[0-9]) +([,.;:!?])(\s|$)").captures_iter(text) {
-        let (Some(l), Some(p)) = (m.get(1), m.get(2)) else {
+    for m in re(&BEFORE, r"[\p{L}0-9] +[,.;:!?](?:\s|$)").find_iter(text) {
+        let body = m.as_str().trim_end();
+        let Some(punct) = body.chars().next_back() else {
             continue;
         };
-        if SPACE_BEFORE_PUNCT_LANGS.contains(&lang) && matches!(p.as_str(), ";" | ":" | "!" | "?") {
+        if SPACE_BEFORE_PUNCT_LANGS.contains(&lang) && matches!(punct, ';' | ':' | '!' | '?') {
             continue;
         }
-        let start = word_start(text, l.end());
-        let repair = format!("{}{}", &text[start..l.end()], p.as_str());
+        let word_end = m.start() + body.trim_end_matches(punct).trim_end().len();
+        let start = word_start(text, word_end);
+        let end = m.start() + body.len();
+        let repair = format!("{}{punct}", &text[start..word_end]);
         out.push(finding(
             text,
             Kind::StraySpace,
             start,
-            p.end(),
+            end,
             0.8,
             Some(repair),
         ));
     }
     // Doubled spaces inside a line.
     static DOUBLE: OnceLock<Regex> = OnceLock::new();
-    for m in re(&DOUBLE, r"(\S)( {2,})(\S)").captures_iter(text) {
-        let Some(gap) = m.get(2) else { continue };
+    for m in re(&DOUBLE, r"\S {2,}\S").find_iter(text) {
+        let first = m.as_str().chars().next().map_or(1, char::len_utf8);
+        let last = m.as_str().chars().next_back().map_or(1, char::len_utf8);
         out.push(finding(
             text,
             Kind::StraySpace,
-            gap.start(),
-            gap.end(),
+            m.start() + first,
+            m.end() - last,
             0.9,
             Some(" ".into()),
         ));
