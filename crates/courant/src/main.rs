@@ -6,6 +6,7 @@
 mod config;
 mod demo;
 mod progress;
+mod stories;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -91,6 +92,17 @@ enum Cmd {
         /// Target language.
         #[arg(long)]
         to: String,
+    },
+    /// Cluster articles into stories as a stream: reads JSONL `{id,title,text,lang?,published?}`,
+    /// writes `{id,story,duplicate_of}` per line in input order.
+    Cluster {
+        /// JSONL file, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
+    Similarity {
+        /// JSONL file, or `-` for standard input.
+        file: PathBuf,
     },
     /// Manage sources.
     Sources {
@@ -242,6 +254,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Cmd::Cluster { file } => stories::cluster(&file),
+        Cmd::Similarity { file } => stories::similarity(&file),
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;

@@ -319,3 +319,45 @@ fn check_clean_and_check_translation() {
     );
     assert!(out.contains("number_mismatch"), "{out}");
 }
+
+#[test]
+fn cluster_and_similarity_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let arts = dir.path().join("a.jsonl");
+    let quake = "A magnitude 7.8 earthquake struck southern Turkey near Gaziantep on Monday, toppling buildings in Hatay.";
+    let lines = [
+        serde_json::json!({"id": 1, "title": "Quake in Turkey", "text": quake, "lang": "en", "published": "2023-02-06T04:00:00Z"}),
+        serde_json::json!({"id": "2", "title": "Quake in Turkey", "text": quake}),
+        serde_json::json!({"id": 3, "title": "Chile wins the match", "text": "Chile beat Peru 2-0 in Santiago in a World Cup qualifier."}),
+    ];
+    std::fs::write(
+        &arts,
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = run_ok(courant().arg("cluster").arg(&arts));
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["id"], 1);
+    assert_eq!(rows[1]["duplicate_of"], "1");
+    assert_eq!(rows[0]["story"], rows[1]["story"]);
+    assert_ne!(rows[0]["story"], rows[2]["story"]);
+    let pairs = dir.path().join("p.jsonl");
+    let pair = serde_json::json!({"id": "p1", "a": {"title": "Quake in Turkey", "text": quake}, "b": {"title": "Quake in Turkey", "text": quake}});
+    std::fs::write(&pairs, pair.to_string() + "\n").unwrap();
+    let out = run_ok(courant().arg("similarity").arg(&pairs));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["id"], "p1");
+    assert!(v["score"].as_f64().unwrap() > 0.99);
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{not json\n").unwrap();
+    let out = courant().arg("cluster").arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}

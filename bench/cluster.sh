@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Story clustering benchmark: B-cubed and pairwise F1 on ECB+ (gold = subtopic)
+# and on the UCI headline stream (gold = Google News story), plus throughput.
+# Reads ../shared/data/clustering; writes nothing into the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${SHARED:-../shared}/data/clustering
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cargo build --release -q -p courant
+bin=target/release/courant
+
+python3 - "$data" "$tmp" <<'PY'
+import csv, json, sys
+data, tmp = sys.argv[1], sys.argv[2]
+with open(f"{tmp}/ecb.jsonl", "w") as a, open(f"{tmp}/ecb.gold", "w") as g:
+    for line in open(f"{data}/ecbplus-dev/ecbplus_docs.jsonl"):
+        d = json.loads(line)
+        a.write(json.dumps({"id": d["doc_id"], "title": d["title"], "text": d["text"], "lang": "en"}) + "\n")
+        g.write(json.dumps({"id": d["doc_id"], "gold": d["subtopic"]}) + "\n")
+rows = list(csv.DictReader(open(f"{data}/uci-news-aggregator-sample/uci-news-aggregator-first-rows.csv")))
+rows.sort(key=lambda r: int(r["TIMESTAMP"]))
+with open(f"{tmp}/uci.jsonl", "w") as a, open(f"{tmp}/uci.gold", "w") as g:
+    for r in rows:
+        a.write(json.dumps({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en", "published": int(r["TIMESTAMP"])}) + "\n")
+        g.write(json.dumps({"id": r["ID"], "gold": r["STORY"]}) + "\n")
+PY
+
+for set in ecb uci; do
+  start=$(date +%s.%N)
+  "$bin" cluster "$tmp/$set.jsonl" > "$tmp/$set.pred"
+  end=$(date +%s.%N)
+  n=$(wc -l < "$tmp/$set.jsonl")
+  printf '%-4s ' "$set"
+  python3 bench/bcubed.py "$tmp/$set.gold" "$tmp/$set.pred"
+  python3 -c "print(f'     {int($n)} articles in {$end-$start:.2f}s (process, incl. start-up)')"
+done
+
+# Throughput with a large index: the UCI headlines 32 times over (203,712
+# articles, each copy shifted by 2 days and with its words rotated so copies are
+# not exact duplicates), one process, one core for the clustering itself.
+python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+rows = [json.loads(l) for l in open(f"{tmp}/uci.jsonl")]
+with open(f"{tmp}/big.jsonl", "w") as out:
+    for k in range(32):
+        for r in rows:
+            words = r["title"].split()
+            if words:
+                s = k % len(words)
+                words = words[s:] + words[:s]
+            out.write(json.dumps({"id": f"{r['id']}-{k}", "title": " ".join(words), "text": "",
+                                  "lang": "en", "published": r["published"] + k * 2 * 86400000}) + "\n")
+PY
+n=$(wc -l < "$tmp/big.jsonl")
+/usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" cluster "$tmp/big.jsonl" > /dev/null
+read -r secs kb < "$tmp/time"
+python3 -c "print(f'big  {int($n)} articles in {$secs:.2f}s = {int($n)/$secs:,.0f} articles/s; peak memory {$kb/1024:.0f} MiB = {$kb*1024/int($n):,.0f} bytes per indexed article')"
