@@ -27,20 +27,9 @@ pub(crate) fn detect(
         {
             continue;
         }
-        if let Some((cut, conf)) = camel_split(w.text, lex, fw) {
-            let repair = format!("{} {}", &w.text[..cut], &w.text[cut..]);
-            out.push(finding(
-                text,
-                Kind::GluedWords,
-                w.start,
-                w.end,
-                conf,
-                Some(repair),
-            ));
-            continue;
-        }
-        let Some(lex) = lex else { continue };
-        if let Some((cut, conf)) = dictionary_split(w.text, lang, lex, fw) {
+        let split = camel_split(w.text, lex, fw)
+            .or_else(|| lex.and_then(|l| dictionary_split(w.text, lang, l, fw)));
+        if let Some((cut, conf)) = split {
             let repair = format!("{} {}", &w.text[..cut], &w.text[cut..]);
             out.push(finding(
                 text,

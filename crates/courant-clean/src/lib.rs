@@ -107,7 +107,7 @@ pub const MAX_CHECK_BYTES: usize = 512 * 1024;
 
 /// Finds defects in `text`. `lang` is the text's language (ISO 639-1), if known.
 pub fn check(text: &str, lang: Option<&str>, lex: &Lexicons) -> Vec<Finding> {
-    let text = text::prefix(text, MAX_CHECK_BYTES);
+    let text = &text[..text.floor_char_boundary(MAX_CHECK_BYTES)];
     let lang = lang.unwrap_or("");
     let mut out = Vec::new();
     let words = text::words(text);

@@ -84,45 +84,27 @@ pub(crate) fn detect(text: &str, lang: &str, lex: Option<&crate::Lexicon>, out: 
     quote_glue(text, out);
     // "Gipfel -Treffen": a space before the hyphen of a compound.
     static HYPHEN: OnceLock<Regex> = OnceLock::new();
-    let hyphen_rule = !SPACE_HYPHEN_LANGS.contains(&lang);
-    for m in re(&HYPHEN, r"\p{L}{2,} -\p{L}{2,}")
-        .find_iter(text)
-        .filter(|_| hyphen_rule)
-    {
-        let Some((l, r)) = m.as_str().split_once(" -") else {
-            continue;
-        };
+    if !SPACE_HYPHEN_LANGS.contains(&lang) {
         // "Versorgung und -entsorgung" shares a compound part on purpose.
-        if is_conjunction(l) {
-            continue;
-        }
-        out.push(finding(
+        hyphen_space(
             text,
-            Kind::StraySpace,
-            m.start(),
-            m.end(),
+            re(&HYPHEN, r"\p{L}{2,} -\p{L}{2,}"),
+            " -",
             0.8,
-            Some(format!("{l}-{r}")),
-        ));
+            |l, _| is_conjunction(l),
+            out,
+        );
     }
     // "Gipfel- Treffen" (but "Ein- und Ausgang" is right).
     static HYPHEN2: OnceLock<Regex> = OnceLock::new();
-    for m in re(&HYPHEN2, r"\p{L}{2,}- \p{L}{2,}").find_iter(text) {
-        let Some((l, r)) = m.as_str().split_once("- ") else {
-            continue;
-        };
-        if is_conjunction(r) {
-            continue;
-        }
-        out.push(finding(
-            text,
-            Kind::StraySpace,
-            m.start(),
-            m.end(),
-            0.6,
-            Some(format!("{l}-{r}")),
-        ));
-    }
+    hyphen_space(
+        text,
+        re(&HYPHEN2, r"\p{L}{2,}- \p{L}{2,}"),
+        "- ",
+        0.6,
+        |_, r| is_conjunction(r),
+        out,
+    );
     // "Berlin , sagte": a space before punctuation. French sets one before ; : ! ? on purpose.
     static BEFORE: OnceLock<Regex> = OnceLock::new();
     for m in re(&BEFORE, r"[\p{L}0-9] +[,.;:!?](?:\s|$)").find_iter(text) {
@@ -223,6 +205,33 @@ fn quote_glue(text: &str, out: &mut Vec<Finding>) {
         if c == '\n' {
             open.clear();
         }
+    }
+}
+
+/// A space on one side of a compound's hyphen: `sep` is " -" or "- ".
+fn hyphen_space(
+    text: &str,
+    pattern: &Regex,
+    sep: &str,
+    confidence: f32,
+    legitimate: impl Fn(&str, &str) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    for m in pattern.find_iter(text) {
+        let Some((l, r)) = m.as_str().split_once(sep) else {
+            continue;
+        };
+        if legitimate(l, r) {
+            continue;
+        }
+        out.push(finding(
+            text,
+            Kind::StraySpace,
+            m.start(),
+            m.end(),
+            confidence,
+            Some(format!("{l}-{r}")),
+        ));
     }
 }
 

@@ -1,17 +1,5 @@
 //! Small text helpers shared by the detectors.
 
-/// The first `max` bytes of `s`, cut at a char boundary.
-pub(crate) fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 /// A word: letters and digits, with inner apostrophes and hyphens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Word<'a> {

@@ -91,20 +91,9 @@ fn hash(s: &str) -> u64 {
 /// Texts longer than this are analyzed in their first part only (bounded cost).
 pub const MAX_ANALYZED_BYTES: usize = 64 * 1024;
 
-fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 /// Extracts features from a title and a body.
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
-    let text = prefix(text, MAX_ANALYZED_BYTES);
+    let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
     let stem = stemmer(lang);
     let mut f = Features::default();
     let mut add = |w: &str, weight: f32| {

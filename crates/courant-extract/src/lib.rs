@@ -72,7 +72,7 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     if html.trim().is_empty() {
         return Err(Error::Empty);
     }
-    let html = truncate(html, MAX_HTML_BYTES);
+    let html = &html[..html.floor_char_boundary(MAX_HTML_BYTES)];
     let url = url.filter(|u| url::Url::parse(u).is_ok());
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: MAX_ELEMENTS,
@@ -206,17 +206,6 @@ fn raw_nesting_exceeds(html: &str, limit: usize) -> bool {
         i = end;
     }
     false
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 fn squash(s: &str) -> String {

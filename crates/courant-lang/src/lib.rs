@@ -26,7 +26,8 @@ pub struct Detection {
 
 /// Detects the language of `text` without a hint.
 pub fn detect(text: &str) -> Option<Detection> {
-    let sample = sample(text);
+    // The detector's time grows with input; the first few KB decide anyway.
+    let sample = &text[..text.floor_char_boundary(4096)];
     let info = whatlang::detect(sample)?;
     Some(Detection {
         lang: to_iso639_1(info.lang().code()).to_string(),
@@ -89,19 +90,6 @@ const CONFUSABLE: &[&[&str]] = &[
 
 fn confusable(a: &str, b: &str) -> bool {
     CONFUSABLE.iter().any(|g| g.contains(&a) && g.contains(&b))
-}
-
-/// The detector's time grows with input; the first few KB decide anyway.
-fn sample(text: &str) -> &str {
-    const MAX: usize = 4096;
-    if text.len() <= MAX {
-        return text;
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// Maps whatlang's ISO 639-3 codes to 639-1 where one exists.

@@ -172,15 +172,24 @@ async fn list_page(
     )
 }
 
+/// A processed article and its source; anything else is not found.
+async fn shown_article(
+    st: &AppState,
+    id: i64,
+) -> Result<(courant_model::Article, Option<courant_model::Source>), WebError> {
+    let (a, src) = crate::article_with_source(st, id).await?;
+    let a = a
+        .filter(|a| a.processed.is_some())
+        .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    Ok((a, src))
+}
+
 /// One article.
 pub(crate) async fn article(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
-    let (a, src) = crate::article_with_source(&st, id).await?;
-    let a = a
-        .filter(|a| a.processed.is_some())
-        .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    let (a, src) = shown_article(&st, id).await?;
     render(
         &st,
         "article.html",
@@ -200,10 +209,7 @@ pub(crate) async fn original(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
-    let (a, src) = crate::article_with_source(&st, id).await?;
-    let a = a
-        .filter(|a| a.processed.is_some())
-        .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    let (a, src) = shown_article(&st, id).await?;
     let p = a.processed.clone().unwrap_or_default();
     let original = if p.original_text.is_empty() {
         p.text.clone()
