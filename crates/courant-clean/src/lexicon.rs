@@ -3,8 +3,10 @@
 //! Design decision: plain word lists from Debian's packages (`wngerman`,
 //! `wamerican`, `wfrench`: full forms, nouns capitalized), held as `fst` sets
 //! (a few MB for 350,000 German forms, microsecond lookups). Lists have gaps,
-//! so the detectors only ever act when *both* halves of a split are known and
-//! the whole is not; a missing word makes courant flag less, never more.
+//! so the detectors act only when *both* halves of a split are known and the
+//! whole is not, and weakly where a gap is likely (see `glue`); a word missing
+//! from a list can still cause a false flag, which is why most of those are
+//! suggestions below the repair threshold.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
