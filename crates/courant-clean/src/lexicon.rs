@@ -1,7 +1,7 @@
 //! Word knowledge: which strings are words of a language.
 //!
 //! Design decision: plain word lists from Debian's packages (`wngerman`,
-//! `wamerican`, `wfrench`: full forms, nouns capitalized), held as `fst` sets
+//! `wamerican`, `wbritish`, `wfrench`: full forms) and hunspell stems, held as `fst` sets
 //! (a few MB for 350,000 German forms, microsecond lookups). Lists have gaps,
 //! so the detectors act only when *both* halves of a split are known and the
 //! whole is not, and weakly where a gap is likely (see `glue`); a word missing
