@@ -160,7 +160,8 @@ impl IntoResponse for WebError {
     }
 }
 
-fn html_escape(s: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -106,13 +106,6 @@ pub(crate) fn article(a: &Article, source: Option<&Source>) -> ArticleView {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The original text as HTML paragraphs with every finding marked. Built here,
 /// escaped piece by piece, because the spans cut across the text's own markup.
 pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding]) -> String {
@@ -132,7 +125,7 @@ pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding
         if f.start < at {
             continue; // overlaps a span already marked
         }
-        html.push_str(&escape(&text[at..f.start]));
+        html.push_str(&crate::html_escape(&text[at..f.start]));
         let repair = match &f.repair {
             Some(r) if r.is_empty() => " → removed".to_string(),
             Some(r) => format!(" → {r}"),
@@ -141,15 +134,15 @@ pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding
         let state = if f.applied { "repaired" } else { "flagged" };
         html.push_str(&format!(
             "<mark class=\"finding {}\" title=\"{} ({state}, confidence {:.2}){}\">{}</mark>",
-            escape(&f.kind),
-            escape(&f.kind),
+            crate::html_escape(&f.kind),
+            crate::html_escape(&f.kind),
             f.confidence,
-            escape(&repair),
-            escape(&text[f.start..f.end])
+            crate::html_escape(&repair),
+            crate::html_escape(&text[f.start..f.end])
         ));
         at = f.end;
     }
-    html.push_str(&escape(&text[at..]));
+    html.push_str(&crate::html_escape(&text[at..]));
     html.split("\n\n")
         .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
         .collect::<Vec<_>>()

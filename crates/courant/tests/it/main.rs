@@ -195,20 +195,13 @@ fn serve_survives_kill_9() {
     let cfg = write_config(dir.path(), &origin, port);
     let stats = format!("http://127.0.0.1:{port}/api/v1/stats");
 
-    let mut child = courant()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&cfg);
     wait_for("first article", Duration::from_secs(30), || {
         get_json(&stats).is_some_and(|v| v["ready"].as_i64().unwrap_or(0) >= 1)
     });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let mid = rusqlite_count(&dir.path().join("c.db"));
+    let mid = stored_counts(&dir.path().join("c.db"));
     assert_eq!(
         mid.0, 12,
         "the feed's entries were stored before processing"
@@ -218,14 +211,7 @@ fn serve_survives_kill_9() {
         "killed after everything was done; the test proves nothing: {mid:?}"
     );
 
-    let mut child = courant()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&cfg);
     wait_for("all articles", Duration::from_secs(60), || {
         get_json(&stats).is_some_and(|v| v["ready"] == 12 && v["pending"] == 0)
     });
@@ -240,11 +226,23 @@ fn serve_survives_kill_9() {
     assert!(broken["last_error"].as_str().unwrap().contains("404"));
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(rusqlite_count(&dir.path().join("c.db")), (12, 12));
+    assert_eq!(stored_counts(&dir.path().join("c.db")), (12, 12));
+}
+
+/// `courant serve` with this config, output discarded.
+fn spawn_serve(cfg: &Path) -> std::process::Child {
+    courant()
+        .arg("--config")
+        .arg(cfg)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 /// (all articles, ready articles), read from the database the server left.
-fn rusqlite_count(db: &Path) -> (i64, i64) {
+fn stored_counts(db: &Path) -> (i64, i64) {
     use courant_store::Store;
     let c = courant_store::SqliteStore::open(db)
         .unwrap()
