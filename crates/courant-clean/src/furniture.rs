@@ -39,6 +39,26 @@ const LABELS: &[&str] = &[
     "trending",
     "comments",
     "leave a comment",
+    "story continues below",
+    "article continues below",
+    "continue reading",
+    "recommended videos",
+    "recommended",
+    "read more about",
+    "more stories",
+    "most read",
+    "lest auch",
+    "lesen sie mehr",
+    "mehr dazu",
+    "weiterlesen",
+    "drucken",
+    "e-mail",
+    "fehler melden",
+    "fehler gefunden? jetzt melden",
+    "artikel anhören",
+    "vorlesen",
+    "print",
+    "email",
     "lesen sie auch",
     "mehr zum thema",
     "auch interessant",
@@ -122,15 +142,47 @@ fn inline_credit_re() -> &'static Regex {
     })
 }
 
+/// A paragraph that is only a label ("Read more", "Advertisement 2").
+fn is_label(trimmed: &str) -> bool {
+    let label = trimmed
+        .trim_end_matches([':', '.', '!', '›', '»', '>', ' ', '…'])
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ')
+        .to_lowercase();
+    trimmed.chars().count() <= 60 && LABELS.contains(&label.as_str())
+}
+
+/// A caption: short, with a caption lead or ending in a credit. A credit at the end
+/// of a longer paragraph is removed alone, not with the paragraph.
+fn is_caption(trimmed: &str) -> bool {
+    let lower = trimmed.to_lowercase();
+    let caption_sized = trimmed.chars().count() <= 300 && sentences(trimmed).len() <= 3;
+    let lead = CAPTION_LEADS.iter().any(|l| lower.starts_with(l));
+    (lead && trimmed.chars().count() <= 400) || (caption_sized && credit_re().is_match(trimmed))
+}
+
+/// Whether the whole paragraph is furniture, a caption or credit, or a disclaimer;
+/// the extractor drops such paragraphs before the checker sees the text.
+pub fn is_furniture(par: &str) -> bool {
+    let trimmed = par.trim();
+    if is_label(trimmed) || is_caption(trimmed) {
+        return true;
+    }
+    // A short note that opens with a disclaimer ("… from a wire agency feed. Only
+    // the headline has been changed.") goes as a whole.
+    let sents = sentences(trimmed);
+    sents.len() <= 3
+        && sents.first().is_some_and(|&(s, e)| {
+            let sent = trimmed[s..e].to_lowercase();
+            DISCLAIMERS.iter().any(|d| sent.contains(d))
+        })
+}
+
 pub(crate) fn detect(text: &str, _lang: &str, out: &mut Vec<Finding>) {
     for (off, par) in paragraphs(text) {
         let trimmed = par.trim();
         let lead = par.len() - par.trim_start().len();
         let (start, end) = (off + lead, off + lead + trimmed.len());
-        let label = trimmed
-            .trim_end_matches([':', '.', '!', '›', '»', '>', ' ', '…'])
-            .to_lowercase();
-        if trimmed.chars().count() <= 60 && LABELS.contains(&label.as_str()) {
+        if is_label(trimmed) {
             out.push(finding(
                 text,
                 Kind::Boilerplate,
@@ -141,14 +193,7 @@ pub(crate) fn detect(text: &str, _lang: &str, out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        let lower = trimmed.to_lowercase();
-        // A caption is short: one or two sentences and its credit. A credit at the end of
-        // a longer paragraph is removed alone (below), not with the paragraph.
-        let caption_sized = trimmed.chars().count() <= 300 && sentences(par).len() <= 3;
-        let lead = CAPTION_LEADS.iter().any(|l| lower.starts_with(l));
-        if (lead && trimmed.chars().count() <= 400)
-            || (caption_sized && credit_re().is_match(trimmed))
-        {
+        if is_caption(trimmed) {
             out.push(finding(
                 text,
                 Kind::CaptionCredit,

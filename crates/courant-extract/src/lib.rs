@@ -5,12 +5,14 @@
 //! sanitizing. A later issue replaces the content picker; the interface stays.
 #![warn(missing_docs)]
 
+mod meta;
+mod prune;
 pub mod sanitize;
 
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 /// Pages larger than this are cut before parsing (bounded time and memory).
@@ -31,12 +33,12 @@ pub struct Extracted {
     pub text: String,
     /// Body as sanitized HTML.
     pub html: String,
-    /// Byline.
-    pub author: Option<String>,
-    /// Publication time.
-    pub published: Option<DateTime<Utc>>,
-    /// Last modification time.
-    pub modified: Option<DateTime<Utc>>,
+    /// Authors, in page order.
+    pub authors: Vec<String>,
+    /// Publication time, with the offset the page gave.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Last modification time, with the offset the page gave.
+    pub modified: Option<DateTime<FixedOffset>>,
     /// Language the page declares.
     pub lang: Option<String>,
     /// Canonical URL the page declares.
@@ -47,6 +49,10 @@ pub struct Extracted {
     pub description: Option<String>,
     /// Lead image URL.
     pub image: Option<String>,
+    /// Caption of the lead image, kept apart from the body.
+    pub image_caption: Option<String>,
+    /// Tags and keywords the page declares.
+    pub tags: Vec<String>,
 }
 
 /// Why no article came out of a page.
@@ -76,6 +82,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     let url = url.filter(|u| url::Url::parse(u).is_ok());
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: MAX_ELEMENTS,
+        // courant reads JSON-LD itself (meta.rs), before pruning.
+        disable_json_ld: true,
         ..dom_smoothie::Config::default()
     };
     // The HTML tree builder itself is quadratic in nesting depth; refuse before parsing.
@@ -88,51 +96,136 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     if depth > MAX_DEPTH {
         return Err(Error::TooDeep(depth));
     }
+    let meta = meta::read(&doc);
+    let declared_canonical = canonical(&doc, url);
+    prune::furniture(&doc);
+    let harvest = prune::harvest(&doc);
     let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg))
         .map_err(|_| Error::NoContent)?;
-    let declared_canonical = canonical(&r.doc, url);
     let a = r.parse().map_err(|e| match e {
         dom_smoothie::ReadabilityError::TooManyElements(n, _) => Error::TooComplex(n),
         _ => Error::NoContent,
     })?;
     let canonical_url = declared_canonical.or(a.url.filter(|u| u.starts_with("http")));
-    let author = a.byline.map(|b| squash(&b)).filter(|b| !b.is_empty());
-    let clean_html = sanitize::html(&a.content, url).trim().to_string();
+    let mut authors = meta.authors;
+    if authors.is_empty() {
+        authors = a
+            .byline
+            .as_deref()
+            .map(meta::split_names)
+            .unwrap_or_default();
+    }
+    let title = meta
+        .title
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| squash(&a.title));
+    let mut clean_html = body_html(&sanitize::html(&a.content, url), &title, &authors);
     let mut text = sanitize::text(&clean_html);
-    let mut clean_html = clean_html;
-    // A byline paragraph repeats the author the metadata already carries.
-    if let Some(author) = &author {
-        let first = text.split("\n\n").next().unwrap_or("");
-        let stripped = first
-            .trim_start_matches("By ")
-            .trim_start_matches("Von ")
-            .trim_start_matches("Par ");
-        if first.len() < 120 && stripped.trim() == author {
-            if let Some(rest) = clean_html.strip_prefix(&format!("<p>{first}</p>")) {
-                clean_html = rest.trim_start().to_string();
-                text = sanitize::text(&clean_html);
-            }
-        }
+    // Readability picked a block much smaller than the page's prose: a
+    // wrong pick (a teaser, a comment), so take the prose itself.
+    let ratio: f64 = std::env::var("HARVEST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.3);
+    if (text.len() as f64) < ratio * harvest.1 as f64 {
+        clean_html = body_html(&sanitize::html(&harvest.0, url), &title, &authors);
+        text = sanitize::text(&clean_html);
     }
     if text.trim().is_empty() {
         return Err(Error::NoContent);
     }
     Ok(Extracted {
-        title: squash(&a.title),
+        title,
         text,
         html: clean_html,
-        author,
-        published: a.published_time.as_deref().and_then(parse_date),
-        modified: a.modified_time.as_deref().and_then(parse_date),
-        lang: a.lang.filter(|l| !l.trim().is_empty()),
+        authors,
+        published: meta
+            .published
+            .or_else(|| a.published_time.as_deref().and_then(parse_date))
+            .or_else(|| url.and_then(date_in_url)),
+        modified: meta
+            .modified
+            .or_else(|| a.modified_time.as_deref().and_then(parse_date)),
+        lang: meta
+            .lang
+            .or(a.lang)
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty()),
         canonical_url,
-        site_name: a.site_name,
-        description: a
-            .excerpt
+        site_name: meta.site_name.or(a.site_name),
+        description: meta
+            .description
+            .or(a.excerpt)
             .map(|e| squash(&e))
             .filter(|e| !e.is_empty() && !e.starts_with("By ")),
-        image: a.image.filter(|u| u.starts_with("http")),
+        image: meta
+            .image
+            .or(a.image)
+            .and_then(|u| absolute(&u, url))
+            .filter(|u| u.starts_with("http")),
+        image_caption: meta.image_caption,
+        tags: meta.tags,
     })
+}
+
+/// Drops furniture paragraphs, a repeated title and a byline from the picked
+/// content, and returns what is left as HTML.
+fn body_html(html: &str, title: &str, authors: &[String]) -> String {
+    let doc = dom_query::Document::fragment(html);
+    let blocks = doc.select("p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, dt, dd, div");
+    let mut doomed = Vec::new();
+    let mut first = true;
+    for node in blocks.nodes() {
+        // Only leaf blocks: a container is judged by its children.
+        if node.descendants().iter().any(|d| {
+            d.node_name().is_some_and(|n| {
+                matches!(
+                    &*n,
+                    "p" | "div" | "li" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                )
+            })
+        }) {
+            continue;
+        }
+        let t = squash(&node.text());
+        let leading = first;
+        first = first && t.is_empty();
+        let is_byline = leading
+            && t.len() < 120
+            && !authors.is_empty()
+            && meta::split_names(&t).iter().all(|n| authors.contains(n));
+        if prune::is_furniture_paragraph(&t)
+            || (leading && t == title)
+            || is_byline
+            || prune::is_read_also(node, &t)
+        {
+            doomed.push(*node);
+        }
+    }
+    // Lists of links: related articles, tags, "more from".
+    for list in doc.select("ul, ol").nodes() {
+        let items = list.find(&["li"]);
+        if items.len() >= 3 && prune::link_density(list) > 0.8 {
+            doomed.push(*list);
+        }
+    }
+    for n in doomed {
+        n.remove_from_parent();
+    }
+    // A fragment's children hang under one <html> element.
+    let out = doc.select("html").inner_html();
+    let mut out = out.trim().to_string();
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out
+}
+
+fn absolute(u: &str, base: Option<&str>) -> Option<String> {
+    match base.and_then(|b| url::Url::parse(b).ok()) {
+        Some(b) => b.join(u.trim()).ok().map(|u| u.to_string()),
+        None => url::Url::parse(u.trim()).ok().map(|u| u.to_string()),
+    }
 }
 
 /// `<link rel=canonical>`, else `og:url`, resolved against the page URL.
@@ -212,15 +305,34 @@ fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A date in the URL path, as blogs and many news sites write it:
+/// `/2020/01/05/` or `/2020-01-05`.
+fn date_in_url(url: &str) -> Option<DateTime<FixedOffset>> {
+    let path = url::Url::parse(url).ok()?.path().to_string();
+    let parts: Vec<&str> = path.split(['/', '-', '_']).collect();
+    parts.windows(3).find_map(|w| {
+        let (y, m, d) = (w[0], w[1], w[2]);
+        if y.len() != 4 || m.len() != 2 || !(1..=2).contains(&d.len()) {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+        (1990..=2100)
+            .contains(&date.year())
+            .then(|| date.and_hms_opt(0, 0, 0))
+            .flatten()
+            .map(|d| d.and_utc().fixed_offset())
+    })
+}
+
 /// Dates as pages write them: RFC 3339, RFC 2822, ISO without zone (taken as
-/// UTC) or a bare date.
-pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+/// UTC) or a bare date. The page's offset is kept.
+pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some(d);
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some(d);
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f%z",
@@ -228,7 +340,7 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%d %H:%M:%S%z",
     ] {
         if let Ok(d) = DateTime::parse_from_str(s, fmt) {
-            return Some(d.with_timezone(&Utc));
+            return Some(d);
         }
     }
     for fmt in [
@@ -238,13 +350,13 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(d) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(d.and_utc());
+            return Some(d.and_utc().fixed_offset());
         }
     }
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
+        .map(|d| d.and_utc().fixed_offset())
 }
 
 /// Paragraph text of the block elements under `sel`.

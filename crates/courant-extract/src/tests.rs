@@ -23,8 +23,22 @@ fn fixtures_meet_expectations() {
         let html = std::fs::read_to_string(testdata().join(format!("{stem}.html"))).unwrap();
         let got = article(&html, Some("https://gazette.example/news/x")).unwrap();
         assert_eq!(got.title, exp["title"].as_str().unwrap(), "{stem}");
+        if let Some(want) = exp.get("authors") {
+            let want: Vec<String> = serde_json::from_value(want.clone()).unwrap();
+            assert_eq!(got.authors, want, "{stem}: authors");
+        }
+        if let Some(want) = exp.get("image_caption") {
+            assert_eq!(
+                got.image_caption.as_deref(),
+                want.as_str(),
+                "{stem}: caption"
+            );
+        }
+        if let Some(want) = exp.get("tags") {
+            let want: Vec<String> = serde_json::from_value(want.clone()).unwrap();
+            assert_eq!(got.tags, want, "{stem}: tags");
+        }
         for (field, value) in [
-            ("author", got.author.clone()),
             ("published", got.published.map(|d| d.to_rfc3339())),
             ("lang", got.lang.clone()),
             ("canonical_url", got.canonical_url.clone()),
@@ -92,11 +106,16 @@ fn dates_in_the_wild() {
         ("2024-03-05", "2024-03-05T00:00:00+00:00"),
     ] {
         assert_eq!(
-            parse_date(s).map(|d| d.to_rfc3339()).as_deref(),
+            parse_date(s).map(|d| d.to_utc().to_rfc3339()).as_deref(),
             Some(want),
             "{s}"
         );
     }
+    assert_eq!(
+        date_in_url("https://blog.example/2020/01/05/title/").map(|d| d.to_rfc3339()),
+        Some("2020-01-05T00:00:00+00:00".into())
+    );
+    assert_eq!(date_in_url("https://ex.org/story/3000000218734/a-b"), None);
     assert_eq!(parse_date("yesterday"), None);
     assert_eq!(parse_date(""), None);
 }
@@ -113,6 +132,7 @@ fn bad_input_is_bounded() {
         ("broken markup", format!("<html><body><div><p>Unclosed <b>bold <i>italic {} <table><tr><td>cell</div></span>", para.repeat(20))),
         ("1.5 MB page", format!("<html><body><article>{}</article></body></html>", para.repeat(1_500_000 / para.len()))),
         ("deep nesting", format!("<html><body>{}text{}</body></html>", "<div>".repeat(20_000), "</div>".repeat(20_000))),
+        ("unknown charset", courant_fetch::decode(format!("<meta charset=\"x-klingon-9\"><body>{}\u{e9}\u{ff}</body>", para.repeat(5)).as_bytes(), None).text),
         ("binary junk", String::from_utf8_lossy(&(0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).into_owned()),
     ];
     for (name, html) in cases {
@@ -124,7 +144,7 @@ fn bad_input_is_bounded() {
         match name {
             "empty" | "whitespace" => assert!(matches!(res, Err(Error::Empty)), "{name}: {res:?}"),
             "scripts only" | "frames" | "deep nesting" => assert!(res.is_err(), "{name}: {res:?}"),
-            "1.5 MB page" | "broken markup" => {
+            "1.5 MB page" | "broken markup" | "unknown charset" => {
                 let a = res.unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert!(a.text.contains("Lorem ipsum"), "{name}");
             }

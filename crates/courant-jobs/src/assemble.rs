@@ -65,7 +65,7 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     let lang =
         courant_lang::decide(&format!("{title}\n\n{text}"), declared.as_deref()).map(|d| d.lang);
     let author = if entry.authors.is_empty() {
-        page.and_then(|p| p.author.clone())
+        page.map(|p| p.authors.join(", ")).filter(|a| !a.is_empty())
     } else {
         Some(entry.authors.join(", "))
     };
@@ -76,7 +76,7 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
         author,
         published: entry
             .published
-            .or(page.and_then(|p| p.published))
+            .or(page.and_then(|p| p.published).map(|d| d.to_utc()))
             .or(entry.updated),
         lang,
         canonical_url: page

@@ -5,6 +5,7 @@
 
 mod config;
 mod demo;
+mod extract;
 mod progress;
 mod stories;
 
@@ -103,6 +104,25 @@ enum Cmd {
     Similarity {
         /// JSONL file, or `-` for standard input.
         file: PathBuf,
+    },
+    /// Extract the article from an HTML page and print it as JSON: title, text, html, authors,
+    /// dates, language, canonical URL, lead image and caption, description, site name, tags.
+    Extract {
+        /// URL of the page, to resolve relative links.
+        #[arg(long)]
+        url: Option<String>,
+        /// Extract every .html and .html.gz file of this folder (recursively) instead.
+        #[arg(long, requires = "out", conflicts_with = "file")]
+        batch: Option<PathBuf>,
+        /// JSONL output of --batch, one line per file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Threads for --batch (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// HTML file (.gz is unpacked), or `-` for standard input.
+        #[arg(required_unless_present = "batch")]
+        file: Option<PathBuf>,
     },
     /// Manage sources.
     Sources {
@@ -254,6 +274,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Cmd::Extract {
+            url,
+            batch,
+            out,
+            threads,
+            file,
+        } => match (batch, out, file) {
+            (Some(dir), Some(out), _) => extract::batch(&dir, &out, threads),
+            (_, _, Some(file)) => extract::single(&file, url.as_deref()),
+            _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
+        },
         Cmd::Cluster { file } => stories::cluster(&file),
         Cmd::Similarity { file } => stories::similarity(&file),
         Cmd::Sources { cmd } => {
@@ -266,6 +297,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Reads a text file or standard input (`-`), at most 16 MiB.
 fn read_input(path: &Path) -> anyhow::Result<String> {
+    Ok(courant_fetch::decode(&read_bytes(path)?, None).text)
+}
+
+/// Reads a file or standard input (`-`), at most 16 MiB.
+fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     const MAX: u64 = 16 * 1024 * 1024;
     let mut buf = Vec::new();
@@ -286,7 +322,7 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
         "{}: input larger than 16 MiB",
         path.display()
     );
-    Ok(courant_fetch::decode(&buf, None).text)
+    Ok(buf)
 }
 
 fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {

@@ -1,0 +1,286 @@
+//! Page metadata: JSON-LD first (publishers fill it for search engines, so it
+//! is the most careful copy), then `<meta>` tags, then the visible page.
+
+use chrono::{DateTime, FixedOffset};
+use dom_query::Document;
+use serde_json::Value;
+
+use crate::{parse_date, squash};
+
+/// Metadata read before the body is pruned.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub modified: Option<DateTime<FixedOffset>>,
+    pub lang: Option<String>,
+    pub site_name: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub image_caption: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// Article types in JSON-LD, best first; a `WebPage` is used only when nothing better exists.
+const ARTICLE_TYPES: &[&str] = &[
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "BackgroundNewsArticle",
+    "LiveBlogPosting",
+    "Article",
+    "BlogPosting",
+    "TechArticle",
+    "ScholarlyArticle",
+    "Report",
+];
+
+pub(crate) fn read(doc: &Document) -> Meta {
+    let ld = json_ld(doc);
+    let mut m = Meta::default();
+    if let Some(a) = &ld {
+        m.title = str_of(a.get("headline")).or_else(|| str_of(a.get("name")));
+        m.authors = names(a.get("author"));
+        m.published = str_of(a.get("datePublished")).and_then(|d| parse_date(&d));
+        m.modified = str_of(a.get("dateModified")).and_then(|d| parse_date(&d));
+        m.description = str_of(a.get("description"));
+        m.image = image_url(a.get("image"));
+        m.site_name = a.get("publisher").and_then(|p| str_of(p.get("name")));
+        m.lang = str_of(a.get("inLanguage"));
+        m.tags = keywords(a.get("keywords"));
+    }
+    // One pass over <meta>: key (name, property or itemprop, lower case) to contents.
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for n in doc.select("meta").nodes() {
+        let Some(content) = n.attr("content") else {
+            continue;
+        };
+        let content = squash(&html_unescape(&content));
+        if content.is_empty() {
+            continue;
+        }
+        for key in ["name", "property", "itemprop", "http-equiv"] {
+            if let Some(k) = n.attr(key) {
+                tags.push((k.trim().to_ascii_lowercase(), content.clone()));
+            }
+        }
+    }
+    let meta = |keys: &str| -> Option<String> {
+        keys.split(' ').find_map(|k| {
+            tags.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, c)| c.clone())
+        })
+    };
+    if m.title.is_none() {
+        m.title = meta("og:title twitter:title");
+    }
+    if m.authors.is_empty() {
+        m.authors = meta("author parsely-author sailthru.author dc.creator dc.creator byl")
+            .filter(|a| !a.starts_with("http"))
+            .map(|a| split_names(&a))
+            .unwrap_or_default();
+    }
+    if m.published.is_none() {
+        m.published = meta("article:published_time og:article:published_time datepublished parsely-pub-date date pubdate publishdate dc.date.issued dc.date dc.date sailthru.date")
+            .and_then(|d| parse_date(&d))
+            .or_else(|| {
+                doc.select("time[datetime]")
+                    .nodes()
+                    .iter()
+                    .filter_map(|n| n.attr("datetime"))
+                    .find_map(|d| parse_date(&d))
+            });
+    }
+    if m.modified.is_none() {
+        m.modified = meta("article:modified_time og:updated_time datemodified last-modified")
+            .and_then(|d| parse_date(&d));
+    }
+    if m.description.is_none() {
+        m.description = meta("description og:description");
+    }
+    if m.image.is_none() {
+        m.image = meta("og:image twitter:image");
+    }
+    if m.site_name.is_none() {
+        m.site_name = meta("og:site_name application-name");
+    }
+    if m.tags.is_empty() {
+        let article_tags: Vec<String> = tags
+            .iter()
+            .filter(|(k, _)| k == "article:tag")
+            .map(|(_, c)| c.clone())
+            .collect();
+        m.tags = if article_tags.is_empty() {
+            meta("news_keywords keywords")
+                .map(|k| split_list(&k))
+                .unwrap_or_default()
+        } else {
+            article_tags
+        };
+    }
+    if m.lang.is_none() {
+        m.lang = doc
+            .select("html")
+            .attr("lang")
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .or_else(|| meta("content-language og:locale"));
+    }
+    m.image_caption = lead_caption(doc);
+    m.tags.dedup();
+    m.tags.truncate(30);
+    m
+}
+
+/// The first figure caption of the article, kept apart from the body.
+fn lead_caption(doc: &Document) -> Option<String> {
+    let sel = doc.select("article figure figcaption, main figure figcaption, figure figcaption");
+    let text = squash(&sel.first().text());
+    (!text.is_empty() && text.len() < 1000).then_some(text)
+}
+
+/// The best article object among the page's JSON-LD blocks.
+fn json_ld(doc: &Document) -> Option<Value> {
+    let mut found: Vec<Value> = Vec::new();
+    for node in doc
+        .select("script[type='application/ld+json']")
+        .nodes()
+        .iter()
+    {
+        let raw = node.text();
+        // Pages often end a block with a stray comma or wrap it in CDATA; skip what does not parse.
+        let raw = raw
+            .trim()
+            .trim_start_matches("<![CDATA[")
+            .trim_end_matches("]]>");
+        if let Ok(v) = serde_json::from_str::<Value>(raw) {
+            collect(&v, &mut found, 0);
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|v| {
+            let rank = type_rank(&v)?;
+            Some((rank, v))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, v)| v)
+}
+
+fn collect(v: &Value, out: &mut Vec<Value>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| collect(i, out, depth + 1)),
+        Value::Object(o) => {
+            if let Some(g) = o.get("@graph") {
+                collect(g, out, depth + 1);
+            }
+            if o.contains_key("@type") {
+                out.push(v.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn type_rank(v: &Value) -> Option<usize> {
+    let types: Vec<&str> = match v.get("@type")? {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => return None,
+    };
+    types
+        .iter()
+        .filter_map(|t| ARTICLE_TYPES.iter().position(|a| a == t))
+        .min()
+        .or_else(|| types.contains(&"WebPage").then_some(ARTICLE_TYPES.len()))
+}
+
+fn str_of(v: Option<&Value>) -> Option<String> {
+    let s = match v? {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => return str_of(a.first()),
+        Value::Object(o) => return str_of(o.get("name").or_else(|| o.get("@value"))),
+        _ => return None,
+    };
+    let s = squash(&html_unescape(&s));
+    (!s.is_empty()).then_some(s)
+}
+
+fn names(v: Option<&Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    match v {
+        Some(Value::Array(a)) => a.iter().for_each(|x| out.extend(names(Some(x)))),
+        Some(Value::Object(o)) => {
+            if let Some(n) = str_of(o.get("name")) {
+                out.push(n);
+            }
+        }
+        Some(Value::String(s)) => out.extend(split_names(s)),
+        _ => {}
+    }
+    out.retain(|n| !n.starts_with("http") && n.chars().count() < 100);
+    out.dedup();
+    out
+}
+
+/// "By A, B and C" to its names.
+pub(crate) fn split_names(s: &str) -> Vec<String> {
+    let s = squash(s);
+    let s = ["By ", "by ", "Von ", "von ", "Par ", "par "]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .unwrap_or(&s);
+    s.split([',', ';', '|', '&'])
+        .flat_map(|p| p.split(" and ").flat_map(|q| q.split(" und ")))
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ';'])
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn keywords(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => split_list(s),
+        Some(Value::Array(a)) => a.iter().filter_map(|x| str_of(Some(x))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn image_url(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(a) => image_url(a.first()),
+        Value::Object(o) => o
+            .get("url")
+            .or_else(|| o.get("contentUrl"))
+            .and_then(|u| image_url(Some(u))),
+        _ => None,
+    }
+}
+
+/// JSON-LD and meta content often carry entities a second time.
+fn html_unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#039;", "'")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+}

@@ -1,0 +1,352 @@
+//! Page furniture removed before the content picker runs, and paragraphs
+//! dropped after it. Readability scores text density; it keeps a caption, a
+//! share bar or a subscription box that sits inside the article container.
+//! These rules use what only the markup knows (tag names, class and id words).
+
+use dom_query::{Document, NodeRef};
+
+/// Elements that never hold article text.
+const DROP_TAGS: &str = "noscript, iframe, svg, select, template, button, dialog, [role=dialog]";
+
+/// Elements that usually hold furniture; removed unless they hold prose.
+const BOX_TAGS: &[&str] = &["figure", "figcaption", "aside", "nav", "footer"];
+
+/// Class or id words of furniture. Matched as substrings of the lower-cased words.
+const FURNITURE_PARTS: &[&str] = &[
+    "caption",
+    "credit",
+    "copyright",
+    "share",
+    "sharing",
+    "social",
+    "newsletter",
+    "related",
+    "recommend",
+    "promo",
+    "subscri",
+    "advert",
+    "adslot",
+    "adunit",
+    "comment",
+    "breadcrumb",
+    "byline",
+    "authorbox",
+    "author-bio",
+    "authorbio",
+    "author-info",
+    "toolbar",
+    "cookie",
+    "consent",
+    "popup",
+    "modal",
+    "signup",
+    "readmore",
+    "read-more",
+    "outbrain",
+    "taboola",
+    "disclaimer",
+    "dateline",
+    "timestamp",
+    "skiplink",
+    "skip-link",
+    "sr-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "screen-reader",
+    "print-only",
+    "tag-list",
+    "taglist",
+    "trending",
+    "most-read",
+    "mostread",
+    "more-stories",
+    "more-articles",
+    "further-reading",
+    "lesetipp",
+    "weiterlesen",
+    "infobox-teaser",
+];
+
+/// Whole class or id words of furniture (too short to match as parts).
+const FURNITURE_WORDS: &[&str] = &[
+    "ad", "ads", "tags", "meta", "author", "share", "date", "time",
+];
+
+/// Tags that are never removed for their class (a `<body class="has-comments">`).
+const KEEP_TAGS: &[&str] = &["html", "body", "main", "article", "p", "h1", "h2", "h3"];
+
+/// Removes furniture from `doc`. An element that holds prose (two paragraphs
+/// of 150 characters or more) is kept whatever its tag or class says: layout
+/// classes such as `sidebar-grid__content` or `comments-enabled` wrap articles.
+pub(crate) fn furniture(doc: &Document) {
+    doc.select(DROP_TAGS).remove();
+    let mut doomed: Vec<NodeRef<'_>> = Vec::new();
+    let candidates = doc.select(
+        "figure, figcaption, aside, nav, footer, [role=complementary], [role=navigation], [hidden], [aria-hidden=true], [class], [id]",
+    );
+    for node in candidates.nodes() {
+        let Some(name) = node.node_name() else {
+            continue;
+        };
+        if KEEP_TAGS.contains(&&*name) {
+            continue;
+        }
+        let boxy = BOX_TAGS.contains(&&*name)
+            || node.has_attr("hidden")
+            || node.attr("aria-hidden").is_some_and(|v| &*v == "true")
+            || node
+                .attr("role")
+                .is_some_and(|r| matches!(&*r, "complementary" | "navigation"));
+        if !boxy {
+            let mut words = String::new();
+            if let Some(c) = node.attr("class") {
+                words.push_str(&c);
+            }
+            if let Some(i) = node.attr("id") {
+                words.push(' ');
+                words.push_str(&i);
+            }
+            if !is_furniture_words(&words.to_ascii_lowercase()) {
+                continue;
+            }
+        }
+        if node
+            .ancestors(None)
+            .iter()
+            .any(|a| doomed.iter().any(|d| d.id == a.id))
+        {
+            continue;
+        }
+        if holds_prose(node) {
+            continue;
+        }
+        doomed.push(*node);
+    }
+    for node in doomed {
+        node.remove_from_parent();
+    }
+}
+
+fn holds_prose(node: &NodeRef<'_>) -> bool {
+    let mut long = 0;
+    for p in node.find(&["p"]) {
+        if p.text().len() >= 150 {
+            long += 1;
+            if long >= 2 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn is_furniture_words(words: &str) -> bool {
+    static PARTS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let parts = PARTS.get_or_init(|| aho_corasick::AhoCorasick::new(FURNITURE_PARTS).ok());
+    parts.as_ref().is_some_and(|p| p.is_match(words))
+        || words
+            .split(|c: char| c.is_ascii_whitespace() || c == '-' || c == '_')
+            .any(|part| FURNITURE_WORDS.contains(&part))
+}
+
+/// A paragraph that is a date line, a reading time or a lone label.
+pub(crate) fn is_furniture_paragraph(par: &str) -> bool {
+    let words = par.split_whitespace().count();
+    if words == 0 {
+        return true;
+    }
+    if courant_clean::is_furniture(par) {
+        return true;
+    }
+    if words <= 12 {
+        let lower = par.to_lowercase();
+        const DATE_LEADS: &[&str] = &[
+            "published",
+            "updated",
+            "posted",
+            "last updated",
+            "publiziert",
+            "veröffentlicht",
+            "aktualisiert",
+            "stand:",
+            "publié",
+            "mis à jour",
+        ];
+        if DATE_LEADS.iter().any(|l| lower.starts_with(l))
+            && par.chars().any(|c| c.is_ascii_digit())
+        {
+            return true;
+        }
+        const READING: &[&str] = &[
+            "min read",
+            "minute read",
+            "min lesezeit",
+            "minuten lesezeit",
+            "lesezeit",
+            "min de lecture",
+        ];
+        if READING.iter().any(|r| lower.contains(r)) {
+            return true;
+        }
+        // "03.05.2024 15:42 Uhr", "Freitag, 28.04.2023, 19:25": digits and date words only.
+        let datey = par
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| {
+                w.chars().all(|c| c.is_ascii_digit())
+                    || DATE_WORDS.contains(&w.to_lowercase().as_str())
+            });
+        if datey && par.chars().any(|c| c.is_ascii_digit()) {
+            return true;
+        }
+    }
+    false
+}
+
+const DATE_WORDS: &[&str] = &[
+    "uhr",
+    "am",
+    "um",
+    "pm",
+    "bst",
+    "gmt",
+    "utc",
+    "cet",
+    "cest",
+    "mez",
+    "mesz",
+    "edt",
+    "est",
+    "pst",
+    "pdt",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+];
+
+/// The page's prose after pruning: every paragraph that is mostly not link
+/// text, as HTML, and its text length. The fallback when the content picker
+/// chose a block far smaller than this.
+pub(crate) fn harvest(doc: &Document) -> (String, usize) {
+    let mut html = String::new();
+    let mut len = 0;
+    for p in doc
+        .select("body p, body h2, body h3, body blockquote")
+        .nodes()
+    {
+        if p.ancestors(None).iter().any(|a| {
+            a.node_name()
+                .is_some_and(|n| matches!(&*n, "p" | "blockquote"))
+        }) {
+            continue;
+        }
+        let text = p.text();
+        let t = text.trim();
+        if t.len() < 2 {
+            continue;
+        }
+        let links: usize = p.find(&["a"]).iter().map(|a| a.text().len()).sum();
+        if links * 2 > t.len() {
+            continue;
+        }
+        len += t.len();
+        html.push_str(&p.html());
+    }
+    (html, len)
+}
+
+/// Labels that lead a "read also" teaser: the label and a linked headline.
+const READ_ALSO: &[&str] = &[
+    "lesen sie auch",
+    "lest auch",
+    "auch lesen",
+    "lesen sie mehr",
+    "mehr zum thema",
+    "zum weiterlesen",
+    "weiterlesen",
+    "siehe auch",
+    "das könnte sie auch interessieren",
+    "read more",
+    "read also",
+    "also read",
+    "see also",
+    "related:",
+    "more:",
+    "puedes ver",
+    "le puede interesar",
+    "lee también",
+    "lea también",
+    "te puede interesar",
+    "veja também",
+    "leia também",
+    "lire aussi",
+    "à lire aussi",
+    "voir aussi",
+    "leggi anche",
+    "lees ook",
+];
+
+/// A paragraph that starts with a "read also" label and is short or mostly a link.
+pub(crate) fn is_read_also(node: &NodeRef<'_>, text: &str) -> bool {
+    let lower = text.to_lowercase();
+    READ_ALSO.iter().any(|l| lower.starts_with(l))
+        && (text.len() <= 200 || link_density(node) > 0.5)
+}
+
+/// Share of a node's text that sits inside links.
+pub(crate) fn link_density(node: &NodeRef<'_>) -> f64 {
+    let total = node.text().trim().len();
+    if total == 0 {
+        return 0.0;
+    }
+    let links: usize = node
+        .find(&["a"])
+        .iter()
+        .map(|a| a.text().trim().len())
+        .sum();
+    links as f64 / total as f64
+}
