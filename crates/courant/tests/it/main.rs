@@ -359,3 +359,58 @@ fn cluster_and_similarity_commands() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
+
+/// `courant extract` on one page and on a folder: fields, furniture left out,
+/// gzip unpacked, a bad page reported in its line without stopping the batch.
+#[test]
+fn extract_single_and_batch() {
+    use std::io::Write;
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../courant-extract/testdata");
+    let page = testdata.join("en-furniture.html");
+    let out = run_ok(
+        courant()
+            .args(["extract", "--url", "https://coastal.example/fire"])
+            .arg(&page),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["title"], "Wildfire forces thousands to flee near Los Angeles");
+    assert_eq!(v["authors"], serde_json::json!(["Maria Lopez"]));
+    assert_eq!(v["published"], "2025-01-08T16:20:00-08:00");
+    assert_eq!(v["lang"], "en");
+    assert!(v["image_caption"].as_str().unwrap().contains("AP Photo"));
+    let text = v["text"].as_str().unwrap();
+    assert!(text.contains("A fast-moving wildfire"));
+    assert!(!text.contains("AP Photo") && !text.contains("Related News"));
+    assert!(v["html"].as_str().unwrap().starts_with("<p>"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&page, dir.path().join("a.html")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(testdata.join("de-furniture.html")).unwrap())
+        .unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/b.html.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("c.html"), "").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a page").unwrap();
+    let jsonl = dir.path().join("out.jsonl");
+    run_ok(
+        courant()
+            .args(["extract", "--threads", "2", "--batch"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(&jsonl),
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files: Vec<&str> = lines.iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["a.html", "c.html", "sub/b.html.gz"]);
+    assert!(lines[1]["error"].as_str().unwrap().contains("empty"));
+    assert_eq!(
+        lines[2]["title"],
+        "Hochwasser an der Elbe: Dresden baut Schutzwände auf"
+    );
+    assert_eq!(lines[2]["lang"], "de");
+}
