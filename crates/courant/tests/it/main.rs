@@ -373,7 +373,10 @@ fn extract_single_and_batch() {
             .arg(&page),
     );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["title"], "Wildfire forces thousands to flee near Los Angeles");
+    assert_eq!(
+        v["title"],
+        "Wildfire forces thousands to flee near Los Angeles"
+    );
     assert_eq!(v["authors"], serde_json::json!(["Maria Lopez"]));
     assert_eq!(v["published"], "2025-01-08T16:20:00-08:00");
     assert_eq!(v["lang"], "en");
