@@ -21,6 +21,9 @@ pub const MAX_HTML_BYTES: usize = 3 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 400;
 /// Nesting of container tags in the raw markup above which parsing is refused.
 pub const MAX_RAW_DEPTH: usize = 3000;
+/// The content pick is replaced by the page's prose when it holds less than
+/// this share of it (0.2 to 0.45 score within 0.004 on both benchmark sets).
+const HARVEST_RATIO: f64 = 0.3;
 /// Elements parsed at most; a page with more is refused.
 pub const MAX_ELEMENTS: usize = 200_000;
 
@@ -79,7 +82,9 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         return Err(Error::Empty);
     }
     let html = &html[..html.floor_char_boundary(MAX_HTML_BYTES)];
-    let url = url.filter(|u| url::Url::parse(u).is_ok());
+    // Only web URLs resolve links; Readability refuses any other base.
+    let url =
+        url.filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: MAX_ELEMENTS,
         // courant reads JSON-LD itself (meta.rs), before pruning.
@@ -102,10 +107,31 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     let harvest = prune::harvest(&doc);
     let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg))
         .map_err(|_| Error::NoContent)?;
-    let a = r.parse().map_err(|e| match e {
-        dom_smoothie::ReadabilityError::TooManyElements(n, _) => Error::TooComplex(n),
-        _ => Error::NoContent,
-    })?;
+    // No block scored as an article (short pages, odd markup): the page's prose
+    // is the article, as it is when the pick is much smaller than that prose.
+    let a = match r.parse() {
+        Ok(a) => a,
+        Err(dom_smoothie::ReadabilityError::TooManyElements(n, _)) => {
+            return Err(Error::TooComplex(n))
+        }
+        Err(_) if harvest.len > 0 => dom_smoothie::Article {
+            title: r.get_article_title().to_string(),
+            byline: None,
+            content: Default::default(),
+            text_content: Default::default(),
+            length: 0,
+            excerpt: None,
+            site_name: None,
+            dir: None,
+            lang: None,
+            published_time: None,
+            modified_time: None,
+            image: None,
+            favicon: None,
+            url: None,
+        },
+        Err(_) => return Err(Error::NoContent),
+    };
     let canonical_url = declared_canonical.or(a.url.filter(|u| u.starts_with("http")));
     let mut authors = meta.authors;
     if authors.is_empty() {
@@ -123,13 +149,21 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     let mut text = sanitize::text(&clean_html);
     // Readability picked a block much smaller than the page's prose: a
     // wrong pick (a teaser, a comment), so take the prose itself.
-    let ratio: f64 = std::env::var("HARVEST")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.3);
-    if (text.len() as f64) < ratio * harvest.1 as f64 {
-        clean_html = body_html(&sanitize::html(&harvest.0, url), &title, &authors);
+    if (text.len() as f64) < HARVEST_RATIO * harvest.len as f64 {
+        clean_html = body_html(&sanitize::html(&harvest.html, url), &title, &authors);
         text = sanitize::text(&clean_html);
+    }
+    // The standfirst often sits above the content container. When the page
+    // shows its description as a paragraph the pick lacks, it leads the body.
+    if let Some(lead) = meta
+        .description
+        .as_deref()
+        .and_then(|d| standfirst(d, &harvest.blocks))
+    {
+        if !text.contains(&lead[..lead.floor_char_boundary(60)]) {
+            clean_html = format!("<p>{}</p>\n{clean_html}", sanitize::escape(lead));
+            text = format!("{lead}\n\n{text}");
+        }
     }
     if text.trim().is_empty() {
         return Err(Error::NoContent);
@@ -166,6 +200,19 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         image_caption: meta.image_caption,
         tags: meta.tags,
     })
+}
+
+/// The prose block that repeats the page's description, if there is one.
+fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {
+    let d = squash(description);
+    if d.len() < 80 {
+        return None;
+    }
+    let head = &d[..d.floor_char_boundary(60)];
+    blocks
+        .iter()
+        .find(|b| b.starts_with(head) && b.len() < d.len() * 2)
+        .map(String::as_str)
 }
 
 /// Drops furniture paragraphs, a repeated title and a byline from the picked

@@ -39,6 +39,9 @@ const FURNITURE_PARTS: &[&str] = &[
     "consent",
     "popup",
     "modal",
+    "login",
+    "signin",
+    "sign-in",
     "signup",
     "readmore",
     "read-more",
@@ -73,7 +76,7 @@ const FURNITURE_WORDS: &[&str] = &[
 ];
 
 /// Tags that are never removed for their class (a `<body class="has-comments">`).
-const KEEP_TAGS: &[&str] = &["html", "body", "main", "article", "p", "h1", "h2", "h3"];
+const KEEP_TAGS: &[&str] = &["html", "body", "p", "h1", "h2", "h3"];
 
 /// Removes furniture from `doc`. An element that holds prose (two paragraphs
 /// of 150 characters or more) is kept whatever its tag or class says: layout
@@ -269,11 +272,12 @@ const DATE_WORDS: &[&str] = &[
 ];
 
 /// The page's prose after pruning: every paragraph that is mostly not link
-/// text, as HTML, and its text length. The fallback when the content picker
+/// text. The fallback when the content picker
 /// chose a block far smaller than this.
-pub(crate) fn harvest(doc: &Document) -> (String, usize) {
+pub(crate) fn harvest(doc: &Document) -> Harvest {
     let mut html = String::new();
     let mut len = 0;
+    let mut blocks = Vec::new();
     for p in doc
         .select("body p, body h2, body h3, body blockquote")
         .nodes()
@@ -295,8 +299,19 @@ pub(crate) fn harvest(doc: &Document) -> (String, usize) {
         }
         len += t.len();
         html.push_str(&p.html());
+        blocks.push(crate::squash(t));
     }
-    (html, len)
+    Harvest { html, len, blocks }
+}
+
+/// The page's prose blocks (see [`harvest`]).
+pub(crate) struct Harvest {
+    /// The blocks as HTML.
+    pub html: String,
+    /// Their text length.
+    pub len: usize,
+    /// Their text, whitespace squashed.
+    pub blocks: Vec<String>,
 }
 
 /// Labels that lead a "read also" teaser: the label and a linked headline.

@@ -152,3 +152,22 @@ fn bad_input_is_bounded() {
         }
     }
 }
+
+/// A URL that is not http(s) is ignored instead of failing the page, and a
+/// standfirst above the content container leads the body.
+#[test]
+fn odd_url_and_standfirst() {
+    let lead = "The council has approved a plan to rebuild the old harbour wall after years of delay and rising costs.";
+    let body = "<p>Work will start in spring and take two years, the council said on Tuesday after a long debate in the chamber.</p>".repeat(6);
+    let html = format!(
+        r#"<html><head><meta name="description" content="{lead}"></head><body>
+        <header><h1>Harbour wall</h1><p class="lead">{lead}</p></header>
+        <div class="content">{body}</div></body></html>"#
+    );
+    for url in [Some("hard::page.html"), Some("file:///tmp/x.html"), None] {
+        let a = article(&html, url).unwrap_or_else(|e| panic!("{url:?}: {e}"));
+        assert!(a.text.starts_with(lead), "{url:?}: {}", a.text);
+        assert_eq!(a.text.matches(lead).count(), 1);
+        assert!(a.text.contains("Work will start in spring"));
+    }
+}

@@ -115,18 +115,12 @@ pub fn clean(mut p: ProcessedArticle, lex: &courant_clean::Lexicons) -> Processe
     if cleaned != p.original_text {
         p.html = cleaned
             .split("\n\n")
-            .map(|par| format!("<p>{}</p>", escape(par)))
+            .map(|par| format!("<p>{}</p>", sanitize::escape(par)))
             .collect::<Vec<_>>()
             .join("\n");
     }
     p.text = cleaned;
     p
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn first_words(text: &str, n: usize) -> String {
