@@ -176,7 +176,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         published: meta
             .published
             .or_else(|| a.published_time.as_deref().and_then(parse_date))
-            .or_else(|| url.and_then(date_in_url)),
+            .or_else(|| url.and_then(date_in_url))
+            .or(meta.shown_date),
         modified: meta
             .modified
             .or_else(|| a.modified_time.as_deref().and_then(parse_date)),

@@ -20,6 +20,8 @@ pub(crate) struct Meta {
     pub image: Option<String>,
     pub image_caption: Option<String>,
     pub tags: Vec<String>,
+    /// A date shown in a date element; the weakest evidence of publication.
+    pub shown_date: Option<DateTime<FixedOffset>>,
 }
 
 /// Article types in JSON-LD, best first; a `WebPage` is used only when nothing better exists.
@@ -83,6 +85,9 @@ pub(crate) fn read(doc: &Document) -> Meta {
             .map(|a| split_names(&a))
             .unwrap_or_default();
     }
+    if m.authors.is_empty() {
+        m.authors = visible_byline(doc);
+    }
     if m.published.is_none() {
         m.published = meta("article:published_time og:article:published_time datepublished parsely-pub-date date pubdate publishdate dc.date.issued dc.date dc.date sailthru.date")
             .and_then(|d| parse_date(&d))
@@ -94,6 +99,7 @@ pub(crate) fn read(doc: &Document) -> Meta {
                     .find_map(|d| parse_date(&d))
             });
     }
+    m.shown_date = visible_date(doc);
     if m.modified.is_none() {
         m.modified = meta("article:modified_time og:updated_time datemodified last-modified")
             .and_then(|d| parse_date(&d));
@@ -133,6 +139,76 @@ pub(crate) fn read(doc: &Document) -> Meta {
     m.tags.dedup();
     m.tags.truncate(30);
     m
+}
+
+/// A byline the page shows but does not declare, read before pruning removes it.
+fn visible_byline(doc: &Document) -> Vec<String> {
+    let sel = doc.select(
+        "[itemprop=author] [itemprop=name], [itemprop=author], a[rel=author], [class*=author-name], [class*=byline__name], [class~=byline], [class~=author]",
+    );
+    for node in sel.nodes() {
+        let text = squash(&node.text());
+        if text.is_empty() || text.chars().count() > 80 {
+            continue;
+        }
+        let names = split_names(&text);
+        // A name is a few words, not a sentence or a date line.
+        if !names.is_empty()
+            && names.iter().all(|n| {
+                let words = n.split_whitespace().count();
+                (1..=4).contains(&words) && !n.chars().any(|c| c.is_ascii_digit())
+            })
+        {
+            return names;
+        }
+    }
+    Vec::new()
+}
+
+/// A date the page shows in a date element: `03.06.2024` or `2024-06-03`.
+fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
+    let sel = doc.select("time, [class*=date], [class*=Date], [itemprop=datePublished]");
+    sel.nodes().iter().take(20).find_map(|n| {
+        let text = n.text();
+        (text.len() <= 200).then(|| date_in_text(&text)).flatten()
+    })
+}
+
+/// The first `dd.mm.yyyy` or `yyyy-mm-dd` in a short text.
+pub(crate) fn date_in_text(text: &str) -> Option<DateTime<FixedOffset>> {
+    let b = text.as_bytes();
+    let digits = |i: usize, n: usize| -> Option<u32> {
+        let s = text.get(i..i + n)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    for i in 0..b.len() {
+        if i > 0 && b[i - 1].is_ascii_digit() {
+            continue;
+        }
+        let ymd = if let (Some(d), Some(m), Some(y)) =
+            (digits(i, 2), digits(i + 3, 2), digits(i + 6, 4))
+        {
+            (b.get(i + 2) == Some(&b'.') && b.get(i + 5) == Some(&b'.')).then_some((y, m, d))
+        } else if let (Some(y), Some(m), Some(d)) =
+            (digits(i, 4), digits(i + 5, 2), digits(i + 8, 2))
+        {
+            (b.get(i + 4) == Some(&b'-') && b.get(i + 7) == Some(&b'-')).then_some((y, m, d))
+        } else {
+            None
+        };
+        let Some((y, m, d)) = ymd else { continue };
+        let Some(date) = chrono::NaiveDate::from_ymd_opt(y as i32, m, d) else {
+            continue;
+        };
+        if (1990..=2100).contains(&y) {
+            return date
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().fixed_offset());
+        }
+    }
+    None
 }
 
 /// The first figure caption of the article, kept apart from the body.

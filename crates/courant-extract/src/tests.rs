@@ -116,6 +116,19 @@ fn dates_in_the_wild() {
         Some("2020-01-05T00:00:00+00:00".into())
     );
     assert_eq!(date_in_url("https://ex.org/story/3000000218734/a-b"), None);
+    for (text, want) in [
+        ("Freitag, 28.04.2023, 19:25 Uhr", Some("2023-04-28")),
+        ("Published 2020-01-05 by Robert", Some("2020-01-05")),
+        ("31.02.2024 or 01.03.2024", Some("2024-03-01")),
+        ("Version 12.34.5678", None),
+        ("call 030 123 456", None),
+    ] {
+        assert_eq!(
+            meta::date_in_text(text).map(|d| d.date_naive().to_string()),
+            want.map(String::from),
+            "{text}"
+        );
+    }
     assert_eq!(parse_date("yesterday"), None);
     assert_eq!(parse_date(""), None);
 }
