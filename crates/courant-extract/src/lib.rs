@@ -1,8 +1,10 @@
 //! An article page to its text and metadata.
 //!
-//! First version: `dom_smoothie` (a Readability.js port on html5ever) picks the
-//! main content; courant adds bounds, date normalization, paragraph text and
-//! sanitizing. A later issue replaces the content picker; the interface stays.
+//! `dom_smoothie` (a Readability.js port on html5ever) picks the content block.
+//! Around it, courant reads the metadata itself (`meta`), prunes furniture
+//! before the pick and drops furniture paragraphs after it (`prune`), falls
+//! back to the page's prose when the pick is far too small, and bounds and
+//! sanitizes everything. ARCHITECTURE.md gives the measured reasons.
 #![warn(missing_docs)]
 
 mod meta;
