@@ -351,12 +351,13 @@ fn html_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
+    // `&amp;` last, so "&amp;lt;" becomes "&lt;" and not "<".
+    s.replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#039;", "'")
         .replace("&apos;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
 }
