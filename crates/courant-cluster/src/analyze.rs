@@ -1,13 +1,16 @@
 //! Text to features: stemmed content words, names, and shingles for MinHash.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::char::is_combining_mark;
 
 /// Weighted terms of one document, before IDF.
 #[derive(Debug, Clone, Default)]
 pub struct Features {
-    /// Term -> raw weight (title counts double, names get their own terms).
+    /// Term -> raw weight (title counts double, names get their own terms),
+    /// each term prefixed with its language code.
     pub terms: HashMap<String, f32>,
     /// Hashes of word 3-shingles, for near-duplicate detection.
     pub shingles: Vec<u64>,
@@ -37,46 +40,85 @@ fn stemmer(lang: &str) -> Option<Stemmer> {
     Some(Stemmer::create(alg))
 }
 
-fn stopword(lang: &str, w: &str) -> bool {
-    const EN: &[&str] = &[
-        "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by",
-        "from", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
-        "will", "would", "could", "should", "can", "may", "might", "said", "says", "say", "told",
-        "that", "this", "these", "those", "it", "its", "he", "she", "they", "we", "you", "i",
-        "his", "her", "their", "our", "my", "not", "no", "also", "after", "before", "over",
-        "about", "into", "than", "then", "there", "here", "who", "whom", "which", "what", "when",
-        "where", "why", "how", "all", "any", "more", "most", "some", "such", "up", "out", "if",
-        "so", "just", "new", "one", "two", "year", "years", "last", "first", "s", "t", "re", "ve",
-        "ll", "d", "m", "mr", "mrs", "ms", "per", "via", "amp", "quot",
-    ];
-    const DE: &[&str] = &[
-        "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
-        "eines", "und", "oder", "aber", "mit", "von", "vom", "zu", "zum", "zur", "im", "am", "an",
-        "auf", "aus", "bei", "für", "gegen", "nach", "seit", "über", "unter", "vor", "durch", "um",
-        "sich", "sie", "er", "es", "wir", "ihr", "ist", "sind", "war", "waren", "hat", "haben",
-        "hatte", "wird", "werden", "wurde", "wurden", "nicht", "auch", "noch", "schon", "dass",
-        "wenn", "als", "wie", "sagte", "so", "nur", "mehr", "bis", "ich", "man", "sein", "seine",
-        "ihre", "in", "kann", "soll",
-    ];
-    const FR: &[&str] = &[
-        "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "et", "ou", "mais", "à", "au",
-        "aux", "en", "dans", "sur", "pour", "par", "avec", "sans", "sous", "a", "ont", "est",
-        "sont", "était", "été", "il", "elle", "ils", "elles", "on", "nous", "vous", "qui", "que",
-        "qu", "ne", "pas", "plus", "se", "sa", "son", "ses", "leur", "leurs", "y", "ce", "cette",
-        "ces", "s", "n", "c", "j",
-    ];
-    let list = match lang {
-        "de" => DE,
-        "fr" => FR,
-        _ => EN,
+/// News words that say nothing about the event, on top of the language's list.
+const NEWS_EN: &[&str] = &[
+    "said", "says", "say", "told", "year", "years", "new", "mr", "mrs", "ms", "per", "via", "amp",
+    "quot", "s", "t", "re", "ve", "ll", "d", "m",
+];
+const NEWS_DE: &[&str] = &[
+    "sagte", "sagt", "teilte", "mit", "jahr", "jahren", "neue", "neuen",
+];
+
+/// Stopwords of a language: the stopwords-iso list (through the `stop-words`
+/// crate) plus a few news words; built once per language.
+fn stopwords(lang: &str) -> &'static HashSet<String> {
+    static SETS: OnceLock<Mutex<HashMap<String, &'static HashSet<String>>>> = OnceLock::new();
+    static NONE: OnceLock<HashSet<String>> = OnceLock::new();
+    // Only well-formed codes get a set, so arbitrary input cannot grow the cache.
+    if lang.is_empty() || lang.len() > 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+        return NONE.get_or_init(HashSet::new);
+    }
+    let sets = SETS.get_or_init(Mutex::default);
+    let mut sets = sets.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(set) = sets.get(lang) {
+        return set;
+    }
+    let mut set: HashSet<String> = stop_words::lookup(lang)
+        .unwrap_or(&[])
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect();
+    let extra = match lang {
+        "en" => NEWS_EN,
+        "de" => NEWS_DE,
+        _ => &[],
     };
-    list.contains(&w)
+    set.extend(extra.iter().map(|w| w.to_string()));
+    // Leaked once per code (at most 26^3 of them): the sets live as long as the process.
+    let set: &'static HashSet<String> = Box::leak(Box::new(set));
+    sets.insert(lang.to_string(), set);
+    set
 }
 
-/// Words of a text: runs of letters and digits.
+/// Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer,
+/// kana and Han. Their runs become character bigrams, the usual stand-in for
+/// words where no segmenter is at hand.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x3400..=0x4DBF // Han extension A
+        | 0x4E00..=0x9FFF // Han
+        | 0xF900..=0xFAFF) // Han compatibility
+}
+
+/// Words of a text: runs of letters, digits and combining marks (Devanagari
+/// vowel signs, Thai tone marks belong to their word); runs in unspaced
+/// scripts as overlapping character bigrams.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
         .filter(|w| !w.is_empty())
+        .flat_map(|w| {
+            let bigrams = w.chars().any(unspaced);
+            let starts: Vec<usize> = if bigrams {
+                w.char_indices()
+                    .filter(|&(_, c)| !is_combining_mark(c))
+                    .map(|(i, _)| i)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let pieces: Vec<&str> = if starts.len() > 2 {
+                (0..starts.len() - 1)
+                    .map(|k| &w[starts[k]..starts.get(k + 2).copied().unwrap_or(w.len())])
+                    .collect()
+            } else {
+                vec![w]
+            };
+            pieces
+        })
 }
 
 fn hash(s: &str) -> u64 {
@@ -95,11 +137,12 @@ pub const MAX_ANALYZED_BYTES: usize = 64 * 1024;
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
     let stem = stemmer(lang);
+    let stops = stopwords(lang);
     let mut f = Features::default();
     let mut add = |w: &str, weight: f32| {
         let lower = w.to_lowercase();
         if lower.chars().count() < 2
-            || stopword(lang, &lower)
+            || stops.contains(&lower)
             || lower.chars().all(|c| c.is_numeric())
         {
             return;
@@ -116,6 +159,13 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
     for w in words(text) {
         add(w, 1.0);
     }
+    // Numbers (years, counts, ages) tell one event from the same kind of
+    // event elsewhere or another year.
+    for w in words(title).chain(words(text)) {
+        if (2..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit()) {
+            *f.terms.entry(format!("#{w}")).or_insert(0.0) += 1.0;
+        }
+    }
     // Names: runs of capitalized words not at a sentence start weigh as their own terms.
     // Headlines are often in Title Case, where capitals say nothing: names come from the body.
     for (part, weight) in [(text, 1.0f32)] {
@@ -124,7 +174,7 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
         for tok in part.split_whitespace() {
             let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
             let cap = w.chars().next().is_some_and(char::is_uppercase) && w.chars().count() >= 2;
-            if cap && !sentence_start && !stopword(lang, &w.to_lowercase()) {
+            if cap && !sentence_start && !stops.contains(&w.to_lowercase()) {
                 run.push(w);
             } else if !run.is_empty() {
                 *f.terms
@@ -140,6 +190,18 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
                 .or_insert(0.0) += weight;
         }
     }
+    // Terms are per language: stories and related news stay within one
+    // language until cross-lingual features (embeddings) come in as a signal.
+    let tag: String = lang
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
+    f.terms = f
+        .terms
+        .into_iter()
+        .map(|(t, w)| (format!("{tag}:{t}"), w))
+        .collect();
     let lowered: Vec<String> = words(title)
         .chain(words(text))
         .map(str::to_lowercase)

@@ -3,7 +3,9 @@
 //!
 //! - [`poll_source`]: fetch a feed, parse it, store new entries, record health.
 //! - [`process_article`]: fetch the page, extract, assemble, store.
-//! - [`Scheduler`]: runs both forever, bounded, until shut down.
+//! - [`stories::StoryWorker`]: places ready articles into stories, one worker
+//!   at a time (a store lease fences the writes).
+//! - [`Scheduler`]: runs all three forever, bounded, until shut down.
 //! - [`ingest_all`]: poll every source now and process everything (the demo's first run).
 //!
 //! Invariant: a job never fails the scheduler. Every error ends up attached to
@@ -12,6 +14,7 @@
 
 pub mod assemble;
 mod scheduler;
+pub mod stories;
 
 #[cfg(test)]
 mod tests;

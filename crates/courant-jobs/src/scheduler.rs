@@ -10,6 +10,7 @@ use courant_store::ArticleOutcome;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::stories::{cluster_pending, StoryWorker};
 use crate::{blocking, poll_source, process_article, Context, PollReport};
 
 /// Progress of a run, for terminals and logs.
@@ -48,6 +49,8 @@ pub struct IngestReport {
     pub failed: usize,
     /// Articles left for a later retry.
     pub retrying: usize,
+    /// Articles placed into stories.
+    pub clustered: usize,
 }
 
 /// Polls every source now, then processes every pending article once.
@@ -137,7 +140,10 @@ pub async fn ingest_all(
         }
         while set.join_next().await.is_some() {}
     }
-    let out = report.lock().map(|r| r.clone()).unwrap_or_default();
+    let worker = Arc::new(Mutex::new(StoryWorker::new(ctx.settings.lease)));
+    let clustered = cluster_pending(&worker, &ctx.store).await?;
+    let mut out = report.lock().map(|r| r.clone()).unwrap_or_default();
+    out.clustered = clustered;
     Ok(out)
 }
 
@@ -163,9 +169,22 @@ impl Scheduler {
         let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
         let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut jobs = JoinSet::new();
+        let worker = Arc::new(Mutex::new(StoryWorker::new(ctx.settings.lease)));
+        let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // One story round at a time; it runs beside polling and fetching.
+            if clustering.as_ref().is_none_or(|h| h.is_finished()) {
+                let (worker, store) = (worker.clone(), ctx.store.clone());
+                clustering = Some(tokio::spawn(async move {
+                    match cluster_pending(&worker, &store).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(placed = n, "stories updated"),
+                        Err(e) => tracing::error!(error = format!("{e:#}"), "story job failed"),
+                    }
+                }));
             }
             if let Err(e) =
                 Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await
@@ -179,6 +198,9 @@ impl Scheduler {
             }
         }
         while jobs.join_next().await.is_some() {}
+        if let Some(h) = clustering {
+            let _ = h.await;
+        }
     }
 
     async fn tick(

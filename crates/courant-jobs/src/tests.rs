@@ -289,3 +289,209 @@ fn cleaning_keeps_the_original_and_rebuilds_the_html() {
         assert_eq!(&c.original_text[f.start..f.end], f.span);
     }
 }
+
+const QUAKE: &str = "A magnitude 7.8 earthquake struck southern Turkey near Gaziantep early on Monday, \
+    toppling buildings in Kahramanmaras and Hatay. Rescue teams searched the rubble for survivors as \
+    aftershocks shook the region. The Turkish disaster agency AFAD said hundreds of people were killed.";
+const QUAKE_LATER: &str = "Rescue teams in Gaziantep and Hatay pulled more survivors from the rubble \
+    a week after the earthquake in southern Turkey. AFAD said the death toll from the Kahramanmaras \
+    earthquake had risen, while aid arrived from abroad.";
+const BUDGET: &str =
+    "The Estonian parliament passed next year's budget after a long night of debate, \
+    with the coalition defending tax rises and the opposition calling for lower defence spending.";
+
+/// Stores ready articles `(source url, guid, title, text, day)` and returns their ids.
+fn ready_articles(store: &dyn Store, items: &[(&str, &str, &str, &str, i64)]) -> Vec<i64> {
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2023, 2, 6, 4, 0, 0).unwrap();
+    let mut ids = Vec::new();
+    for (feed, guid, title, text, day) in items {
+        let src = store
+            .add_source(&NewSource {
+                feed_url: feed.to_string(),
+                name: feed.to_string(),
+                lang: Some("en".into()),
+                attribution: None,
+            })
+            .unwrap();
+        let at = t0 + chrono::Duration::days(*day);
+        store
+            .insert_entries(
+                src.id,
+                &[FeedEntry {
+                    guid: guid.to_string(),
+                    title: title.to_string(),
+                    published: Some(at),
+                    ..FeedEntry::default()
+                }],
+                Utc::now(),
+            )
+            .unwrap();
+        let a = store.claim_pending(Utc::now(), 60, 1).unwrap().remove(0);
+        let p = courant_model::ProcessedArticle {
+            title: title.to_string(),
+            text: text.to_string(),
+            html: format!("<p>{text}</p>"),
+            lang: Some("en".into()),
+            published: Some(at),
+            body_origin: "feed".into(),
+            ..courant_model::ProcessedArticle::default()
+        };
+        store
+            .finish_article(a.id, &courant_store::ArticleOutcome::Ready(Box::new(p)))
+            .unwrap();
+        ids.push(a.id);
+    }
+    ids
+}
+
+/// Copies from several outlets become one story listing each outlet; a
+/// follow-up a week later joins it; another event stays apart.
+#[tokio::test]
+async fn ready_articles_are_placed_into_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    let ids = ready_articles(
+        ctx.store.as_ref(),
+        &[
+            (
+                "https://a.example/feed",
+                "1",
+                "Earthquake kills hundreds in Turkey",
+                QUAKE,
+                0,
+            ),
+            (
+                "https://b.example/feed",
+                "1",
+                "Earthquake kills hundreds in Turkey",
+                QUAKE,
+                0,
+            ),
+            (
+                "https://c.example/feed",
+                "1",
+                "Estonia passes budget",
+                BUDGET,
+                1,
+            ),
+            (
+                "https://c.example/feed",
+                "2",
+                "Survivors pulled from rubble in Turkey",
+                QUAKE_LATER,
+                7,
+            ),
+        ],
+    );
+    let worker = Arc::new(std::sync::Mutex::new(stories::StoryWorker::new(
+        Duration::from_secs(30),
+    )));
+    assert_eq!(
+        stories::cluster_pending(&worker, &ctx.store).await.unwrap(),
+        4
+    );
+    let get = |id: i64| ctx.store.article(id).unwrap().unwrap();
+    let quake = get(ids[0]).story.unwrap();
+    assert_eq!(get(ids[1]).story, Some(quake));
+    assert_eq!(get(ids[1]).duplicate_of, Some(ids[0]));
+    assert_eq!(get(ids[3]).story, Some(quake), "the follow-up joins");
+    assert_ne!(get(ids[2]).story, Some(quake));
+    let story = ctx.store.story(quake).unwrap().unwrap();
+    assert_eq!((story.articles, story.sources), (3, 3));
+    assert_eq!(story.title, "Earthquake kills hundreds in Turkey");
+    assert!(story.summary.starts_with("A magnitude 7.8 earthquake"));
+    // Running again places nothing and changes nothing.
+    assert_eq!(
+        stories::cluster_pending(&worker, &ctx.store).await.unwrap(),
+        0
+    );
+    assert_eq!(ctx.store.story(quake).unwrap().unwrap(), story);
+}
+
+/// Two workers on one store: only the lease holder places articles; when it
+/// stops, the other takes over after the lease, replays the stored decisions
+/// and puts a new copy of the same event into the same story.
+#[test]
+fn concurrent_workers_never_open_two_stories_for_one_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let lease = Duration::from_millis(400);
+    ready_articles(
+        store.as_ref(),
+        &[
+            (
+                "https://a.example/feed",
+                "1",
+                "Earthquake kills hundreds in Turkey",
+                QUAKE,
+                0,
+            ),
+            (
+                "https://b.example/feed",
+                "1",
+                "Estonia passes budget",
+                BUDGET,
+                0,
+            ),
+        ],
+    );
+    // Both workers race from two threads.
+    let placed: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let store = store.clone();
+                s.spawn(move || {
+                    let mut w = stories::StoryWorker::new(Duration::from_secs(30));
+                    let mut n = 0;
+                    for _ in 0..20 {
+                        n += w.step(store.as_ref()).unwrap();
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(placed.iter().sum::<usize>(), 2);
+    assert!(placed.contains(&0), "only one worker placed: {placed:?}");
+
+    // Hand-over: w1 places, stops renewing; w2 waits out the lease and goes on.
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let ids = ready_articles(
+        store.as_ref(),
+        &[(
+            "https://a.example/feed",
+            "1",
+            "Earthquake kills hundreds in Turkey",
+            QUAKE,
+            0,
+        )],
+    );
+    let mut w1 = stories::StoryWorker::new(lease);
+    let mut w2 = stories::StoryWorker::new(lease);
+    assert_eq!(w1.step(store.as_ref()).unwrap(), 1);
+    let later = ready_articles(
+        store.as_ref(),
+        &[(
+            "https://b.example/feed",
+            "9",
+            "Survivors pulled from rubble in Turkey",
+            QUAKE_LATER,
+            7,
+        )],
+    );
+    assert_eq!(
+        w2.step(store.as_ref()).unwrap(),
+        0,
+        "w1 still holds the lease"
+    );
+    std::thread::sleep(lease + Duration::from_millis(100));
+    assert_eq!(w2.step(store.as_ref()).unwrap(), 1);
+    assert_eq!(w2.indexed(), 2, "w2 replayed w1's decision first");
+    let story = |id: i64| store.article(id).unwrap().unwrap().story;
+    assert_eq!(story(later[0]), story(ids[0]));
+    // w1 comes back with a stale index: it cannot write while w2 holds the
+    // lease, and after a failed write it rebuilds from the store.
+    assert_eq!(w1.step(store.as_ref()).unwrap(), 0);
+}

@@ -203,6 +203,41 @@ pub struct Article {
     pub error: Option<String>,
     /// Processing attempts so far (claims).
     pub attempts: i64,
+    /// The story it was placed in, once clustered.
+    #[serde(default)]
+    pub story: Option<StoryId>,
+    /// The earlier article this one is a syndicated copy of.
+    #[serde(default)]
+    pub duplicate_of: Option<ArticleId>,
+}
+
+/// Story id: stable for good. A story merged into another keeps its id, which
+/// resolves to the survivor.
+pub type StoryId = i64;
+
+/// A story: articles on one event, from any number of outlets, over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    /// Stable id.
+    pub id: StoryId,
+    /// Set when this story was merged into another.
+    pub merged_into: Option<StoryId>,
+    /// Title of the most central member.
+    pub title: String,
+    /// First sentence of the most central member.
+    pub summary: String,
+    /// Language of the most central member.
+    pub lang: Option<String>,
+    /// The most central member.
+    pub lead_article: Option<ArticleId>,
+    /// Earliest member publication.
+    pub first_at: Option<DateTime<Utc>>,
+    /// Latest member publication.
+    pub last_at: Option<DateTime<Utc>>,
+    /// Ready members, copies included.
+    pub articles: i64,
+    /// Distinct sources among them: the breadth of coverage.
+    pub sources: i64,
 }
 
 impl Article {

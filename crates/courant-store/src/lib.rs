@@ -17,7 +17,9 @@ mod sqlite;
 mod tests;
 
 use chrono::{DateTime, Utc};
-use courant_model::{Article, ArticleId, FeedEntry, NewSource, ProcessedArticle, Source, SourceId};
+use courant_model::{
+    Article, ArticleId, FeedEntry, NewSource, ProcessedArticle, Source, SourceId, Story, StoryId,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -31,6 +33,9 @@ pub enum Error {
     /// A stored JSON column did not decode.
     #[error("store: corrupt row: {0}")]
     Corrupt(String),
+    /// A lease-guarded write came from a worker that no longer holds the lease.
+    #[error("store: lease {0} is held by another worker")]
+    LeaseLost(String),
     /// The database file could not be opened or migrated.
     #[error("store: cannot open {path}: {reason}")]
     Open {
@@ -138,6 +143,50 @@ pub struct Group {
     pub newest: Option<DateTime<Utc>>,
 }
 
+/// Where the clusterer put one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// The article.
+    pub article: ArticleId,
+    /// Its story (a new id opens the story).
+    pub story: StoryId,
+    /// The earlier article it copies.
+    pub duplicate_of: Option<ArticleId>,
+    /// Cosine to the story's centroid: the most central member leads the story.
+    pub central: f32,
+}
+
+/// One batch of clustering decisions, written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoryBatch {
+    /// Articles placed, in placement order.
+    pub placements: Vec<Placement>,
+    /// Related stories found, `(story, other, score)`.
+    pub links: Vec<(StoryId, StoryId, f32)>,
+    /// Merges `(gone, survivor)`, in the order they happened.
+    pub merges: Vec<(StoryId, StoryId)>,
+}
+
+/// A placed article for replay: its placement order and decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// Placement order, increasing.
+    pub seq: i64,
+    /// The article (with `story` and `duplicate_of` set).
+    pub article: Article,
+}
+
+/// Filter and page for story lists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoryQuery {
+    /// Only stories led by an article in this language.
+    pub lang: Option<String>,
+    /// Only stories with an article from this source.
+    pub source: Option<SourceId>,
+    /// Page size (capped at 500).
+    pub limit: usize,
+}
+
 /// Everything courant stores. Implementations must be safe to share between threads.
 pub trait Store: Send + Sync {
     /// Adds a source, or updates name, language and attribution of the one with the same URL.
@@ -176,4 +225,36 @@ pub trait Store: Send + Sync {
     fn counts(&self) -> Result<Counts>;
     /// Ready articles per source and language ("und" when unknown), newest group first.
     fn groups(&self) -> Result<Vec<Group>>;
+
+    /// Takes or renews the named lease for `holder` until `until`. False when
+    /// another holder has it and it has not expired.
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Ready articles not placed in a story yet, oldest publication first.
+    fn unclustered(&self, limit: usize) -> Result<Vec<Article>>;
+    /// Placed articles after placement `after`, in placement order (replay).
+    fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>>;
+    /// Writes a batch of clustering decisions, only while `holder` still holds
+    /// lease `lease` (fencing: a worker that lost it cannot write). Returns
+    /// the last placement's sequence number.
+    fn record_stories(
+        &self,
+        lease: &str,
+        holder: &str,
+        batch: &StoryBatch,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// One story as stored; a merged one has `merged_into` set.
+    fn story(&self, id: StoryId) -> Result<Option<Story>>;
+    /// Live stories with ready articles, most recently updated first.
+    fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>>;
+    /// Ready articles of a story, oldest first.
+    fn story_articles(&self, id: StoryId) -> Result<Vec<Article>>;
+    /// Live stories related to this one, best first.
+    fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>>;
 }

@@ -8,16 +8,18 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use courant_model::{
     Article, ArticleId, ArticleStatus, FeedEntry, NewSource, ProcessedArticle, Source,
-    SourceHealth, SourceId,
+    SourceHealth, SourceId, Story, StoryId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{
-    ArticleOutcome, ArticleQuery, Counts, Error, Group, PollRecord, PollResult, Result, Store,
+    ArticleOutcome, ArticleQuery, Counts, Error, Group, Placed, PollRecord, PollResult, Result,
+    Store, StoryBatch, StoryQuery,
 };
 
 /// Schema versions, applied in order; `PRAGMA user_version` records the last applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     feed_url TEXT NOT NULL UNIQUE,
@@ -54,7 +56,43 @@ CREATE INDEX articles_work ON articles (status, not_before);
 CREATE INDEX articles_published ON articles (status, published_at DESC);
 CREATE INDEX articles_source ON articles (source_id, status, published_at DESC);
 CREATE INDEX articles_lang ON articles (lang, status, published_at DESC);
-"#];
+"#,
+    r#"
+ALTER TABLE articles ADD COLUMN story_id INTEGER;
+ALTER TABLE articles ADD COLUMN duplicate_of INTEGER;
+ALTER TABLE articles ADD COLUMN cluster_seq INTEGER;
+ALTER TABLE articles ADD COLUMN central REAL;
+CREATE INDEX articles_story ON articles (story_id, published_at);
+CREATE UNIQUE INDEX articles_cluster_seq ON articles (cluster_seq);
+CREATE INDEX articles_unclustered ON articles (published_at, id)
+    WHERE status = 'ready' AND cluster_seq IS NULL;
+CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,
+    merged_into INTEGER,
+    lead_article INTEGER,
+    title TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    lang TEXT,
+    first_at TEXT,
+    last_at TEXT,
+    articles INTEGER NOT NULL DEFAULT 0,
+    sources INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX stories_recent ON stories (merged_into, last_at DESC);
+CREATE TABLE story_links (
+    story INTEGER NOT NULL,
+    other INTEGER NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (story, other)
+);
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+"#,
+];
 
 const READERS: usize = 4;
 
@@ -162,8 +200,8 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
     })
 }
 
-const ARTICLE_COLS: &str =
-    "id, source_id, guid, url, status, discovered_at, entry_json, processed_json, error, attempts";
+const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, \
+     processed_json, error, attempts, story_id, duplicate_of";
 
 /// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
 struct ArticleRow {
@@ -177,6 +215,8 @@ struct ArticleRow {
     processed_json: Option<String>,
     error: Option<String>,
     attempts: i64,
+    story: Option<i64>,
+    duplicate_of: Option<i64>,
 }
 
 fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
@@ -191,6 +231,8 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         processed_json: r.get(7)?,
         error: r.get(8)?,
         attempts: r.get(9)?,
+        story: r.get(10)?,
+        duplicate_of: r.get(11)?,
     })
 }
 
@@ -218,7 +260,101 @@ impl ArticleRow {
             processed,
             error: self.error,
             attempts: self.attempts,
+            story: self.story,
+            duplicate_of: self.duplicate_of,
         })
+    }
+}
+
+const STORY_COLS: &str = "id, merged_into, title, summary, lang, lead_article, first_at, last_at, \
+     articles, sources, updated_at";
+
+fn story_row(r: &Row<'_>) -> rusqlite::Result<Story> {
+    Ok(Story {
+        id: r.get(0)?,
+        merged_into: r.get(1)?,
+        title: r.get(2)?,
+        summary: r.get(3)?,
+        lang: r.get(4)?,
+        lead_article: r.get(5)?,
+        first_at: parse_ts(r.get(6)?),
+        last_at: parse_ts(r.get(7)?),
+        articles: r.get(8)?,
+        sources: r.get(9)?,
+    })
+}
+
+/// Sums a story again from its ready members: counts, time span, and the most
+/// central original as its lead, whose title and first sentence name it.
+fn refresh_story(tx: &rusqlite::Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<()> {
+    let (articles, sources, first, last): (i64, i64, Option<String>, Option<String>) = tx
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT source_id), MIN(published_at), MAX(published_at)
+             FROM articles WHERE story_id = ?1 AND status = 'ready'",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    let lead: Option<(i64, Option<String>, String)> = tx
+        .query_row(
+            "SELECT id, lang, processed_json FROM articles
+             WHERE story_id = ?1 AND status = 'ready' AND processed_json IS NOT NULL
+             ORDER BY duplicate_of IS NOT NULL, central DESC, published_at, id LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (lead_id, lang, title, summary) = match lead {
+        Some((aid, lang, json)) => {
+            let p: ProcessedArticle = serde_json::from_str(&json)
+                .map_err(|e| Error::Corrupt(format!("article {aid}: processed: {e}")))?;
+            (Some(aid), lang, p.title, first_sentence(&p.text))
+        }
+        None => (None, None, String::new(), String::new()),
+    };
+    tx.execute(
+        "UPDATE stories SET lead_article = ?2, title = ?3, summary = ?4, lang = ?5, first_at = ?6,
+           last_at = ?7, articles = ?8, sources = ?9, updated_at = ?10 WHERE id = ?1",
+        params![
+            id,
+            lead_id,
+            title,
+            summary,
+            lang,
+            first,
+            last,
+            articles,
+            sources,
+            ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The first sentence of a text, at most about 300 characters.
+fn first_sentence(text: &str) -> String {
+    let para = text
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or("");
+    let mut end = para.len();
+    for (i, c) in para.char_indices() {
+        if matches!(c, '.' | '!' | '?' | '。') && i >= 40 {
+            let next = para[i + c.len_utf8()..].chars().next();
+            if next.is_none_or(char::is_whitespace) {
+                end = i + c.len_utf8();
+                break;
+            }
+        }
+    }
+    let s = &para[..end];
+    if s.chars().count() <= 300 {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(300).collect();
+    match cut.rfind(' ') {
+        Some(i) => format!("{}…", &cut[..i]),
+        None => format!("{cut}…"),
     }
 }
 
@@ -250,10 +386,19 @@ impl Store for SqliteStore {
     }
 
     fn remove_source(&self, id: SourceId) -> Result<bool> {
-        Ok(self
-            .write()
-            .execute("DELETE FROM sources WHERE id = ?1", [id])?
-            > 0)
+        let mut c = self.write();
+        let tx = c.transaction()?;
+        // Stories it contributed to are summed again without its articles.
+        let touched: Vec<i64> = tx
+            .prepare("SELECT DISTINCT story_id FROM articles WHERE source_id = ?1 AND story_id IS NOT NULL")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let removed = tx.execute("DELETE FROM sources WHERE id = ?1", [id])? > 0;
+        for story in touched {
+            refresh_story(&tx, story, Utc::now())?;
+        }
+        tx.commit()?;
+        Ok(removed)
     }
 
     fn sources(&self) -> Result<Vec<Source>> {
@@ -473,6 +618,234 @@ impl Store for SqliteStore {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(counts)
+    }
+
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let c = self.write();
+        // One statement: take it if free, expired or already ours.
+        let n = c.execute(
+            "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?4)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+             WHERE leases.holder = excluded.holder OR leases.until <= ?3",
+            params![name, holder, ts(now), ts(until)],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn unclustered(&self, limit: usize) -> Result<Vec<Article>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLS} FROM articles WHERE status = 'ready' AND cluster_seq IS NULL
+             ORDER BY published_at, id LIMIT ?1"
+        ))?;
+        let rows = st
+            .query_map([limit.clamp(1, 10_000) as i64], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        collect_articles(rows)
+    }
+
+    fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT cluster_seq, {ARTICLE_COLS} FROM articles
+             WHERE cluster_seq > ?1 AND story_id IS NOT NULL ORDER BY cluster_seq LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![after, limit.clamp(1, 100_000) as i64], |r| {
+                let seq: i64 = r.get(0)?;
+                let row = ArticleRow {
+                    id: r.get(1)?,
+                    source_id: r.get(2)?,
+                    guid: r.get(3)?,
+                    url: r.get(4)?,
+                    status: r.get(5)?,
+                    discovered_at: r.get(6)?,
+                    entry_json: r.get(7)?,
+                    processed_json: r.get(8)?,
+                    error: r.get(9)?,
+                    attempts: r.get(10)?,
+                    story: r.get(11)?,
+                    duplicate_of: r.get(12)?,
+                };
+                Ok((seq, row))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        rows.into_iter()
+            .map(|(seq, row)| {
+                Ok(Placed {
+                    seq,
+                    article: row.decode()?,
+                })
+            })
+            .collect()
+    }
+
+    fn record_stories(
+        &self,
+        lease: &str,
+        holder: &str,
+        batch: &StoryBatch,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut c = self.write();
+        let tx = c.transaction()?;
+        let held: bool = tx
+            .query_row(
+                "SELECT COUNT(*) FROM leases WHERE name = ?1 AND holder = ?2 AND until > ?3",
+                params![lease, holder, ts(now)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        if !held {
+            return Err(Error::LeaseLost(lease.to_string()));
+        }
+        let mut seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(cluster_seq), 0) FROM articles",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut touched = std::collections::BTreeSet::new();
+        for p in &batch.placements {
+            seq += 1;
+            tx.execute(
+                "INSERT INTO stories (id, updated_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                params![p.story, ts(now)],
+            )?;
+            tx.execute(
+                "UPDATE articles SET story_id = ?2, duplicate_of = ?3, central = ?4, cluster_seq = ?5
+                 WHERE id = ?1 AND cluster_seq IS NULL",
+                params![p.article, p.story, p.duplicate_of, p.central, seq],
+            )?;
+            touched.insert(p.story);
+        }
+        for &(a, b, score) in &batch.links {
+            for (x, y) in [(a, b), (b, a)] {
+                tx.execute(
+                    "INSERT INTO story_links (story, other, score) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (story, other) DO UPDATE SET score = MAX(score, excluded.score)",
+                    params![x, y, score],
+                )?;
+            }
+        }
+        for &(gone, keep) in &batch.merges {
+            tx.execute(
+                "UPDATE articles SET story_id = ?2 WHERE story_id = ?1",
+                params![gone, keep],
+            )?;
+            tx.execute(
+                "UPDATE stories SET merged_into = ?2, articles = 0, sources = 0, updated_at = ?3
+                 WHERE id = ?1 OR merged_into = ?1",
+                params![gone, keep, ts(now)],
+            )?;
+            for (col, other) in [("story", "other"), ("other", "story")] {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO story_links (story, other, score)
+                         SELECT {}, {}, score FROM story_links WHERE {col} = ?1 AND {other} != ?2
+                         ON CONFLICT (story, other) DO UPDATE SET score = MAX(score, excluded.score)",
+                        if col == "story" { "?2" } else { "story" },
+                        if col == "story" { "other" } else { "?2" },
+                    ),
+                    params![gone, keep],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM story_links WHERE story = ?1 OR other = ?1 OR story = other",
+                params![gone],
+            )?;
+            touched.remove(&gone);
+            touched.insert(keep);
+        }
+        for story in touched {
+            refresh_story(&tx, story, now)?;
+        }
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    fn story(&self, id: StoryId) -> Result<Option<Story>> {
+        let c = self.read();
+        Ok(c.query_row(
+            &format!("SELECT {STORY_COLS} FROM stories WHERE id = ?1"),
+            [id],
+            story_row,
+        )
+        .optional()?)
+    }
+
+    fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>> {
+        let mut sql =
+            format!("SELECT {STORY_COLS} FROM stories WHERE merged_into IS NULL AND articles > 0");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        match q.lang.as_deref() {
+            Some("und") => sql.push_str(" AND lang IS NULL"),
+            Some(l) => {
+                args.push(l.to_string().into());
+                sql.push_str(&format!(" AND lang = ?{}", args.len()));
+            }
+            None => {}
+        }
+        if let Some(src) = q.source {
+            args.push(src.into());
+            sql.push_str(&format!(
+                " AND id IN (SELECT story_id FROM articles WHERE source_id = ?{} AND status = 'ready')",
+                args.len()
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY last_at DESC, id DESC LIMIT {}",
+            q.limit.clamp(1, 500)
+        ));
+        let c = self.read();
+        let mut st = c.prepare_cached(&sql)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), story_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn story_articles(&self, id: StoryId) -> Result<Vec<Article>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLS} FROM articles WHERE story_id = ?1 AND status = 'ready'
+             ORDER BY published_at, id LIMIT 1000"
+        ))?;
+        let rows = st
+            .query_map([id], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        collect_articles(rows)
+    }
+
+    fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>> {
+        let c = self.read();
+        let cols = STORY_COLS
+            .split(", ")
+            .map(|col| format!("s.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {cols}, l.score FROM story_links l JOIN stories s ON s.id = l.other
+             WHERE l.story = ?1 AND s.merged_into IS NULL AND s.articles > 0
+             ORDER BY l.score DESC, s.last_at DESC LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![id, limit.clamp(1, 100) as i64], |r| {
+                Ok((story_row(r)?, r.get::<_, f64>(11)? as f32))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     fn groups(&self) -> Result<Vec<Group>> {

@@ -241,3 +241,161 @@ fn concurrent_writers_do_not_collide() {
     all.dedup();
     assert_eq!((n, all.len()), (200, 200));
 }
+
+/// Two sources, `n` articles each, all ready; returns their ids per source.
+fn ready_articles(s: &SqliteStore, n: usize) -> (Vec<i64>, Vec<i64>) {
+    let now = Utc::now();
+    let a = source(s, "https://a.org/feed");
+    let b = source(s, "https://b.org/feed");
+    s.insert_entries(a.id, &entries(n), now).unwrap();
+    s.insert_entries(b.id, &entries(n), now).unwrap();
+    let claimed = s.claim_pending(now, 60, 100).unwrap();
+    for art in &claimed {
+        s.finish_article(art.id, &ready(&format!("Story title {}. More.", art.guid)))
+            .unwrap();
+    }
+    let of = |src: i64| {
+        let mut v: Vec<i64> = claimed
+            .iter()
+            .filter(|x| x.source_id == src)
+            .map(|x| x.id)
+            .collect();
+        v.sort();
+        v
+    };
+    (of(a.id), of(b.id))
+}
+
+fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> Placement {
+    Placement {
+        article,
+        story,
+        duplicate_of,
+        central,
+    }
+}
+
+#[test]
+fn stories_record_members_links_and_merges() {
+    let (_d, s) = store();
+    let (a, b) = ready_articles(&s, 3);
+    let now = Utc::now();
+    assert_eq!(s.unclustered(100).unwrap().len(), 6);
+    assert!(s
+        .acquire_lease("cluster", "w1", now, now + Duration::seconds(30))
+        .unwrap());
+    let batch = StoryBatch {
+        placements: vec![
+            place(a[0], 1, None, 1.0),
+            place(b[0], 1, Some(a[0]), 0.0),
+            place(a[1], 2, None, 1.0),
+            place(b[1], 2, None, 0.9),
+            place(a[2], 3, None, 1.0),
+        ],
+        links: vec![(2, 1, 0.1), (3, 1, 0.12)],
+        merges: vec![],
+    };
+    s.record_stories("cluster", "w1", &batch, now).unwrap();
+    assert_eq!(s.unclustered(100).unwrap().len(), 1, "b[2] is left");
+
+    let one = s.story(1).unwrap().unwrap();
+    assert_eq!((one.articles, one.sources), (2, 2));
+    assert_eq!(
+        one.lead_article,
+        Some(a[0]),
+        "the original leads, not the copy"
+    );
+    assert!(one.title.starts_with("Story title"));
+    let members = s.story_articles(1).unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[1].duplicate_of, Some(a[0]));
+    let related: Vec<i64> = s
+        .related_stories(1, 10)
+        .unwrap()
+        .iter()
+        .map(|(x, _)| x.id)
+        .collect();
+    assert_eq!(
+        related,
+        vec![3, 2],
+        "best link first, both directions stored"
+    );
+
+    // Story 3 merges into story 2: its article moves, its id resolves, links follow.
+    let merge = StoryBatch {
+        placements: vec![place(b[2], 2, None, 0.5)],
+        links: vec![],
+        merges: vec![(3, 2)],
+    };
+    s.record_stories("cluster", "w1", &merge, now).unwrap();
+    assert_eq!(s.story(3).unwrap().unwrap().merged_into, Some(2));
+    let two = s.story(2).unwrap().unwrap();
+    assert_eq!((two.articles, two.sources), (4, 2));
+    assert_eq!(s.story_articles(3).unwrap().len(), 0);
+    let related: Vec<(i64, f32)> = s
+        .related_stories(1, 10)
+        .unwrap()
+        .iter()
+        .map(|(x, sc)| (x.id, *sc))
+        .collect();
+    assert_eq!(
+        related,
+        vec![(2, 0.12)],
+        "the better score of the two links survives"
+    );
+    let live: Vec<i64> = s
+        .stories(&StoryQuery {
+            limit: 10,
+            ..StoryQuery::default()
+        })
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(live.len(), 2);
+    assert!(!live.contains(&3));
+
+    // Replay sees every placement in order.
+    let placed = s.placed_since(0, 100).unwrap();
+    assert_eq!(placed.len(), 6);
+    assert!(placed.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(placed[5].article.story, Some(2));
+    assert_eq!(s.placed_since(placed[4].seq, 100).unwrap().len(), 1);
+
+    // Removing a source sums its stories again.
+    let src_b = s.article(b[0]).unwrap().unwrap().source_id;
+    s.remove_source(src_b).unwrap();
+    assert_eq!(s.story(1).unwrap().unwrap().sources, 1);
+}
+
+#[test]
+fn only_the_lease_holder_writes_stories() {
+    let (_d, s) = store();
+    let (a, _) = ready_articles(&s, 1);
+    let now = Utc::now();
+    let later = now + Duration::seconds(30);
+    assert!(s.acquire_lease("cluster", "w1", now, later).unwrap());
+    assert!(!s.acquire_lease("cluster", "w2", now, later).unwrap());
+    let batch = StoryBatch {
+        placements: vec![place(a[0], 1, None, 1.0)],
+        ..StoryBatch::default()
+    };
+    assert!(matches!(
+        s.record_stories("cluster", "w2", &batch, now),
+        Err(Error::LeaseLost(_))
+    ));
+    assert!(s.story(1).unwrap().is_none(), "nothing written");
+    // The holder renews; after it expires another worker takes over, and the
+    // old holder is fenced off.
+    assert!(s.acquire_lease("cluster", "w1", now, later).unwrap());
+    let after = later + Duration::seconds(1);
+    assert!(s
+        .acquire_lease("cluster", "w2", after, after + Duration::seconds(30))
+        .unwrap());
+    assert!(matches!(
+        s.record_stories("cluster", "w1", &batch, after),
+        Err(Error::LeaseLost(_))
+    ));
+    s.record_stories("cluster", "w2", &batch, after).unwrap();
+    assert_eq!(s.story(1).unwrap().unwrap().articles, 1);
+}

@@ -3,10 +3,10 @@
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use courant_store::{ArticleQuery, Counts};
+use courant_store::{ArticleQuery, Counts, StoryQuery};
 use serde::{Deserialize, Serialize};
 
-use crate::views::{self, ArticleSummary, ArticleView, SourceView};
+use crate::views::{self, ArticleSummary, ArticleView, SourceView, StoryView, TimelineEntry};
 use crate::{read, AppState, WebError};
 
 /// API errors answer in JSON: `{"error": "..."}` with the same status as the pages.
@@ -38,6 +38,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/articles/{id}", get(article))
         .route("/sources", get(sources))
         .route("/sources/{id}", get(source))
+        .route("/stories", get(stories))
+        .route("/stories/{id}", get(story))
         .route("/stats", get(stats))
 }
 
@@ -134,4 +136,71 @@ async fn source(
 
 async fn stats(State(st): State<AppState>) -> Result<Json<Counts>, ApiError> {
     Ok(Json(read(&st, |s| s.counts()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct StoryParams {
+    source: Option<i64>,
+    lang: Option<String>,
+    limit: Option<usize>,
+}
+
+/// Top stories, ranked as on the home page.
+async fn stories(
+    State(st): State<AppState>,
+    Query(p): Query<StoryParams>,
+) -> Result<Json<Vec<StoryView>>, ApiError> {
+    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    let q = StoryQuery {
+        source: p.source,
+        lang: p.lang.filter(|l| !l.is_empty()),
+        limit: 500,
+    };
+    let mut list = read(&st, move |s| s.stories(&q)).await?;
+    views::rank(&mut list, chrono::Utc::now());
+    list.truncate(limit);
+    Ok(Json(list.iter().map(views::story).collect()))
+}
+
+#[derive(Serialize)]
+struct StoryFull {
+    #[serde(flatten)]
+    story: StoryView,
+    /// Set when this id was merged: the story it now belongs to.
+    merged_into: Option<i64>,
+    timeline: Vec<TimelineEntry>,
+    related: Vec<StoryView>,
+}
+
+/// One story with its timeline and related stories. A merged id answers with
+/// `merged_into` and the survivor's content.
+async fn story(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<StoryFull>, ApiError> {
+    let found = read(&st, move |s| {
+        let Some(asked) = s.story(id)? else {
+            return Ok(None);
+        };
+        let live = match asked.merged_into {
+            Some(to) => match s.story(to)? {
+                Some(x) => x,
+                None => return Ok(None),
+            },
+            None => asked.clone(),
+        };
+        let members = s.story_articles(live.id)?;
+        let related = s.related_stories(live.id, 8)?;
+        Ok(Some((asked, live, members, related, s.sources()?)))
+    })
+    .await?;
+    let (asked, live, members, related, sources) =
+        found.ok_or_else(|| WebError::NotFound(format!("no story {id}")))?;
+    let names = views::names(&sources);
+    Ok(Json(StoryFull {
+        story: views::story(&live),
+        merged_into: asked.merged_into,
+        timeline: views::timeline(&members, &names),
+        related: related.iter().map(|(s, _)| views::story(s)).collect(),
+    }))
 }

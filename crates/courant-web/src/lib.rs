@@ -57,6 +57,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("article.html", include_str!("../templates/article.html")),
+    ("story.html", include_str!("../templates/story.html")),
     ("sources.html", include_str!("../templates/sources.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("original.html", include_str!("../templates/original.html")),
@@ -99,6 +100,7 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/latest", get(pages::latest))
+        .route("/stories/{id}", get(pages::story))
         .route("/articles/{id}", get(pages::article))
         .route("/articles/{id}/original", get(pages::original))
         .route("/sources", get(pages::sources))

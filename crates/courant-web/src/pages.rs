@@ -2,7 +2,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use courant_store::ArticleQuery;
+use axum::response::{IntoResponse, Redirect, Response};
+use courant_store::{ArticleQuery, StoryQuery};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,13 @@ const PAGE: usize = 50;
 pub(crate) struct ListParams {
     lang: Option<String>,
     page: Option<usize>,
+    source: Option<i64>,
 }
+
+/// Stories on the home page.
+const TOP_STORIES: usize = 40;
+/// Recent stories the ranking chooses from.
+const RANK_POOL: usize = 500;
 
 fn clean_lang(l: Option<String>) -> Result<Option<String>, WebError> {
     match l.filter(|l| !l.is_empty()) {
@@ -37,22 +44,28 @@ struct GroupView {
     articles: Vec<ArticleSummary>,
 }
 
-/// Latest articles grouped by source and language.
+/// Top stories now, ranked by breadth of coverage and recency, with
+/// language and source filters; then the newest articles by source.
 pub(crate) async fn home(
     State(st): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
-    let want = lang.clone();
-    let (counts, sources, groups) = read(&st, move |s| {
+    let (want, source) = (lang.clone(), p.source);
+    let (counts, sources, stories, groups) = read(&st, move |s| {
         let sources = s.sources()?;
         let names = views::names(&sources);
+        let mut stories = s.stories(&StoryQuery {
+            lang: want.clone(),
+            source,
+            limit: RANK_POOL,
+        })?;
+        views::rank(&mut stories, chrono::Utc::now());
+        stories.truncate(TOP_STORIES);
         let mut out = Vec::new();
-        for g in s
-            .groups()?
-            .into_iter()
-            .filter(|g| want.as_deref().is_none_or(|l| l == g.lang))
-        {
+        for g in s.groups()?.into_iter().filter(|g| {
+            want.as_deref().is_none_or(|l| l == g.lang) && source.is_none_or(|id| id == g.source)
+        }) {
             let articles = s.articles(&ArticleQuery {
                 source: Some(g.source),
                 lang: Some(g.lang.clone()),
@@ -67,14 +80,65 @@ pub(crate) async fn home(
                 articles: articles.iter().map(|a| views::summary(a, &names)).collect(),
             });
         }
-        Ok((s.counts()?, sources.len(), out))
+        Ok((s.counts()?, sources, stories, out))
     })
     .await?;
+    let stories: Vec<_> = stories.iter().map(views::story).collect();
+    let source_list: Vec<_> = sources
+        .iter()
+        .filter(|s| s.article_count > 0)
+        .map(|s| context! { id => s.id, name => views::source(s).name })
+        .collect();
     render(
         &st,
         "home.html",
-        context! { counts, source_count => sources, groups, lang },
+        context! { counts, source_count => sources.len(), sources => source_list, stories, groups, lang, source },
     )
+}
+
+/// One story: its articles on a timeline with the outlets that carried each
+/// copy, and related stories. A merged story's old id redirects for good.
+pub(crate) async fn story(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let found = read(&st, move |s| {
+        let Some(story) = s.story(id)? else {
+            return Ok(None);
+        };
+        if story.merged_into.is_some() {
+            return Ok(Some((story, Vec::new(), Vec::new(), Vec::new())));
+        }
+        Ok(Some((
+            story,
+            s.story_articles(id)?,
+            s.related_stories(id, 8)?,
+            s.sources()?,
+        )))
+    })
+    .await?;
+    let Some((story, members, related, sources)) = found else {
+        return Err(WebError::NotFound(format!("no story {id}")));
+    };
+    if let Some(to) = story.merged_into {
+        return Ok(Redirect::permanent(&format!("/stories/{to}")).into_response());
+    }
+    if members.is_empty() {
+        return Err(WebError::NotFound(format!("no story {id}")));
+    }
+    let names = views::names(&sources);
+    let timeline = views::timeline(&members, &names);
+    let outlets: std::collections::BTreeSet<String> = members
+        .iter()
+        .filter_map(|a| names.get(&a.source_id).cloned())
+        .collect();
+    let related: Vec<_> = related.iter().map(|(s, _)| views::story(s)).collect();
+    Ok(render(
+        &st,
+        "story.html",
+        context! { story => views::story(&story), timeline, outlets, related },
+    )?
+    .into_response())
 }
 
 /// Every article, newest first, paged.
@@ -190,10 +254,52 @@ pub(crate) async fn article(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
     let (a, src) = shown_article(&st, id).await?;
+    let (story, carried, related) = match a.story {
+        Some(story_id) => {
+            let me = a.id;
+            let original = a.duplicate_of.unwrap_or(a.id);
+            read(&st, move |s| {
+                let story = s.story(story_id)?;
+                let members = s.story_articles(story_id)?;
+                let related_stories = s.related_stories(story_id, 6)?;
+                let names = views::names(&s.sources()?);
+                // Copies of the same text: the outlets that carried it.
+                let carried: Vec<_> = members
+                    .iter()
+                    .filter(|m| m.id != me)
+                    .filter(|m| m.id == original || m.duplicate_of == Some(original))
+                    .map(|m| views::summary(m, &names))
+                    .collect();
+                // Related: the rest of the story, newest first, then the
+                // leads of related stories.
+                let mut related: Vec<_> = members
+                    .iter()
+                    .rev()
+                    .filter(|m| m.id != me && m.id != original && m.duplicate_of.is_none())
+                    .filter(|m| m.duplicate_of != Some(original))
+                    .take(8)
+                    .map(|m| views::summary(m, &names))
+                    .collect();
+                for (other, _) in related_stories {
+                    if related.len() >= 10 {
+                        break;
+                    }
+                    if let Some(lead) = other.lead_article.map(|l| s.article(l)).transpose()? {
+                        if let Some(lead) = lead.filter(|l| l.processed.is_some()) {
+                            related.push(views::summary(&lead, &names));
+                        }
+                    }
+                }
+                Ok((story.map(|x| views::story(&x)), carried, related))
+            })
+            .await?
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
     render(
         &st,
         "article.html",
-        context! { a => views::article(&a, src.as_ref()) },
+        context! { a => views::article(&a, src.as_ref()), story, carried, related },
     )
 }
 

@@ -229,3 +229,156 @@ async fn original_view_marks_findings() {
     let (_, art) = get(&s.app, &format!("/articles/{}", s.article_id)).await;
     assert!(art.contains("1 findings"));
 }
+
+/// Three outlets: `a` and `b` carry one wire text (b copies a), `c` follows
+/// up; a second story is related; a third was merged into the first.
+#[tokio::test]
+async fn story_pages_timeline_related_and_merged_ids() {
+    use courant_store::{Placement, StoryBatch};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let t0 = Utc::now() - chrono::Duration::days(1);
+    let mut ids = Vec::new();
+    for (i, (feed, title)) in [
+        ("https://a.org/feed", XSS_TITLE),
+        ("https://b.org/feed", "Quake copy"),
+        ("https://c.org/feed", "Quake follow-up"),
+        ("https://c.org/feed", "Other quake elsewhere"),
+        ("https://a.org/feed", "Merged piece"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let src = store
+            .add_source(&NewSource {
+                feed_url: feed.into(),
+                name: feed.split('/').nth(2).unwrap_or_default().into(),
+                lang: Some("en".into()),
+                attribution: None,
+            })
+            .unwrap();
+        let at = t0 + chrono::Duration::hours(i as i64);
+        store
+            .insert_entries(
+                src.id,
+                &[FeedEntry {
+                    guid: format!("g{i}"),
+                    title: title.into(),
+                    published: Some(at),
+                    ..FeedEntry::default()
+                }],
+                Utc::now(),
+            )
+            .unwrap();
+        let a = store.claim_pending(Utc::now(), 60, 1).unwrap().remove(0);
+        store
+            .finish_article(
+                a.id,
+                &ArticleOutcome::Ready(Box::new(ProcessedArticle {
+                    title: title.into(),
+                    text: format!("First sentence of {title} here, long enough to be one. Second."),
+                    html: "<p>x</p>".into(),
+                    lang: Some("en".into()),
+                    published: Some(at),
+                    body_origin: "feed".into(),
+                    ..ProcessedArticle::default()
+                })),
+            )
+            .unwrap();
+        ids.push(a.id);
+    }
+    let now = Utc::now();
+    assert!(store
+        .acquire_lease("stories", "t", now, now + chrono::Duration::seconds(30))
+        .unwrap());
+    let place = |article, story, duplicate_of, central| Placement {
+        article,
+        story,
+        duplicate_of,
+        central,
+    };
+    store
+        .record_stories(
+            "stories",
+            "t",
+            &StoryBatch {
+                placements: vec![
+                    place(ids[0], 1, None, 1.0),
+                    place(ids[1], 1, Some(ids[0]), 0.0),
+                    place(ids[2], 1, None, 0.8),
+                    place(ids[3], 2, None, 1.0),
+                    place(ids[4], 3, None, 1.0),
+                ],
+                links: vec![(2, 1, 0.15)],
+                merges: vec![(3, 1)],
+            },
+            now,
+        )
+        .unwrap();
+    let app = router(store, WebConfig::default());
+
+    let (status, home) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("href=\"/stories/1\""), "{home}");
+    assert!(home.contains("4 articles from 3 outlets"), "{home}");
+    assert_no_active_content(&home);
+
+    let (status, page) = get(&app, "/stories/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_no_active_content(&page);
+    assert!(page.contains("&lt;script&gt;"), "the lead's title, escaped");
+    // The copy is listed as another outlet carrying the original.
+    assert!(
+        page.contains(&format!(
+            "Also carried by: <a href=\"/articles/{}\">b.org</a>",
+            ids[1]
+        )),
+        "{page}"
+    );
+    let follow = page.find("Quake follow-up").unwrap();
+    let merged = page.find("Merged piece").unwrap();
+    assert!(follow < merged, "timeline in time order");
+    assert!(page.contains("href=\"/stories/2\""), "related story");
+
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/stories/3").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(resp.headers()["location"], "/stories/1");
+    assert_eq!(get(&app, "/stories/99").await.0, StatusCode::NOT_FOUND);
+
+    // Article pages: the story, the outlets that carried the same text, and
+    // related news (the story's other articles, then related stories' leads).
+    let (_, art) = get(&app, &format!("/articles/{}", ids[0])).await;
+    assert!(art.contains("href=\"/stories/1\""));
+    assert!(art.contains(&format!(
+        "Also carried by: <a href=\"/articles/{}\">",
+        ids[1]
+    )));
+    for other in [ids[2], ids[4], ids[3]] {
+        assert!(
+            art.contains(&format!("<a href=\"/articles/{other}\">")),
+            "{other}: {art}"
+        );
+    }
+    let (_, lone) = get(&app, &format!("/articles/{}", ids[3])).await;
+    assert!(
+        lone.contains("Related"),
+        "a one-article story still has related news"
+    );
+    assert!(lone.contains(&format!("<a href=\"/articles/{}\">", ids[0])));
+
+    let (status, api) = get(&app, "/api/v1/stories/3").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&api).unwrap();
+    assert_eq!(v["merged_into"], 1);
+    assert_eq!(v["id"], 1);
+    assert_eq!(v["timeline"].as_array().unwrap().len(), 3);
+    assert_eq!(v["timeline"][0]["copies"].as_array().unwrap().len(), 1);
+    let (_, list) = get(&app, "/api/v1/stories").await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["id"], 1, "the wider story ranks first");
+}

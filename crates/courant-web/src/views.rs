@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use courant_model::{Article, Source, SourceId};
+use courant_model::{Article, Source, SourceId, Story};
 use serde::Serialize;
 
 pub(crate) fn when(d: Option<DateTime<Utc>>) -> Option<String> {
@@ -37,6 +37,8 @@ pub struct ArticleView {
     pub source_name: String,
     pub attribution: Option<String>,
     pub findings: Vec<courant_model::TextFinding>,
+    pub story: Option<i64>,
+    pub duplicate_of: Option<i64>,
 }
 
 /// A source in lists and on its page.
@@ -103,6 +105,8 @@ pub(crate) fn article(a: &Article, source: Option<&Source>) -> ArticleView {
         source_name: source.map(display_name).unwrap_or_default(),
         attribution: source.and_then(|s| s.attribution.clone()),
         findings: p.findings,
+        story: a.story,
+        duplicate_of: a.duplicate_of,
     }
 }
 
@@ -163,4 +167,82 @@ pub(crate) fn source(s: &Source) -> SourceView {
         last_error: s.health.last_error.clone(),
         article_count: s.article_count,
     }
+}
+
+/// A story in lists and on its page.
+#[derive(Debug, Serialize)]
+pub struct StoryView {
+    pub id: i64,
+    pub title: String,
+    pub summary: String,
+    pub lang: Option<String>,
+    pub articles: i64,
+    pub sources: i64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+pub(crate) fn story(s: &Story) -> StoryView {
+    StoryView {
+        id: s.id,
+        title: s.title.clone(),
+        summary: s.summary.clone(),
+        lang: s.lang.clone(),
+        articles: s.articles,
+        sources: s.sources,
+        first: when(s.first_at),
+        last: when(s.last_at),
+    }
+}
+
+/// Top stories: breadth of coverage (distinct outlets count fully, extra
+/// copies a little) over age, so a wide story stays up longer than a narrow
+/// one of the same age.
+pub(crate) fn rank(stories: &mut [Story], now: DateTime<Utc>) {
+    let score = |s: &Story| {
+        let breadth = s.sources as f64 + 0.25 * (s.articles - s.sources).max(0) as f64;
+        let hours = s
+            .last_at
+            .map(|t| (now - t).num_minutes().max(0) as f64 / 60.0)
+            .unwrap_or(24.0 * 365.0);
+        breadth / (hours + 12.0).powf(0.8)
+    };
+    stories.sort_by(|a, b| score(b).total_cmp(&score(a)).then(b.id.cmp(&a.id)));
+}
+
+/// One original on a story's timeline with the outlets that carried copies.
+#[derive(Debug, Serialize)]
+pub struct TimelineEntry {
+    pub article: ArticleSummary,
+    pub copies: Vec<ArticleSummary>,
+}
+
+/// Originals in time order, each with its copies.
+pub(crate) fn timeline(members: &[Article], names: &Names) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = Vec::new();
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    for a in members.iter().filter(|a| a.duplicate_of.is_none()) {
+        at.insert(a.id, out.len());
+        out.push(TimelineEntry {
+            article: summary(a, names),
+            copies: Vec::new(),
+        });
+    }
+    for a in members.iter().filter(|a| a.duplicate_of.is_some()) {
+        match a.duplicate_of.and_then(|d| at.get(&d)) {
+            Some(&i) => out[i].copies.push(summary(a, names)),
+            // The original is gone (its source removed): the copy stands alone.
+            None => out.push(TimelineEntry {
+                article: summary(a, names),
+                copies: Vec::new(),
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        a.article
+            .published
+            .cmp(&b.article.published)
+            .then(a.article.id.cmp(&b.article.id))
+    });
+    out
 }

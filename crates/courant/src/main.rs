@@ -99,6 +99,12 @@ enum Cmd {
     Cluster {
         /// JSONL file, or `-` for standard input.
         file: PathBuf,
+        /// Similarity to a story needed to join it (default: the library's).
+        #[arg(long)]
+        join_threshold: Option<f32>,
+        /// Centroid cosine at which two stories an article joins are merged.
+        #[arg(long)]
+        merge_threshold: Option<f32>,
     },
     /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
     Similarity {
@@ -285,7 +291,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             (_, _, Some(file)) => extract::single(&file, url.as_deref()),
             _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
         },
-        Cmd::Cluster { file } => stories::cluster(&file),
+        Cmd::Cluster {
+            file,
+            join_threshold,
+            merge_threshold,
+        } => {
+            let mut cfg = courant_cluster::Config::default();
+            if let Some(t) = join_threshold {
+                cfg.join_threshold = t;
+            }
+            if let Some(t) = merge_threshold {
+                cfg.merge_threshold = t;
+            }
+            stories::cluster(&file, cfg)
+        }
         Cmd::Similarity { file } => stories::similarity(&file),
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;

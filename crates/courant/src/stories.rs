@@ -78,10 +78,11 @@ fn for_each_line(
     Ok(())
 }
 
-pub fn cluster(file: &Path) -> anyhow::Result<()> {
-    let mut c = courant_cluster::Clusterer::new(courant_cluster::Config::default());
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> {
+    let mut c = courant_cluster::Clusterer::new(cfg);
+    // Lines are written at the end so that stories merged later in the stream
+    // show under the id they resolve to, as the site would show them.
+    let mut placed = Vec::new();
     for_each_line(file, |n, line| {
         let a: Article =
             serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
@@ -93,13 +94,18 @@ pub fn cluster(file: &Path) -> anyhow::Result<()> {
             lang: a.lang.as_deref(),
             published: a.published.as_ref().and_then(unix),
         });
-        serde_json::to_writer(
-            &mut out,
-            &serde_json::json!({ "id": a.id, "story": asg.story, "duplicate_of": asg.duplicate_of }),
-        )?;
-        out.write_all(b"\n")?;
+        placed.push((a.id, asg.story, asg.duplicate_of));
         Ok(())
     })?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for (id, story, duplicate_of) in placed {
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({ "id": id, "story": c.resolve(story), "duplicate_of": duplicate_of }),
+        )?;
+        out.write_all(b"\n")?;
+    }
     out.flush()?;
     Ok(())
 }

@@ -1,0 +1,151 @@
+//! The story job: places ready articles into stories with `courant-cluster`.
+//!
+//! One worker at a time clusters. It holds the store lease [`LEASE`] and every
+//! batch it writes is fenced by that lease in the same transaction, so two
+//! workers never open two stories for one event: a worker that lost the lease
+//! cannot write, and a worker that takes it over first replays every decision
+//! made so far ([`courant_store::Store::placed_since`]) so that its in-memory
+//! index matches the stored stories before it places anything.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use courant_cluster::{Clusterer, Config, Doc};
+use courant_model::Article;
+use courant_store::{Placement, Store, StoryBatch};
+
+/// Name of the store lease that makes one worker the clusterer.
+pub const LEASE: &str = "stories";
+
+/// Articles placed per transaction.
+const BATCH: usize = 500;
+
+/// The clustering worker: an in-memory index kept in step with the store.
+pub struct StoryWorker {
+    holder: String,
+    lease: Duration,
+    clusterer: Clusterer,
+    /// The last placement this index has seen (its own or replayed).
+    seen: i64,
+}
+
+impl StoryWorker {
+    /// A worker with its own holder name, holding the lease for `lease` per round.
+    pub fn new(lease: Duration) -> Self {
+        let holder = format!(
+            "{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        );
+        StoryWorker {
+            holder,
+            lease,
+            clusterer: Clusterer::new(Config::default()),
+            seen: 0,
+        }
+    }
+
+    /// Number of articles in the index.
+    pub fn indexed(&self) -> usize {
+        self.clusterer.len()
+    }
+
+    /// One round: take or renew the lease, catch up with stored decisions,
+    /// place up to one batch of unclustered articles and write them. Returns
+    /// how many were placed; 0 when there was nothing to do or another worker
+    /// holds the lease.
+    pub fn step(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
+        if !store.acquire_lease(LEASE, &self.holder, now, until)? {
+            return Ok(0);
+        }
+        let result = self.place(store);
+        if result.is_err() {
+            // Decisions that were not stored must not stay in the index:
+            // start over from what the store holds.
+            self.clusterer = Clusterer::new(Config::default());
+            self.seen = 0;
+        }
+        result
+    }
+
+    fn place(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+        loop {
+            let placed = store.placed_since(self.seen, 5_000)?;
+            let Some(last) = placed.last().map(|p| p.seq) else {
+                break;
+            };
+            for p in &placed {
+                if let Some(story) = p.article.story {
+                    let id = p.article.id.to_string();
+                    self.clusterer.restore(
+                        &doc(&p.article, &id),
+                        story as u64,
+                        p.article.duplicate_of.is_some(),
+                    );
+                }
+            }
+            self.seen = last;
+        }
+        let articles = store.unclustered(BATCH)?;
+        if articles.is_empty() {
+            return Ok(0);
+        }
+        let mut batch = StoryBatch::default();
+        for a in &articles {
+            let id = a.id.to_string();
+            let asg = self.clusterer.add(&doc(a, &id));
+            let story = asg.story as i64;
+            batch.placements.push(Placement {
+                article: a.id,
+                story,
+                duplicate_of: asg.duplicate_of.and_then(|d| d.parse().ok()),
+                central: asg.central,
+            });
+            batch.links.extend(
+                asg.related
+                    .iter()
+                    .map(|&(other, score)| (story, other as i64, score)),
+            );
+            batch
+                .merges
+                .extend(asg.merged.iter().map(|&gone| (gone as i64, story)));
+        }
+        self.seen = store.record_stories(LEASE, &self.holder, &batch, Utc::now())?;
+        Ok(articles.len())
+    }
+}
+
+fn doc<'a>(a: &'a Article, id: &'a str) -> Doc<'a> {
+    let text = a.processed.as_ref().map(|p| p.text.as_str()).unwrap_or("");
+    Doc {
+        id,
+        title: a.title(),
+        text,
+        lang: a.lang(),
+        published: a.published().map(|d| d.timestamp()),
+    }
+}
+
+/// Runs [`StoryWorker::step`] until nothing is left to place (off the async threads).
+pub async fn cluster_pending(
+    worker: &Arc<Mutex<StoryWorker>>,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<usize> {
+    let (worker, store) = (worker.clone(), store.clone());
+    let placed = tokio::task::spawn_blocking(move || -> courant_store::Result<usize> {
+        let mut w = worker.lock().unwrap_or_else(|p| p.into_inner());
+        let mut total = 0;
+        loop {
+            let n = w.step(store.as_ref())?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    })
+    .await??;
+    Ok(placed)
+}
