@@ -1,6 +1,8 @@
 //! Text to features: stemmed content words, names, and shingles for MinHash.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use ahash::{AHashMap, AHashSet};
 use std::sync::{Mutex, OnceLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -11,7 +13,7 @@ use unicode_normalization::char::is_combining_mark;
 pub struct Features {
     /// Term -> raw weight (title counts double, names get their own terms),
     /// each term prefixed with its language code.
-    pub terms: HashMap<String, f32>,
+    pub terms: AHashMap<String, f32>,
     /// Hashes of word 3-shingles, for near-duplicate detection.
     pub shingles: Vec<u64>,
 }
@@ -51,19 +53,19 @@ const NEWS_DE: &[&str] = &[
 
 /// Stopwords of a language: the stopwords-iso list (through the `stop-words`
 /// crate) plus a few news words; built once per language.
-fn stopwords(lang: &str) -> &'static HashSet<String> {
-    static SETS: OnceLock<Mutex<HashMap<String, &'static HashSet<String>>>> = OnceLock::new();
-    static NONE: OnceLock<HashSet<String>> = OnceLock::new();
+fn stopwords(lang: &str) -> &'static AHashSet<String> {
+    static SETS: OnceLock<Mutex<HashMap<String, &'static AHashSet<String>>>> = OnceLock::new();
+    static NONE: OnceLock<AHashSet<String>> = OnceLock::new();
     // Only well-formed codes get a set, so arbitrary input cannot grow the cache.
     if lang.is_empty() || lang.len() > 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
-        return NONE.get_or_init(HashSet::new);
+        return NONE.get_or_init(AHashSet::new);
     }
     let sets = SETS.get_or_init(Mutex::default);
     let mut sets = sets.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(set) = sets.get(lang) {
         return set;
     }
-    let mut set: HashSet<String> = stop_words::lookup(lang)
+    let mut set: AHashSet<String> = stop_words::lookup(lang)
         .unwrap_or(&[])
         .iter()
         .map(|w| w.to_lowercase())
@@ -75,7 +77,7 @@ fn stopwords(lang: &str) -> &'static HashSet<String> {
     };
     set.extend(extra.iter().map(|w| w.to_string()));
     // Leaked once per code (at most 26^3 of them): the sets live as long as the process.
-    let set: &'static HashSet<String> = Box::leak(Box::new(set));
+    let set: &'static AHashSet<String> = Box::leak(Box::new(set));
     sets.insert(lang.to_string(), set);
     set
 }
@@ -97,99 +99,83 @@ fn unspaced(c: char) -> bool {
 /// Words of a text: runs of letters, digits and combining marks (Devanagari
 /// vowel signs, Thai tone marks belong to their word); runs in unspaced
 /// scripts as overlapping character bigrams.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+fn words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for w in text
+        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
         .filter(|w| !w.is_empty())
-        .flat_map(|w| {
-            let bigrams = w.chars().any(unspaced);
-            let starts: Vec<usize> = if bigrams {
-                w.char_indices()
-                    .filter(|&(_, c)| !is_combining_mark(c))
-                    .map(|(i, _)| i)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let pieces: Vec<&str> = if starts.len() > 2 {
-                (0..starts.len() - 1)
-                    .map(|k| &w[starts[k]..starts.get(k + 2).copied().unwrap_or(w.len())])
-                    .collect()
-            } else {
-                vec![w]
-            };
-            pieces
-        })
+    {
+        if w.is_ascii() || !w.chars().any(unspaced) {
+            out.push(w);
+            continue;
+        }
+        let starts: Vec<usize> = w
+            .char_indices()
+            .filter(|&(_, c)| !is_combining_mark(c))
+            .map(|(i, _)| i)
+            .collect();
+        if starts.len() <= 2 {
+            out.push(w);
+            continue;
+        }
+        for k in 0..starts.len() - 1 {
+            out.push(&w[starts[k]..starts.get(k + 2).copied().unwrap_or(w.len())]);
+        }
+    }
+    out
 }
 
-fn hash(s: &str) -> u64 {
+/// FNV-1a over the lowercased word, without allocating.
+fn hash_lower(w: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut buf = [0u8; 4];
+    for c in w.chars().flat_map(char::to_lowercase) {
+        for b in c.encode_utf8(&mut buf).bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
     }
     h
 }
 
+/// Order-sensitive hash of three word hashes (a 3-shingle), then mixed.
+fn shingle(a: u64, b: u64, c: u64) -> u64 {
+    let mut x = a ^ b.rotate_left(21) ^ c.rotate_left(42);
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 /// Texts longer than this are analyzed in their first part only (bounded cost).
 pub const MAX_ANALYZED_BYTES: usize = 64 * 1024;
+
+/// The term a surface form stands for, or `None` when it is no term.
+fn term_of(w: &str, tag: &str, stem: Option<&Stemmer>, stops: &AHashSet<String>) -> Option<String> {
+    if w.bytes().all(|b| b.is_ascii_digit()) {
+        // Numbers (years, counts, ages) tell one event from the same kind
+        // of event elsewhere or another year.
+        return (2..=4).contains(&w.len()).then(|| format!("{tag}:#{w}"));
+    }
+    let lower = w.to_lowercase();
+    if lower.chars().nth(1).is_none()
+        || stops.contains(&lower)
+        || lower.chars().all(char::is_numeric)
+    {
+        return None;
+    }
+    Some(match stem {
+        Some(s) => format!("{tag}:{}", s.stem(&lower)),
+        None => format!("{tag}:{lower}"),
+    })
+}
 
 /// Extracts features from a title and a body.
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
     let stem = stemmer(lang);
     let stops = stopwords(lang);
-    let mut f = Features::default();
-    let mut add = |w: &str, weight: f32| {
-        let lower = w.to_lowercase();
-        if lower.chars().count() < 2
-            || stops.contains(&lower)
-            || lower.chars().all(|c| c.is_numeric())
-        {
-            return;
-        }
-        let term = match &stem {
-            Some(s) => s.stem(&lower).into_owned(),
-            None => lower,
-        };
-        *f.terms.entry(term).or_insert(0.0) += weight;
-    };
-    for w in words(title) {
-        add(w, 2.0);
-    }
-    for w in words(text) {
-        add(w, 1.0);
-    }
-    // Numbers (years, counts, ages) tell one event from the same kind of
-    // event elsewhere or another year.
-    for w in words(title).chain(words(text)) {
-        if (2..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit()) {
-            *f.terms.entry(format!("#{w}")).or_insert(0.0) += 1.0;
-        }
-    }
-    // Names: runs of capitalized words not at a sentence start weigh as their own terms.
-    // Headlines are often in Title Case, where capitals say nothing: names come from the body.
-    for (part, weight) in [(text, 1.0f32)] {
-        let mut run: Vec<&str> = Vec::new();
-        let mut sentence_start = true;
-        for tok in part.split_whitespace() {
-            let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
-            let cap = w.chars().next().is_some_and(char::is_uppercase) && w.chars().count() >= 2;
-            if cap && !sentence_start && !stops.contains(&w.to_lowercase()) {
-                run.push(w);
-            } else if !run.is_empty() {
-                *f.terms
-                    .entry(format!("N:{}", run.join(" ").to_lowercase()))
-                    .or_insert(0.0) += weight;
-                run.clear();
-            }
-            sentence_start = tok.ends_with(['.', '!', '?', ':', '"', '»', '“']);
-        }
-        if !run.is_empty() {
-            *f.terms
-                .entry(format!("N:{}", run.join(" ").to_lowercase()))
-                .or_insert(0.0) += weight;
-        }
-    }
     // Terms are per language: stories and related news stay within one
     // language until cross-lingual features (embeddings) come in as a signal.
     let tag: String = lang
@@ -197,18 +183,57 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
         .filter(char::is_ascii_alphanumeric)
         .take(8)
         .collect();
-    f.terms = f
-        .terms
-        .into_iter()
-        .map(|(t, w)| (format!("{tag}:{t}"), w))
+    let title_words = words(title);
+    let text_words = words(text);
+    // Each distinct surface form is lowercased and stemmed once.
+    let mut forms: AHashMap<&str, f32> = AHashMap::with_capacity(text_words.len() / 2 + 8);
+    for (list, weight) in [(&title_words, 2.0f32), (&text_words, 1.0)] {
+        for w in list {
+            *forms.entry(w).or_insert(0.0) += weight;
+        }
+    }
+    let mut f = Features::default();
+    f.terms.reserve(forms.len());
+    for (w, weight) in forms {
+        if let Some(term) = term_of(w, &tag, stem.as_ref(), stops) {
+            *f.terms.entry(term).or_insert(0.0) += weight;
+        }
+    }
+    // Names: runs of capitalized words not at a sentence start weigh as their own terms.
+    // Headlines are often in Title Case, where capitals say nothing: names come from the body.
+    let mut run: Vec<&str> = Vec::new();
+    let mut sentence_start = true;
+    let flush = |run: &mut Vec<&str>, terms: &mut AHashMap<String, f32>| {
+        if !run.is_empty() {
+            *terms
+                .entry(format!("{tag}:N:{}", run.join(" ").to_lowercase()))
+                .or_insert(0.0) += 1.0;
+            run.clear();
+        }
+    };
+    for tok in text.split_whitespace() {
+        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        let cap = w.chars().next().is_some_and(char::is_uppercase) && w.chars().nth(1).is_some();
+        if cap && !sentence_start && !stops.contains(&w.to_lowercase()) {
+            run.push(w);
+        } else {
+            flush(&mut run, &mut f.terms);
+        }
+        sentence_start = tok.ends_with(['.', '!', '?', ':', '"', '»', '“']);
+    }
+    flush(&mut run, &mut f.terms);
+    let hashes: Vec<u64> = title_words
+        .iter()
+        .chain(&text_words)
+        .map(|w| hash_lower(w))
         .collect();
-    let lowered: Vec<String> = words(title)
-        .chain(words(text))
-        .map(str::to_lowercase)
+    f.shingles = hashes
+        .windows(3)
+        .map(|w| shingle(w[0], w[1], w[2]))
         .collect();
-    f.shingles = lowered.windows(3).map(|w| hash(&w.join(" "))).collect();
-    if f.shingles.is_empty() && !lowered.is_empty() {
-        f.shingles.push(hash(&lowered.join(" ")));
+    if f.shingles.is_empty() && !hashes.is_empty() {
+        f.shingles
+            .push(hashes.iter().fold(0, |acc, &h| shingle(acc, h, 0)));
     }
     f
 }

@@ -15,6 +15,8 @@ mod tests;
 
 use std::collections::HashMap;
 
+use ahash::AHashMap;
+
 use serde::Serialize;
 
 pub use analyze::{features, Features};
@@ -41,6 +43,9 @@ pub struct Config {
     pub related_threshold: f32,
     /// Related stories reported per article.
     pub related_max: usize,
+    /// Cosine of the two halves of a story (2-means over its recent members)
+    /// below which the newer half splits off as a story of its own.
+    pub split_threshold: f32,
     /// Factor on the similarity to a story when both sides name people or
     /// places and share none of them (same template, other event).
     pub name_mismatch: f32,
@@ -57,6 +62,7 @@ impl Default for Config {
             merge_threshold: 0.25,
             related_threshold: 0.08,
             related_max: 5,
+            split_threshold: 0.25,
             name_mismatch: 0.5,
         }
     }
@@ -92,6 +98,9 @@ pub struct Assignment {
     pub central: f32,
     /// Stories this article's arrival merged into `story`.
     pub merged: Vec<u64>,
+    /// Earlier articles that moved to another story when their story split
+    /// (article id, new story).
+    pub moved: Vec<(String, u64)>,
     /// Other stories it resembles, below the joining threshold, best first.
     pub related: Vec<(u64, f32)>,
 }
@@ -103,39 +112,55 @@ struct Story {
     id: u64,
     /// Set when merged into another story (an index into `stories`).
     merged_into: Option<u32>,
-    centroid: HashMap<u32, f32>,
+    centroid: AHashMap<u32, f32>,
     norm: f32,
     size: u32,
     last: Option<i64>,
-    /// The latest members' vectors: a new article may resemble one of them
-    /// more than their average (headlines, follow-ups).
-    recent: Vec<Vector>,
+    /// The latest members (doc index, vector sorted by term id): a new
+    /// article may resemble one of them more than their average (headlines,
+    /// follow-ups), and a split divides them.
+    recent: Vec<(u32, Vector)>,
+    /// Every member's doc index, copies included.
+    members: Vec<u32>,
+    /// Joins since the last split check.
+    since_check: u32,
 }
 
-/// Members kept per story for member-level comparison.
+/// A story is checked for a split after this many joins.
+const SPLIT_EVERY: u32 = 8;
+
+/// Members each half needs before a story splits.
+const SPLIT_MIN: usize = 3;
+
+/// Members kept per story for member-level comparison (sorted by term id).
 const RECENT_MEMBERS: usize = 16;
+
+/// Candidate stories (best centroid first) whose members are compared too.
+const MEMBER_CHECKS: usize = 16;
 
 struct DocEntry {
     id: String,
     story: u32,
     signature: minhash::Signature,
+    /// The doc this one copies.
+    copy_of: Option<u32>,
 }
 
 /// Online clusterer: feed articles in order with [`Clusterer::add`], or
 /// replay stored decisions with [`Clusterer::restore`].
 pub struct Clusterer {
     cfg: Config,
-    terms: HashMap<String, u32>,
+    terms: AHashMap<String, u32>,
     df: Vec<u32>,
     /// Per term id: whether it is a name (`N:` term).
     is_name: Vec<bool>,
     n_docs: u32,
     stories: Vec<Story>,
-    by_story_id: HashMap<u64, u32>,
+    by_story_id: AHashMap<u64, u32>,
     next_story: u64,
-    postings: HashMap<u32, Vec<u32>>,
+    postings: AHashMap<u32, Vec<u32>>,
     docs: Vec<DocEntry>,
-    by_id: HashMap<String, u32>,
+    by_id: AHashMap<String, u32>,
     lsh: minhash::Index,
 }
 
@@ -144,16 +169,16 @@ impl Clusterer {
     pub fn new(cfg: Config) -> Self {
         Clusterer {
             cfg,
-            terms: HashMap::new(),
+            terms: AHashMap::new(),
             df: Vec::new(),
             is_name: Vec::new(),
             n_docs: 0,
             stories: Vec::new(),
-            by_story_id: HashMap::new(),
+            by_story_id: AHashMap::new(),
             next_story: 1,
-            postings: HashMap::new(),
+            postings: AHashMap::new(),
             docs: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: AHashMap::new(),
             lsh: minhash::Index::default(),
         }
     }
@@ -206,6 +231,7 @@ impl Clusterer {
                 similarity: 1.0,
                 central: 0.0,
                 merged: Vec::new(),
+                moved: Vec::new(),
                 related: Vec::new(),
             };
         }
@@ -225,7 +251,7 @@ impl Clusterer {
                 s.last = s.last.max(doc.published);
                 let duplicate_of = Some(self.docs[orig as usize].id.clone());
                 let story_id = s.id;
-                self.remember(doc.id, story, signature);
+                self.remember(doc.id, story, signature, Some(orig));
                 self.n_docs += 1;
                 return Assignment {
                     story: story_id,
@@ -233,15 +259,17 @@ impl Clusterer {
                     similarity: sim,
                     central: 0.0,
                     merged: Vec::new(),
+                    moved: Vec::new(),
                     related: Vec::new(),
                 };
             }
         }
         let vector = self.vectorize(&f);
+        let me = self.docs.len() as u32;
         let ranked = self.rank_stories(&vector, doc.published);
         let (story, similarity, merged) = match ranked.first() {
             Some(&(best, sim, _)) if sim >= self.cfg.join_threshold => {
-                self.join(best, &vector, doc.published);
+                self.join(best, &vector, doc.published, me);
                 // Other stories this article also joins are one story when
                 // their centroids agree: merge them into the oldest.
                 let mut survivor = best;
@@ -267,7 +295,7 @@ impl Clusterer {
                 }
                 (survivor, sim, merged)
             }
-            _ => (self.open(&vector, doc.published, None), 0.0, Vec::new()),
+            _ => (self.open(&vector, doc.published, None, me), 0.0, Vec::new()),
         };
         let mut by_relation: Vec<(u32, f32)> = ranked.iter().map(|&(s, _, r)| (s, r)).collect();
         by_relation.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -286,13 +314,25 @@ impl Clusterer {
             .map(|(s, sim)| (self.stories[s as usize].id, sim))
             .collect();
         let central = self.centroid_sim(story, &vector);
-        self.remember(doc.id, story, signature);
+        self.remember(doc.id, story, signature, None);
+        let moved = match self.split_check(story) {
+            Some(moved) => moved
+                .into_iter()
+                .filter(|&d| d != me)
+                .map(|d| {
+                    let doc = &self.docs[d as usize];
+                    (doc.id.clone(), self.stories[doc.story as usize].id)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Assignment {
-            story: self.stories[story as usize].id,
+            story: self.stories[self.live(self.docs[me as usize].story) as usize].id,
             duplicate_of: None,
             similarity,
             central,
             merged,
+            moved,
             related,
         }
     }
@@ -309,6 +349,7 @@ impl Clusterer {
         let signature = minhash::signature(&f.shingles);
         self.next_story = self.next_story.max(story + 1);
         let idx = self.by_story_id.get(&story).map(|&i| self.live(i));
+        let me = self.docs.len() as u32;
         let idx = if duplicate {
             self.n_docs += 1;
             match idx {
@@ -321,30 +362,39 @@ impl Clusterer {
                 None => {
                     let v = self.vectorize(&f);
                     self.n_docs -= 1;
-                    self.open(&v, doc.published, Some(story))
+                    self.open(&v, doc.published, Some(story), me)
                 }
             }
         } else {
             let v = self.vectorize(&f);
             match idx {
                 Some(i) => {
-                    self.join(i, &v, doc.published);
+                    self.join(i, &v, doc.published, me);
                     i
                 }
-                None => self.open(&v, doc.published, Some(story)),
+                None => self.open(&v, doc.published, Some(story), me),
             }
         };
-        self.remember(doc.id, idx, signature);
+        // The stored story is final (splits included): no split check here.
+        self.remember(doc.id, idx, signature, None);
     }
 
-    fn remember(&mut self, id: &str, story: u32, signature: minhash::Signature) {
+    fn remember(
+        &mut self,
+        id: &str,
+        story: u32,
+        signature: minhash::Signature,
+        copy_of: Option<u32>,
+    ) {
         let idx = self.docs.len() as u32;
         self.lsh.insert(idx, &signature);
         self.docs.push(DocEntry {
             id: id.to_string(),
             story,
             signature,
+            copy_of,
         });
+        self.stories[story as usize].members.push(idx);
         self.by_id.insert(id.to_string(), idx);
     }
 
@@ -352,7 +402,10 @@ impl Clusterer {
     fn vectorize(&mut self, f: &Features) -> Vector {
         self.n_docs += 1;
         let mut ids = Vec::with_capacity(f.terms.len());
-        for (term, &w) in &f.terms {
+        // In term order, so ids (and float sums) do not depend on hash order.
+        let mut terms: Vec<(&String, &f32)> = f.terms.iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (term, &w) in terms {
             let next = self.terms.len() as u32;
             let id = *self.terms.entry(term.clone()).or_insert(next);
             if id as usize == self.df.len() {
@@ -439,17 +492,30 @@ impl Clusterer {
             .filter(|(t, _)| self.is_name[*t as usize])
             .map(|(t, _)| *t)
             .collect();
-        let mut ranked: Vec<(u32, f32, f32)> = candidates
+        // Centroids first (cheap); members only for the best of them.
+        let mut scored: Vec<(u32, f32)> = candidates
             .into_iter()
-            .map(|s| {
+            .map(|s| (s, self.centroid_sim(s, v)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_term = v.clone();
+        by_term.sort_unstable_by_key(|x| x.0);
+        let mut ranked: Vec<(u32, f32, f32)> = scored
+            .into_iter()
+            .enumerate()
+            .map(|(rank, (s, centroid))| {
                 let story = &self.stories[s as usize];
-                let member_sim = story
-                    .recent
-                    .iter()
-                    .map(|m| cosine(v, m))
-                    .fold(0.0f32, f32::max);
+                let member_sim = if rank < MEMBER_CHECKS {
+                    story
+                        .recent
+                        .iter()
+                        .map(|(_, m)| cosine(&by_term, m))
+                        .fold(0.0f32, f32::max)
+                } else {
+                    0.0
+                };
                 // A single member counts for less than the whole story, against chaining.
-                let mut sim = self.centroid_sim(s, v).max(member_sim * 0.75);
+                let mut sim = centroid.max(member_sim * 0.75);
                 if let (Some(a), Some(b)) = (at, story.last) {
                     let days = (a - b).abs() as f64 / 86_400.0;
                     sim *= (0.5 + 0.5 * (-days / self.cfg.time_scale_days).exp()) as f32;
@@ -470,7 +536,7 @@ impl Clusterer {
         ranked
     }
 
-    fn open(&mut self, v: &Vector, at: Option<i64>, id: Option<u64>) -> u32 {
+    fn open(&mut self, v: &Vector, at: Option<i64>, id: Option<u64>, doc: u32) -> u32 {
         let idx = self.stories.len() as u32;
         let id = id.unwrap_or(self.next_story);
         self.next_story = self.next_story.max(id + 1);
@@ -478,17 +544,19 @@ impl Clusterer {
         self.stories.push(Story {
             id,
             merged_into: None,
-            centroid: HashMap::new(),
+            centroid: AHashMap::new(),
             norm: 1.0,
             size: 0,
             last: at,
             recent: Vec::new(),
+            members: Vec::new(),
+            since_check: 0,
         });
-        self.join(idx, v, at);
+        self.join(idx, v, at, doc);
         idx
     }
 
-    fn join(&mut self, s: u32, v: &Vector, at: Option<i64>) {
+    fn join(&mut self, s: u32, v: &Vector, at: Option<i64>, doc: u32) {
         let story = &mut self.stories[s as usize];
         for (t, w) in v {
             *story.centroid.entry(*t).or_insert(0.0) += w;
@@ -498,7 +566,10 @@ impl Clusterer {
         if story.recent.len() == RECENT_MEMBERS {
             story.recent.remove(0);
         }
-        story.recent.push(v.clone());
+        let mut by_term = v.clone();
+        by_term.sort_unstable_by_key(|x| x.0);
+        story.recent.push((doc, by_term));
+        story.since_check += 1;
         self.settle(s);
         for (t, _) in v.iter().take(15) {
             let p = self.postings.entry(*t).or_default();
@@ -532,6 +603,7 @@ impl Clusterer {
         g.merged_into = Some(keep);
         let centroid = std::mem::take(&mut g.centroid);
         let recent = std::mem::take(&mut g.recent);
+        let members = std::mem::take(&mut g.members);
         let (size, last) = (g.size, g.last);
         let k = &mut self.stories[keep as usize];
         for (t, w) in centroid {
@@ -540,19 +612,189 @@ impl Clusterer {
         k.size += size;
         k.last = k.last.max(last);
         k.recent.extend(recent);
+        k.recent.sort_by_key(|(d, _)| *d);
         let excess = k.recent.len().saturating_sub(RECENT_MEMBERS);
         k.recent.drain(..excess);
+        k.members.extend(members);
         self.settle(keep);
+    }
+
+    /// After every few joins, divides the story's recent members in two
+    /// (2-means); when the halves are far apart, the half without the oldest
+    /// member becomes a new story, with the copies of its members. Returns
+    /// the docs that moved.
+    fn split_check(&mut self, s: u32) -> Option<Vec<u32>> {
+        let story = &mut self.stories[s as usize];
+        if story.since_check < SPLIT_EVERY || story.recent.len() < 2 * SPLIT_MIN {
+            return None;
+        }
+        story.since_check = 0;
+        let vectors: Vec<&Vector> = story.recent.iter().map(|(_, v)| v).collect();
+        let (a, b, apart) = two_means(&vectors)?;
+        if a.len() < SPLIT_MIN || b.len() < SPLIT_MIN || apart >= self.cfg.split_threshold {
+            return None;
+        }
+        // The half with the oldest member keeps the id (recent is in doc order).
+        let (keep, go) = if a.contains(&0) { (a, b) } else { (b, a) };
+        let story = &mut self.stories[s as usize];
+        let recent = std::mem::take(&mut story.recent);
+        let (mut stay, mut leave) = (Vec::new(), Vec::new());
+        for (i, m) in recent.into_iter().enumerate() {
+            if go.contains(&i) {
+                leave.push(m);
+            } else {
+                stay.push(m);
+            }
+        }
+        debug_assert_eq!(stay.len(), keep.len());
+        story.recent = stay;
+        for (_, v) in &leave {
+            for (t, w) in v {
+                if let Some(c) = story.centroid.get_mut(t) {
+                    *c -= w;
+                    if *c <= 1e-6 {
+                        story.centroid.remove(t);
+                    }
+                }
+            }
+        }
+        let leaving: Vec<u32> = leave.iter().map(|(d, _)| *d).collect();
+        let mut moved: Vec<u32> = story
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| {
+                leaving.contains(&m)
+                    || self.docs[m as usize]
+                        .copy_of
+                        .is_some_and(|o| leaving.contains(&o))
+            })
+            .collect();
+        moved.sort_unstable();
+        story.members.retain(|m| moved.binary_search(m).is_err());
+        story.size = story.size.saturating_sub(moved.len() as u32);
+        let last = story.last;
+        self.settle(s);
+
+        let idx = self.stories.len() as u32;
+        let id = self.next_story;
+        self.next_story += 1;
+        self.by_story_id.insert(id, idx);
+        let mut centroid = AHashMap::new();
+        for (_, v) in &leave {
+            for (t, w) in v {
+                *centroid.entry(*t).or_insert(0.0) += w;
+            }
+        }
+        self.stories.push(Story {
+            id,
+            merged_into: None,
+            centroid,
+            norm: 1.0,
+            size: moved.len() as u32,
+            last,
+            recent: leave,
+            members: moved.clone(),
+            since_check: 0,
+        });
+        self.settle(idx);
+        let mut top: Vec<(u32, f32)> = self.stories[idx as usize]
+            .centroid
+            .iter()
+            .map(|(t, w)| (*t, *w))
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (t, _) in top.into_iter().take(15) {
+            self.postings.entry(t).or_default().push(idx);
+        }
+        for &d in &moved {
+            self.docs[d as usize].story = idx;
+        }
+        Some(moved)
+    }
+
+    /// Makes new stories take ids above `id`: ids of stories that exist only
+    /// in storage (merged away before a replay) are never reused.
+    pub fn reserve_ids_through(&mut self, id: u64) {
+        self.next_story = self.next_story.max(id + 1);
+    }
+
+    /// The story an article is in now (merges and splits followed).
+    pub fn story_of(&self, id: &str) -> Option<u64> {
+        let &d = self.by_id.get(id)?;
+        Some(self.stories[self.live(self.docs[d as usize].story) as usize].id)
     }
 }
 
-/// Cosine of two unit vectors sorted by weight (not by term), so by lookup.
-fn cosine(a: &Vector, b: &Vector) -> f32 {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small
+/// Two groups of vectors (indices) by 2-means seeded with the least similar
+/// pair, and the cosine of the groups' centroids.
+fn two_means(vs: &[&Vector]) -> Option<(Vec<usize>, Vec<usize>, f32)> {
+    let n = vs.len();
+    let mut seed = (0, 1, f32::MAX);
+    for i in 0..n {
+        for j in i + 1..n {
+            let c = cosine(vs[i], vs[j]);
+            if c < seed.2 {
+                seed = (i, j, c);
+            }
+        }
+    }
+    let (mut ca, mut cb) = (vs[seed.0].clone(), vs[seed.1].clone());
+    let mut groups = (Vec::new(), Vec::new());
+    for _ in 0..4 {
+        let (mut ga, mut gb) = (Vec::new(), Vec::new());
+        for (i, v) in vs.iter().enumerate() {
+            if cosine(v, &ca) >= cosine(v, &cb) {
+                ga.push(i);
+            } else {
+                gb.push(i);
+            }
+        }
+        if ga.is_empty() || gb.is_empty() {
+            return None;
+        }
+        ca = mean(vs, &ga);
+        cb = mean(vs, &gb);
+        groups = (ga, gb);
+    }
+    Some((groups.0, groups.1, cosine(&ca, &cb)))
+}
+
+/// Unit-length mean of some vectors, sorted by term id.
+fn mean(vs: &[&Vector], which: &[usize]) -> Vector {
+    let mut sum: AHashMap<u32, f32> = AHashMap::new();
+    for &i in which {
+        for (t, w) in vs[i] {
+            *sum.entry(*t).or_insert(0.0) += w;
+        }
+    }
+    let mut v: Vector = sum.into_iter().collect();
+    v.sort_unstable_by_key(|x| x.0);
+    let norm = v
         .iter()
-        .filter_map(|(t, w)| large.iter().find(|(u, _)| u == t).map(|(_, x)| w * x))
-        .sum()
+        .map(|(_, w)| w * w)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::EPSILON);
+    v.iter_mut().for_each(|(_, w)| *w /= norm);
+    v
+}
+
+/// Cosine of two unit vectors sorted by term id: one merge pass.
+fn cosine(a: &Vector, b: &Vector) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
 }
 
 /// Similarity of two articles in [0, 1], 1 meaning the same story: the larger

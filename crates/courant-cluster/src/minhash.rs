@@ -1,7 +1,7 @@
 //! MinHash signatures over shingle hashes, indexed by LSH banding so that a
 //! lookup touches only articles that share a band, not all of them.
 
-use std::collections::HashMap;
+use ahash::AHashMap;
 
 const HASHES: usize = 64;
 const BANDS: usize = 16;
@@ -10,23 +10,36 @@ const ROWS: usize = HASHES / BANDS;
 /// A MinHash signature.
 pub type Signature = [u32; HASHES];
 
-fn mix(mut x: u64) -> u64 {
+const fn mix(mut x: u64) -> u64 {
     // splitmix64 finalizer
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
 
+/// Multipliers (odd) and offsets of the 64 hash functions `(a*x + b) >> 32`
+/// (multiply-shift hashing): one multiply per function instead of a full mix.
+const COEFFS: ([u64; HASHES], [u64; HASHES]) = {
+    let mut a = [0u64; HASHES];
+    let mut b = [0u64; HASHES];
+    let mut i = 0;
+    while i < HASHES {
+        a[i] = mix(0x9e37_79b9_7f4a_7c15 ^ (2 * i as u64)) | 1;
+        b[i] = mix(0x6a09_e667_f3bc_c909 ^ (2 * i as u64 + 1));
+        i += 1;
+    }
+    (a, b)
+};
+
 /// The signature of a set of shingle hashes.
 pub fn signature(shingles: &[u64]) -> Signature {
+    let (a, b) = &COEFFS;
     let mut sig = [u32::MAX; HASHES];
     for &s in shingles {
-        let base = mix(s);
-        for (i, slot) in sig.iter_mut().enumerate() {
-            let h = mix(base ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) as u32;
-            if h < *slot {
-                *slot = h;
-            }
+        let x = mix(s);
+        for i in 0..HASHES {
+            let h = (x.wrapping_mul(a[i]).wrapping_add(b[i]) >> 32) as u32;
+            sig[i] = sig[i].min(h);
         }
     }
     sig
@@ -54,7 +67,7 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f32 {
 /// Band buckets: (band, hash of its rows) -> articles.
 #[derive(Default)]
 pub struct Index {
-    buckets: HashMap<(u8, u64), Vec<u32>>,
+    buckets: AHashMap<(u8, u64), Vec<u32>>,
 }
 
 fn band_key(sig: &Signature, band: usize) -> (u8, u64) {

@@ -266,3 +266,63 @@ fn words_keep_their_marks_and_unspaced_scripts_become_bigrams() {
         f.terms.keys()
     );
 }
+
+// A join threshold far too low chains two events into one story; the split
+// check divides the story and the second event's articles move to a new one,
+// while the first keeps the id.
+#[test]
+fn a_chained_story_splits() {
+    let cfg = Config {
+        join_threshold: 0.02,
+        merge_threshold: 2.0,
+        ..Config::default()
+    };
+    let mut c = Clusterer::new(cfg);
+    let quake = [
+        "Rescue teams searched the rubble in Gaziantep after the earthquake, officials reported Monday.",
+        "Aftershocks shook Gaziantep as rescue teams pulled survivors from the earthquake rubble, officials reported Monday.",
+        "The earthquake death toll in Gaziantep rose as rescue teams kept digging through rubble, officials reported Monday.",
+        "Survivors of the Gaziantep earthquake slept in tents while rescue teams cleared rubble, officials reported Monday.",
+    ];
+    let budget = [
+        "Estonian lawmakers passed the budget with tax rises after a long parliament debate, officials reported Monday.",
+        "The Estonian parliament budget vote followed a debate on tax rises and defence spending, officials reported Monday.",
+        "Estonian opposition lawmakers attacked the tax rises in the budget debate in parliament, officials reported Monday.",
+        "After the parliament debate, the Estonian budget with its tax rises goes to the president, officials reported Monday.",
+    ];
+    let mut placed = Vec::new();
+    for (i, (q, b)) in quake.iter().zip(&budget).enumerate() {
+        placed.push((
+            format!("q{i}"),
+            c.add(&doc(&format!("q{i}"), "", q, i as i64)),
+        ));
+        placed.push((
+            format!("b{i}"),
+            c.add(&doc(&format!("b{i}"), "", b, i as i64)),
+        ));
+    }
+    let first = placed[0].1.story;
+    assert!(
+        placed[..7].iter().all(|(_, a)| a.story == first),
+        "everything chained into one story before the split"
+    );
+    let last = &placed.last().unwrap().1;
+    assert!(
+        !last.moved.is_empty(),
+        "the eighth join triggers the split: {last:?}"
+    );
+    let now = |id: &str| c.story_of(id).unwrap();
+    for i in 0..4 {
+        assert_eq!(now(&format!("q{i}")), first, "the first event keeps the id");
+    }
+    let second = now("b0");
+    assert_ne!(second, first);
+    for i in 1..4 {
+        assert_eq!(now(&format!("b{i}")), second);
+    }
+    assert!(last
+        .moved
+        .iter()
+        .all(|(id, s)| id.starts_with('b') && *s == second));
+    assert_eq!(c.stories(), 2);
+}

@@ -93,6 +93,8 @@ impl StoryWorker {
         if articles.is_empty() {
             return Ok(0);
         }
+        let max = store.max_story_id()?;
+        self.clusterer.reserve_ids_through(max.max(0) as u64);
         let mut batch = StoryBatch::default();
         for a in &articles {
             let id = a.id.to_string();
@@ -112,6 +114,11 @@ impl StoryWorker {
             batch
                 .merges
                 .extend(asg.merged.iter().map(|&gone| (gone as i64, story)));
+            batch.moves.extend(
+                asg.moved
+                    .iter()
+                    .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
+            );
         }
         self.seen = store.record_stories(LEASE, &self.holder, &batch, Utc::now())?;
         Ok(articles.len())

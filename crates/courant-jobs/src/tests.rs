@@ -495,3 +495,73 @@ fn concurrent_workers_never_open_two_stories_for_one_event() {
     // lease, and after a failed write it rebuilds from the store.
     assert_eq!(w1.step(store.as_ref()).unwrap(), 0);
 }
+
+/// A story merged away leaves no article behind, so a replay never sees its
+/// id; new stories must still not reuse it.
+#[test]
+fn ids_of_merged_stories_are_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let ids = ready_articles(
+        store.as_ref(),
+        &[
+            (
+                "https://a.example/feed",
+                "1",
+                "Earthquake kills hundreds in Turkey",
+                QUAKE,
+                0,
+            ),
+            (
+                "https://b.example/feed",
+                "1",
+                "Survivors pulled from rubble in Turkey",
+                QUAKE_LATER,
+                7,
+            ),
+        ],
+    );
+    let now = Utc::now();
+    assert!(store
+        .acquire_lease(
+            stories::LEASE,
+            "old",
+            now,
+            now + chrono::Duration::milliseconds(50)
+        )
+        .unwrap());
+    let place = |article, story| courant_store::Placement {
+        article,
+        story,
+        duplicate_of: None,
+        central: 1.0,
+    };
+    store
+        .record_stories(
+            stories::LEASE,
+            "old",
+            &courant_store::StoryBatch {
+                placements: vec![place(ids[0], 3), place(ids[1], 4)],
+                merges: vec![(4, 3)],
+                ..courant_store::StoryBatch::default()
+            },
+            now,
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(80));
+    let fresh = ready_articles(
+        store.as_ref(),
+        &[(
+            "https://c.example/feed",
+            "1",
+            "Estonia passes budget",
+            BUDGET,
+            8,
+        )],
+    );
+    let mut w = stories::StoryWorker::new(Duration::from_secs(30));
+    assert_eq!(w.step(store.as_ref()).unwrap(), 1);
+    let story = store.article(fresh[0]).unwrap().unwrap().story.unwrap();
+    assert!(story > 4, "new story {story} reuses a merged id");
+    assert_eq!(store.story(story).unwrap().unwrap().merged_into, None);
+}

@@ -165,6 +165,8 @@ pub struct StoryBatch {
     pub links: Vec<(StoryId, StoryId, f32)>,
     /// Merges `(gone, survivor)`, in the order they happened.
     pub merges: Vec<(StoryId, StoryId)>,
+    /// Articles moved by a split `(article, new story)`, after the placements.
+    pub moves: Vec<(ArticleId, StoryId)>,
 }
 
 /// A placed article for replay: its placement order and decision.
@@ -249,6 +251,8 @@ pub trait Store: Send + Sync {
         batch: &StoryBatch,
         now: DateTime<Utc>,
     ) -> Result<i64>;
+    /// The highest story id ever stored (merged ones included), 0 when none.
+    fn max_story_id(&self) -> Result<StoryId>;
     /// One story as stored; a merged one has `merged_into` set.
     fn story(&self, id: StoryId) -> Result<Option<Story>>;
     /// Live stories with ready articles, most recently updated first.

@@ -728,6 +728,26 @@ impl Store for SqliteStore {
             )?;
             touched.insert(p.story);
         }
+        for &(article, story) in &batch.moves {
+            let from: Option<i64> = tx
+                .query_row(
+                    "SELECT story_id FROM articles WHERE id = ?1",
+                    [article],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            tx.execute(
+                "INSERT INTO stories (id, updated_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                params![story, ts(now)],
+            )?;
+            tx.execute(
+                "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+                params![article, story],
+            )?;
+            touched.extend(from);
+            touched.insert(story);
+        }
         for &(a, b, score) in &batch.links {
             for (x, y) in [(a, b), (b, a)] {
                 tx.execute(
@@ -771,6 +791,11 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(seq)
+    }
+
+    fn max_story_id(&self) -> Result<StoryId> {
+        let c = self.read();
+        Ok(c.query_row("SELECT COALESCE(MAX(id), 0) FROM stories", [], |r| r.get(0))?)
     }
 
     fn story(&self, id: StoryId) -> Result<Option<Story>> {

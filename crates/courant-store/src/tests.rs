@@ -294,6 +294,7 @@ fn stories_record_members_links_and_merges() {
         ],
         links: vec![(2, 1, 0.1), (3, 1, 0.12)],
         merges: vec![],
+        moves: vec![],
     };
     s.record_stories("cluster", "w1", &batch, now).unwrap();
     assert_eq!(s.unclustered(100).unwrap().len(), 1, "b[2] is left");
@@ -326,6 +327,7 @@ fn stories_record_members_links_and_merges() {
         placements: vec![place(b[2], 2, None, 0.5)],
         links: vec![],
         merges: vec![(3, 2)],
+        moves: vec![],
     };
     s.record_stories("cluster", "w1", &merge, now).unwrap();
     assert_eq!(s.story(3).unwrap().unwrap().merged_into, Some(2));
@@ -355,11 +357,26 @@ fn stories_record_members_links_and_merges() {
     assert_eq!(live.len(), 2);
     assert!(!live.contains(&3));
 
+    // A split moves an article into a new story; both are summed again.
+    let split = StoryBatch {
+        moves: vec![(a[1], 4)],
+        ..StoryBatch::default()
+    };
+    s.record_stories("cluster", "w1", &split, now).unwrap();
+    assert_eq!(s.story(4).unwrap().unwrap().articles, 1);
+    assert_eq!(s.story(2).unwrap().unwrap().articles, 3);
+    assert_eq!(s.article(a[1]).unwrap().unwrap().story, Some(4));
+
     // Replay sees every placement in order.
     let placed = s.placed_since(0, 100).unwrap();
     assert_eq!(placed.len(), 6);
     assert!(placed.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(placed[5].article.story, Some(2));
+    assert_eq!(
+        placed[2].article.story,
+        Some(4),
+        "replay sees the moved story"
+    );
     assert_eq!(s.placed_since(placed[4].seq, 100).unwrap().len(), 1);
 
     // Removing a source sums its stories again.

@@ -105,6 +105,9 @@ enum Cmd {
         /// Centroid cosine at which two stories an article joins are merged.
         #[arg(long)]
         merge_threshold: Option<f32>,
+        /// Cosine of a story's two halves below which it splits.
+        #[arg(long)]
+        split_threshold: Option<f32>,
     },
     /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
     Similarity {
@@ -295,6 +298,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             join_threshold,
             merge_threshold,
+            split_threshold,
         } => {
             let mut cfg = courant_cluster::Config::default();
             if let Some(t) = join_threshold {
@@ -302,6 +306,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some(t) = merge_threshold {
                 cfg.merge_threshold = t;
+            }
+            if let Some(t) = split_threshold {
+                cfg.split_threshold = t;
             }
             stories::cluster(&file, cfg)
         }

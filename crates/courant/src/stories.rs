@@ -80,8 +80,8 @@ fn for_each_line(
 
 pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> {
     let mut c = courant_cluster::Clusterer::new(cfg);
-    // Lines are written at the end so that stories merged later in the stream
-    // show under the id they resolve to, as the site would show them.
+    // Lines are written at the end so that articles whose story merged or
+    // split later in the stream show under their story now, as on the site.
     let mut placed = Vec::new();
     for_each_line(file, |n, line| {
         let a: Article =
@@ -94,15 +94,16 @@ pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> 
             lang: a.lang.as_deref(),
             published: a.published.as_ref().and_then(unix),
         });
-        placed.push((a.id, asg.story, asg.duplicate_of));
+        placed.push((a.id, id, asg.story, asg.duplicate_of));
         Ok(())
     })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (id, story, duplicate_of) in placed {
+    for (id, key, story, duplicate_of) in placed {
+        let story = c.story_of(&key).unwrap_or(story);
         serde_json::to_writer(
             &mut out,
-            &serde_json::json!({ "id": id, "story": c.resolve(story), "duplicate_of": duplicate_of }),
+            &serde_json::json!({ "id": id, "story": story, "duplicate_of": duplicate_of }),
         )?;
         out.write_all(b"\n")?;
     }
