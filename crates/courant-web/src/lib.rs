@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod feeds;
 mod pages;
 mod views;
 
@@ -32,6 +33,9 @@ pub struct WebConfig {
     pub site_lang: String,
     /// A folder whose templates override the built-in ones by file name.
     pub templates_dir: Option<PathBuf>,
+    /// Public address for absolute links in feeds and sitemaps; the request's
+    /// Host when unset.
+    pub base_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -40,6 +44,7 @@ impl Default for WebConfig {
             site_title: "courant".into(),
             site_lang: "en".into(),
             templates_dir: None,
+            base_url: None,
         }
     }
 }
@@ -101,6 +106,14 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/", get(pages::home))
         .route("/latest", get(pages::latest))
         .route("/stories/{id}", get(pages::story))
+        .route("/stories/{id}/feed.atom", get(feeds::story_atom))
+        .route("/stories/{id}/feed.json", get(feeds::story_json))
+        .route("/sources/{id}/feed.atom", get(feeds::source_atom))
+        .route("/sources/{id}/feed.json", get(feeds::source_json))
+        .route("/feed.atom", get(feeds::site_atom))
+        .route("/feed.json", get(feeds::site_json))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/news-sitemap.xml", get(feeds::news_sitemap))
         .route("/articles/{id}", get(pages::article))
         .route("/articles/{id}/original", get(pages::original))
         .route("/sources", get(pages::sources))

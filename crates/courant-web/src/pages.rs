@@ -25,7 +25,7 @@ const TOP_STORIES: usize = 40;
 /// Recent stories the ranking chooses from.
 const RANK_POOL: usize = 500;
 
-fn clean_lang(l: Option<String>) -> Result<Option<String>, WebError> {
+pub(crate) fn clean_lang(l: Option<String>) -> Result<Option<String>, WebError> {
     match l.filter(|l| !l.is_empty()) {
         Some(l) if l.len() <= 12 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
             Ok(Some(l))

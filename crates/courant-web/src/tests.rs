@@ -209,6 +209,7 @@ async fn operator_templates_override_builtins() {
             site_title: "Le Courant".into(),
             site_lang: "fr".into(),
             templates_dir: Some(dir.path().to_path_buf()),
+            base_url: None,
         },
     );
     let (_, page) = get(&app, "/sources").await;
@@ -382,4 +383,124 @@ async fn story_pages_timeline_related_and_merged_ids() {
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(list[0]["id"], 1, "the wider story ranks first");
+
+    // Each story has its feeds; a merged id serves the survivor's.
+    let (status, atom) = get(&app, "/stories/3/feed.atom").await;
+    assert_eq!(status, StatusCode::OK);
+    let parsed = courant_feed::parse(atom.as_bytes(), None).unwrap();
+    assert_eq!(parsed.entries.len(), 4);
+    assert_eq!(parsed.entries[0].title, "Merged piece", "newest first");
+}
+
+async fn get_typed(app: &Router, uri: &str) -> (StatusCode, String, String) {
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::get(uri)
+                .header("host", "news.test")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Atom out is valid: it parses back with courant's own feed parser and keeps
+/// the text, including titles full of markup, which stay text.
+#[tokio::test]
+async fn atom_and_json_feed_parse_back_and_stay_inert() {
+    let s = site();
+    let (status, ct, atom) = get_typed(&s.app, "/feed.atom").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/atom+xml"));
+    assert!(!atom.contains("<script"), "{atom}");
+    assert!(
+        !atom.contains("javascript:"),
+        "unsafe links are left out: {atom}"
+    );
+    let parsed = courant_feed::parse(atom.as_bytes(), None).unwrap();
+    assert_eq!(parsed.entries.len(), 3);
+    let xss = parsed
+        .entries
+        .iter()
+        .find(|e| e.title.contains("alert"))
+        .unwrap();
+    // The title travels as escaped text; courant's parser, like any careful
+    // reader, shows markup in a title as text without the tags.
+    assert!(atom.contains("&lt;script&gt;alert("), "{atom}");
+    assert_eq!(xss.title, "alert('t')Title");
+    let body = xss.content.as_deref().unwrap_or_default();
+    assert!(
+        body.contains("Body") && body.contains("https://ex.org/x"),
+        "{body}"
+    );
+    assert_eq!(
+        xss.url.as_deref(),
+        Some(format!("http://news.test/articles/{}", s.article_id).as_str())
+    );
+    assert_eq!(
+        xss.authors,
+        vec!["<i>Ann</i>".to_string()],
+        "authors are text too"
+    );
+
+    let (status, ct, json) = get_typed(&s.app, "/feed.json?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/feed+json"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["version"], "https://jsonfeed.org/version/1.1");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "the German article is filtered out");
+    assert!(items.iter().any(|i| i["title"] == XSS_TITLE));
+    assert!(items
+        .iter()
+        .all(|i| !i["content_html"].as_str().unwrap().contains("<script")));
+    assert!(items.iter().all(|i| i["external_url"]
+        .as_str()
+        .is_none_or(|u| u.starts_with("https://"))));
+
+    let (status, _, src) = get_typed(&s.app, &format!("/sources/{}/feed.atom", s.source_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        courant_feed::parse(src.as_bytes(), None)
+            .unwrap()
+            .entries
+            .len(),
+        3
+    );
+    assert_eq!(
+        get(&s.app, "/sources/999/feed.atom").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s.app, "/stories/999/feed.json").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s.app, "/feed.atom?lang=%3Cx%3E").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let (status, _, map) = get_typed(&s.app, "/sitemap.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(map.contains(&format!(
+        "<loc>http://news.test/articles/{}</loc>",
+        s.article_id
+    )));
+    let (_, _, news) = get_typed(&s.app, "/news-sitemap.xml").await;
+    assert_eq!(
+        news.matches("<news:news>").count(),
+        3,
+        "all published just now"
+    );
+    assert!(news.contains("&lt;script&gt;") && !news.contains("<script"));
+    assert!(news.contains("<news:name>Example &lt;b&gt;News&lt;/b&gt;</news:name>"));
 }

@@ -74,6 +74,9 @@ pub struct SiteConfig {
     pub lang: String,
     /// Folder of templates that override the built-in ones.
     pub templates: Option<PathBuf>,
+    /// Public address of the site, for absolute links in feeds and sitemaps
+    /// (default: the request's Host).
+    pub base_url: Option<String>,
 }
 
 impl Default for SiteConfig {
@@ -82,6 +85,7 @@ impl Default for SiteConfig {
             title: "courant".into(),
             lang: "en".into(),
             templates: None,
+            base_url: None,
         }
     }
 }

@@ -465,6 +465,7 @@ fn web_config(cfg: &Config) -> courant_web::WebConfig {
         site_title: cfg.site.title.clone(),
         site_lang: cfg.site.lang.clone(),
         templates_dir: cfg.site.templates.clone(),
+        base_url: cfg.site.base_url.clone(),
     }
 }
 
