@@ -10,7 +10,7 @@ use courant_store::ArticleOutcome;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::stories::{cluster_pending, StoryWorker};
+use crate::stories::{cluster_pending, StoryWorker, LEASE, STORY_LEASE};
 use crate::{blocking, poll_source, process_article, Context, PollReport};
 
 /// Progress of a run, for terminals and logs.
@@ -140,11 +140,22 @@ pub async fn ingest_all(
         }
         while set.join_next().await.is_some() {}
     }
-    let worker = Arc::new(Mutex::new(StoryWorker::new(ctx.settings.lease)));
+    let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
     let clustered = cluster_pending(&worker, &ctx.store).await?;
+    release(ctx, &worker).await?;
     let mut out = report.lock().map(|r| r.clone()).unwrap_or_default();
     out.clustered = clustered;
     Ok(out)
+}
+
+/// Gives the story lease up, so the next worker (a restart, `serve` after
+/// `ingest`) need not wait for it to expire.
+async fn release(ctx: &Context, worker: &Arc<Mutex<StoryWorker>>) -> anyhow::Result<()> {
+    let holder = worker
+        .lock()
+        .map(|w| w.holder().to_string())
+        .unwrap_or_default();
+    blocking(&ctx.store, move |s| s.release_lease(LEASE, &holder)).await
 }
 
 /// Polls sources when due and processes articles as they arrive, until shut down.
@@ -169,7 +180,7 @@ impl Scheduler {
         let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
         let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut jobs = JoinSet::new();
-        let worker = Arc::new(Mutex::new(StoryWorker::new(ctx.settings.lease)));
+        let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
         let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             if *shutdown.borrow() {
@@ -200,6 +211,9 @@ impl Scheduler {
         while jobs.join_next().await.is_some() {}
         if let Some(h) = clustering {
             let _ = h.await;
+        }
+        if let Err(e) = release(&ctx, &worker).await {
+            tracing::warn!(error = format!("{e:#}"), "story lease not released");
         }
     }
 

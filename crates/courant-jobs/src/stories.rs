@@ -18,6 +18,11 @@ use courant_store::{Placement, Store, StoryBatch};
 /// Name of the store lease that makes one worker the clusterer.
 pub const LEASE: &str = "stories";
 
+/// How long a worker holds the story lease per round. It renews every round
+/// (about once a second), and a round's writes take well under a second, so
+/// this bounds how long a worker killed with -9 holds up the others.
+pub const STORY_LEASE: Duration = Duration::from_secs(15);
+
 /// Articles placed per transaction.
 const BATCH: usize = 500;
 
@@ -56,6 +61,12 @@ impl StoryWorker {
     /// how many were placed; 0 when there was nothing to do or another worker
     /// holds the lease.
     pub fn step(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+        // Catching up only reads, so it runs before the lease is taken: a
+        // long replay (a fresh worker on a large store) cannot outlast it.
+        if let Err(e) = self.catch_up(store) {
+            self.reset();
+            return Err(e);
+        }
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         if !store.acquire_lease(LEASE, &self.holder, now, until)? {
@@ -65,13 +76,23 @@ impl StoryWorker {
         if result.is_err() {
             // Decisions that were not stored must not stay in the index:
             // start over from what the store holds.
-            self.clusterer = Clusterer::new(Config::default());
-            self.seen = 0;
+            self.reset();
         }
         result
     }
 
-    fn place(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+    /// This worker's name in the lease table.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    fn reset(&mut self) {
+        self.clusterer = Clusterer::new(Config::default());
+        self.seen = 0;
+    }
+
+    /// Replays every stored decision this index has not seen.
+    fn catch_up(&mut self, store: &dyn Store) -> courant_store::Result<()> {
         loop {
             let placed = store.placed_since(self.seen, 5_000)?;
             let Some(last) = placed.last().map(|p| p.seq) else {
@@ -89,6 +110,12 @@ impl StoryWorker {
             }
             self.seen = last;
         }
+        Ok(())
+    }
+
+    fn place(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+        // Under the lease now: decisions made since the last catch-up first.
+        self.catch_up(store)?;
         let articles = store.unclustered(BATCH)?;
         if articles.is_empty() {
             return Ok(0);

@@ -565,3 +565,40 @@ fn ids_of_merged_stories_are_never_reused() {
     assert!(story > 4, "new story {story} reuses a merged id");
     assert_eq!(store.story(story).unwrap().unwrap().merged_into, None);
 }
+
+/// A released lease is free at once; an unreleased one only after it expires.
+#[test]
+fn released_story_lease_is_free_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    ready_articles(
+        store.as_ref(),
+        &[(
+            "https://a.example/feed",
+            "1",
+            "Estonia passes budget",
+            BUDGET,
+            0,
+        )],
+    );
+    let mut first = stories::StoryWorker::new(Duration::from_secs(30));
+    assert_eq!(first.step(store.as_ref()).unwrap(), 1);
+    ready_articles(
+        store.as_ref(),
+        &[(
+            "https://b.example/feed",
+            "1",
+            "Earthquake kills hundreds in Turkey",
+            QUAKE,
+            1,
+        )],
+    );
+    let mut second = stories::StoryWorker::new(Duration::from_secs(30));
+    assert_eq!(second.step(store.as_ref()).unwrap(), 0, "held by the first");
+    store.release_lease(stories::LEASE, first.holder()).unwrap();
+    assert_eq!(
+        second.step(store.as_ref()).unwrap(),
+        1,
+        "free once released"
+    );
+}

@@ -237,6 +237,8 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Gives the named lease up if `holder` has it.
+    fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
     /// Ready articles not placed in a story yet, oldest publication first.
     fn unclustered(&self, limit: usize) -> Result<Vec<Article>>;
     /// Placed articles after placement `after`, in placement order (replay).

@@ -638,6 +638,14 @@ impl Store for SqliteStore {
         Ok(n > 0)
     }
 
+    fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.write().execute(
+            "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+            params![name, holder],
+        )?;
+        Ok(())
+    }
+
     fn unclustered(&self, limit: usize) -> Result<Vec<Article>> {
         let c = self.read();
         let mut st = c.prepare_cached(&format!(
