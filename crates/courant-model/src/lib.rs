@@ -109,6 +109,8 @@ pub enum ArticleStatus {
     Ready,
     /// Processing failed for good; the feed text is shown if there was any.
     Failed,
+    /// Hidden by an operator: processed, but shown nowhere.
+    Hidden,
 }
 
 impl ArticleStatus {
@@ -118,6 +120,7 @@ impl ArticleStatus {
             ArticleStatus::Pending => "pending",
             ArticleStatus::Ready => "ready",
             ArticleStatus::Failed => "failed",
+            ArticleStatus::Hidden => "hidden",
         }
     }
 
@@ -127,6 +130,7 @@ impl ArticleStatus {
             "pending" => Some(ArticleStatus::Pending),
             "ready" => Some(ArticleStatus::Ready),
             "failed" => Some(ArticleStatus::Failed),
+            "hidden" => Some(ArticleStatus::Hidden),
             _ => None,
         }
     }

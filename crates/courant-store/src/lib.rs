@@ -223,6 +223,9 @@ pub trait Store: Send + Sync {
     fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>>;
     /// One article.
     fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    /// Hides a ready article from every page, list, feed and story (or shows
+    /// it again). Returns false when there is no such ready (or hidden) article.
+    fn set_hidden(&self, id: ArticleId, hidden: bool) -> Result<bool>;
     /// Counts by status and language.
     fn counts(&self) -> Result<Counts>;
     /// Ready articles per source and language ("und" when unknown), newest group first.

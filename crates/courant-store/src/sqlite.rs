@@ -597,6 +597,31 @@ impl Store for SqliteStore {
         row.map(ArticleRow::decode).transpose()
     }
 
+    fn set_hidden(&self, id: ArticleId, hidden: bool) -> Result<bool> {
+        let (from, to) = if hidden {
+            ("ready", "hidden")
+        } else {
+            ("hidden", "ready")
+        };
+        let mut c = self.write();
+        let tx = c.transaction()?;
+        let story: Option<Option<i64>> = tx
+            .query_row(
+                "UPDATE articles SET status = ?3 WHERE id = ?1 AND status IN (?2, ?3) RETURNING story_id",
+                params![id, from, to],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(story) = story else {
+            return Ok(false);
+        };
+        if let Some(story) = story {
+            refresh_story(&tx, story, Utc::now())?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
     fn counts(&self) -> Result<Counts> {
         let c = self.read();
         let mut counts = Counts::default();

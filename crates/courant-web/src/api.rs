@@ -38,6 +38,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/articles/{id}", get(article))
         .route("/sources", get(sources))
         .route("/sources/{id}", get(source))
+        .route("/sources", axum::routing::post(add_source))
+        .route("/sources/{id}", axum::routing::delete(remove_source))
+        .route(
+            "/articles/{id}/hide",
+            axum::routing::post(hide).delete(unhide),
+        )
+        .route("/openapi.json", get(openapi))
         .route("/stories", get(stories))
         .route("/stories/{id}", get(story))
         .route("/stats", get(stats))
@@ -97,7 +104,9 @@ async fn article(
     Path(id): Path<i64>,
 ) -> Result<Json<ArticleFull>, ApiError> {
     let (a, src) = crate::article_with_source(&st, id).await?;
-    let a = a.ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+    let a = a
+        .filter(|a| a.status != courant_model::ArticleStatus::Hidden)
+        .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
     Ok(Json(ArticleFull {
         view: views::article(&a, src.as_ref()),
         text: a
@@ -203,4 +212,117 @@ async fn story(
         timeline: views::timeline(&members, &names),
         related: related.iter().map(|(s, _)| views::story(s)).collect(),
     }))
+}
+
+/// The OpenAPI document of this API.
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+}
+
+/// Write operations need `Authorization: Bearer <token>` with the token from
+/// the config; without a configured token they are off.
+fn authorize(st: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = st.cfg.api_token.as_deref().filter(|t| !t.is_empty()) else {
+        return Err(
+            WebError::Forbidden("write API is off: set [api] token in the config".into()).into(),
+        );
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(given.as_bytes(), token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(WebError::Unauthorized("missing or wrong bearer token".into()).into())
+    }
+}
+
+/// Compares without leaking where the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Deserialize)]
+struct NewSourceBody {
+    feed_url: String,
+    #[serde(default)]
+    name: String,
+    lang: Option<String>,
+    attribution: Option<String>,
+}
+
+/// Adds a source (or updates the one with the same feed URL).
+async fn add_source(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<NewSourceBody>,
+) -> Result<(axum::http::StatusCode, Json<SourceView>), ApiError> {
+    authorize(&st, &headers)?;
+    let url = body.feed_url.trim().to_string();
+    if url.len() > 2048 || views::safe_url(Some(&url)).is_none() {
+        return Err(WebError::BadRequest("feed_url must be an http(s) URL".into()).into());
+    }
+    let lang = crate::pages::clean_lang(body.lang)?;
+    let new = courant_model::NewSource {
+        feed_url: url,
+        name: body.name.chars().take(200).collect(),
+        lang,
+        attribution: body.attribution.map(|a| a.chars().take(1000).collect()),
+    };
+    let src = read(&st, move |s| s.add_source(&new)).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(views::source(&src))))
+}
+
+/// Removes a source and its articles.
+async fn remove_source(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    authorize(&st, &headers)?;
+    if read(&st, move |s| s.remove_source(id)).await? {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(WebError::NotFound(format!("no source {id}")).into())
+    }
+}
+
+async fn set_hidden(
+    st: AppState,
+    headers: axum::http::HeaderMap,
+    id: i64,
+    hidden: bool,
+) -> Result<axum::http::StatusCode, ApiError> {
+    authorize(&st, &headers)?;
+    if read(&st, move |s| s.set_hidden(id, hidden)).await? {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(WebError::NotFound(format!("no shown or hidden article {id}")).into())
+    }
+}
+
+/// Hides an article everywhere.
+async fn hide(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    set_hidden(st, headers, id, true).await
+}
+
+/// Shows a hidden article again.
+async fn unhide(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    set_hidden(st, headers, id, false).await
 }

@@ -36,6 +36,8 @@ pub struct WebConfig {
     /// Public address for absolute links in feeds and sitemaps; the request's
     /// Host when unset.
     pub base_url: Option<String>,
+    /// Bearer token for the write API; the write API is off without one.
+    pub api_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -45,6 +47,7 @@ impl Default for WebConfig {
             site_lang: "en".into(),
             templates_dir: None,
             base_url: None,
+            api_token: None,
         }
     }
 }
@@ -133,6 +136,12 @@ pub enum WebError {
     /// 400 with a message.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// 401: no or a wrong token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403: the operation is switched off.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// Storage failed; logged, shown as 500.
     #[error(transparent)]
     Store(#[from] courant_store::Error),
@@ -149,13 +158,18 @@ impl WebError {
         match self {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn public_message(&self) -> String {
         match self {
-            WebError::NotFound(m) | WebError::BadRequest(m) => m.clone(),
+            WebError::NotFound(m)
+            | WebError::BadRequest(m)
+            | WebError::Unauthorized(m)
+            | WebError::Forbidden(m) => m.clone(),
             _ => "internal error; see the server log".into(),
         }
     }

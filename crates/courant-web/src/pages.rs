@@ -243,7 +243,7 @@ async fn shown_article(
 ) -> Result<(courant_model::Article, Option<courant_model::Source>), WebError> {
     let (a, src) = crate::article_with_source(st, id).await?;
     let a = a
-        .filter(|a| a.processed.is_some())
+        .filter(|a| a.processed.is_some() && a.status != courant_model::ArticleStatus::Hidden)
         .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
     Ok((a, src))
 }

@@ -20,6 +20,10 @@ struct Site {
 }
 
 fn site() -> Site {
+    site_with(WebConfig::default())
+}
+
+fn site_with(cfg: WebConfig) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("c.db")).unwrap();
     let src = store
@@ -81,7 +85,7 @@ fn site() -> Site {
             article_id = a.id;
         }
     }
-    let app = router(Arc::new(store), WebConfig::default());
+    let app = router(Arc::new(store), cfg);
     Site {
         _dir: dir,
         app,
@@ -210,6 +214,7 @@ async fn operator_templates_override_builtins() {
             site_lang: "fr".into(),
             templates_dir: Some(dir.path().to_path_buf()),
             base_url: None,
+            api_token: None,
         },
     );
     let (_, page) = get(&app, "/sources").await;
@@ -503,4 +508,174 @@ async fn atom_and_json_feed_parse_back_and_stay_inert() {
     );
     assert!(news.contains("&lt;script&gt;") && !news.contains("<script"));
     assert!(news.contains("<news:name>Example &lt;b&gt;News&lt;/b&gt;</news:name>"));
+}
+
+async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, String) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Writes need the configured token; without one they are off. Hiding takes
+/// an article out of pages, lists and the API; showing brings it back.
+#[tokio::test]
+async fn write_api_needs_the_token() {
+    let off = site();
+    let (status, body) = send(
+        &off.app,
+        "DELETE",
+        &format!("/api/v1/sources/{}", off.source_id),
+        Some("x"),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("write API is off"));
+
+    let s = site_with(WebConfig {
+        api_token: Some("s3cret-token".into()),
+        ..WebConfig::default()
+    });
+    let new = r#"{"feed_url":"https://new.example/feed.xml","name":"New","lang":"de"}"#;
+    assert_eq!(
+        send(&s.app, "POST", "/api/v1/sources", None, new).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&s.app, "POST", "/api/v1/sources", Some("s3cret-tokeN"), new)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = send(&s.app, "POST", "/api/v1/sources", Some("s3cret-token"), new).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(created["name"], "New");
+    for bad in [
+        r#"{"feed_url":"javascript:alert(1)"}"#,
+        r#"{"feed_url":"file:///etc/passwd"}"#,
+        r#"{"feed_url":"https://x.example/f","lang":"<b>"}"#,
+    ] {
+        assert_eq!(
+            send(&s.app, "POST", "/api/v1/sources", Some("s3cret-token"), bad)
+                .await
+                .0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+
+    let page = format!("/articles/{}", s.article_id);
+    let hide = format!("/api/v1/articles/{}/hide", s.article_id);
+    assert_eq!(
+        send(&s.app, "POST", &hide, None, "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(get(&s.app, &page).await.0, StatusCode::OK, "still shown");
+    assert_eq!(
+        send(&s.app, "POST", &hide, Some("s3cret-token"), "")
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(get(&s.app, &page).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s.app, &format!("/api/v1/articles/{}", s.article_id))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, latest) = get(&s.app, "/latest").await;
+    assert!(
+        !latest.contains(&format!("/articles/{}\"", s.article_id)),
+        "{latest}"
+    );
+    assert_eq!(
+        send(&s.app, "DELETE", &hide, Some("s3cret-token"), "")
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(get(&s.app, &page).await.0, StatusCode::OK, "shown again");
+    assert_eq!(
+        send(
+            &s.app,
+            "POST",
+            "/api/v1/articles/999/hide",
+            Some("s3cret-token"),
+            ""
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, _) = send(
+        &s.app,
+        "DELETE",
+        &format!("/api/v1/sources/{}", s.source_id),
+        Some("s3cret-token"),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&s.app, &page).await.0,
+        StatusCode::NOT_FOUND,
+        "its articles went with it"
+    );
+}
+
+/// The OpenAPI document parses and lists every API route, with the write
+/// operations marked as needing the token.
+#[tokio::test]
+async fn openapi_document_covers_the_api() {
+    let s = site();
+    let (status, body) = get(&s.app, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method, secured) in [
+        ("/articles", "get", false),
+        ("/articles/{id}", "get", false),
+        ("/articles/{id}/hide", "post", true),
+        ("/articles/{id}/hide", "delete", true),
+        ("/sources", "get", false),
+        ("/sources", "post", true),
+        ("/sources/{id}", "get", false),
+        ("/sources/{id}", "delete", true),
+        ("/stories", "get", false),
+        ("/stories/{id}", "get", false),
+        ("/stats", "get", false),
+        ("/openapi.json", "get", false),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} missing");
+        assert_eq!(op["security"].is_array(), secured, "{method} {path}");
+        // Every path in the document answers (not 404 for an unknown route).
+        let uri = format!("/api/v1{}", path.replace("{id}", "1"));
+        if method == "get" {
+            let (status, _) = get(&s.app, &uri).await;
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
+        }
+    }
+    assert_eq!(doc["paths"].as_object().unwrap().len(), 9);
 }

@@ -26,8 +26,19 @@ pub struct Config {
     pub poll: PollSection,
     /// Text checking.
     pub clean: CleanSection,
+    /// The JSON API's write operations.
+    pub api: ApiSection,
     /// Feeds to follow.
     pub sources: Vec<SourceEntry>,
+}
+
+/// `[api]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Bearer token for add/remove source and hide article; the environment
+    /// variable `COURANT_API_TOKEN` overrides it. No token: writes are off.
+    pub token: Option<String>,
 }
 
 /// `[clean]`
@@ -59,6 +70,7 @@ impl Default for Config {
             fetch: FetchSection::default(),
             poll: PollSection::default(),
             clean: CleanSection::default(),
+            api: ApiSection::default(),
             sources: Vec::new(),
         }
     }

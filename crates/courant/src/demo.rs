@@ -69,6 +69,9 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> 
     };
     let web = courant_web::WebConfig {
         site_title: "courant demo".into(),
+        api_token: std::env::var("COURANT_API_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
         ..courant_web::WebConfig::default()
     };
     crate::serve_on(listener, ctx, web).await

@@ -466,6 +466,10 @@ fn web_config(cfg: &Config) -> courant_web::WebConfig {
         site_lang: cfg.site.lang.clone(),
         templates_dir: cfg.site.templates.clone(),
         base_url: cfg.site.base_url.clone(),
+        api_token: std::env::var("COURANT_API_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or_else(|| cfg.api.token.clone()),
     }
 }
 
