@@ -183,10 +183,18 @@ pub struct StoryView {
 }
 
 pub(crate) fn story(s: &Story) -> StoryView {
+    // Where the lead's text opens with its title (blurbs, headline-only
+    // feeds), the summary would say it twice.
+    let head = s.title.trim_end_matches(['…', '.', ' ']);
+    let summary = if head.is_empty() || !s.summary.starts_with(head) {
+        s.summary.clone()
+    } else {
+        String::new()
+    };
     StoryView {
         id: s.id,
         title: s.title.clone(),
-        summary: s.summary.clone(),
+        summary,
         lang: s.lang.clone(),
         articles: s.articles,
         sources: s.sources,
