@@ -220,6 +220,21 @@ impl Fetcher {
 
     /// GETs `url`, sending the validators as `If-None-Match` / `If-Modified-Since`.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
+        let start = std::time::Instant::now();
+        let result = self.fetch(url, validators).await;
+        // Counted through the `metrics` facade; a no-op unless the binary
+        // installs a recorder (it does for /metrics).
+        let outcome = match &result {
+            Ok(Outcome::Fetched(_)) => "ok",
+            Ok(Outcome::NotModified) => "not_modified",
+            Err(e) => e.kind(),
+        };
+        metrics::counter!("courant_fetches_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("courant_fetch_seconds").record(start.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
         let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));

@@ -159,6 +159,12 @@ pub async fn poll_source(
             error: format!("{}: {e}", e.kind()),
         },
     };
+    let outcome = match &result {
+        PollResult::Ok { .. } => "ok",
+        PollResult::Failed { .. } => "failed",
+    };
+    metrics::counter!("courant_polls_total", "outcome" => outcome).increment(1);
+    metrics::counter!("courant_entries_new_total").increment(report.new as u64);
     let next = match &result {
         PollResult::Ok { .. } => later(now, ctx.settings.poll_interval),
         PollResult::Failed { error } => {
@@ -186,6 +192,7 @@ pub async fn process_article(
     article: &Article,
     source_lang: Option<&str>,
 ) -> anyhow::Result<ArticleOutcome> {
+    let start = std::time::Instant::now();
     let mut inputs = assemble::Inputs {
         entry: Some(&article.entry),
         source_lang,
@@ -240,5 +247,12 @@ pub async fn process_article(
     let id = article.id;
     let stored = outcome.clone();
     blocking(&ctx.store, move |s| s.finish_article(id, &stored)).await?;
+    let label = match &outcome {
+        ArticleOutcome::Ready(_) => "ready",
+        ArticleOutcome::Retry { .. } => "retry",
+        ArticleOutcome::Failed { .. } => "failed",
+    };
+    metrics::counter!("courant_articles_processed_total", "outcome" => label).increment(1);
+    metrics::histogram!("courant_process_seconds").record(start.elapsed().as_secs_f64());
     Ok(outcome)
 }

@@ -114,6 +114,7 @@ impl StoryWorker {
     }
 
     fn place(&mut self, store: &dyn Store) -> courant_store::Result<usize> {
+        let start = std::time::Instant::now();
         // Under the lease now: decisions made since the last catch-up first.
         self.catch_up(store)?;
         let articles = store.unclustered(BATCH)?;
@@ -148,6 +149,10 @@ impl StoryWorker {
             );
         }
         self.seen = store.record_stories(LEASE, &self.holder, &batch, Utc::now())?;
+        metrics::counter!("courant_articles_clustered_total").increment(articles.len() as u64);
+        metrics::counter!("courant_story_merges_total").increment(batch.merges.len() as u64);
+        metrics::counter!("courant_articles_moved_total").increment(batch.moves.len() as u64);
+        metrics::histogram!("courant_cluster_batch_seconds").record(start.elapsed().as_secs_f64());
         Ok(articles.len())
     }
 }

@@ -126,6 +126,12 @@ pub struct Counts {
     pub pending: i64,
     /// Articles that failed for good.
     pub failed: i64,
+    /// Articles hidden by an operator.
+    pub hidden: i64,
+    /// Ready articles not placed in a story yet (the story job's queue).
+    pub unclustered: i64,
+    /// Live stories.
+    pub stories: i64,
     /// Ready articles per language, most first.
     pub by_lang: Vec<(String, i64)>,
 }

@@ -632,6 +632,7 @@ impl Store for SqliteStore {
                 "ready" => counts.ready = n,
                 "pending" => counts.pending = n,
                 "failed" => counts.failed = n,
+                "hidden" => counts.hidden = n,
                 _ => {}
             }
         }
@@ -642,6 +643,16 @@ impl Store for SqliteStore {
         counts.by_lang = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        counts.unclustered = c.query_row(
+            "SELECT COUNT(*) FROM articles WHERE status = 'ready' AND cluster_seq IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        counts.stories = c.query_row(
+            "SELECT COUNT(*) FROM stories WHERE merged_into IS NULL AND articles > 0",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(counts)
     }
 

@@ -8,6 +8,7 @@
 
 mod api;
 mod feeds;
+mod metrics_page;
 mod pages;
 mod views;
 
@@ -24,6 +25,8 @@ use axum::Router;
 use courant_store::Store;
 use minijinja::Environment;
 
+pub use metrics_page::install_recorder;
+
 /// Settings for the site.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -38,6 +41,8 @@ pub struct WebConfig {
     pub base_url: Option<String>,
     /// Bearer token for the write API; the write API is off without one.
     pub api_token: Option<String>,
+    /// The Prometheus recorder's handle; `/metrics` answers 404 without one.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl Default for WebConfig {
@@ -48,6 +53,7 @@ impl Default for WebConfig {
             templates_dir: None,
             base_url: None,
             api_token: None,
+            metrics: None,
         }
     }
 }
@@ -122,8 +128,10 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_page::metrics))
         .nest("/api/v1", api::routes())
         .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(axum::middleware::from_fn(metrics_page::track))
         .with_state(state)
 }
 

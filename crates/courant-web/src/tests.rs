@@ -215,6 +215,7 @@ async fn operator_templates_override_builtins() {
             templates_dir: Some(dir.path().to_path_buf()),
             base_url: None,
             api_token: None,
+            metrics: None,
         },
     );
     let (_, page) = get(&app, "/sources").await;
@@ -678,4 +679,38 @@ async fn openapi_document_covers_the_api() {
         }
     }
     assert_eq!(doc["paths"].as_object().unwrap().len(), 9);
+}
+
+/// /metrics: off without a recorder; with one, request counts by route and
+/// the store's gauges in the Prometheus text format.
+#[tokio::test]
+async fn metrics_in_prometheus_format() {
+    assert_eq!(get(&site().app, "/metrics").await.0, StatusCode::NOT_FOUND);
+    let s = site_with(WebConfig {
+        metrics: install_recorder(),
+        ..WebConfig::default()
+    });
+    assert_eq!(
+        get(&s.app, &format!("/articles/{}", s.article_id)).await.0,
+        StatusCode::OK
+    );
+    let (ct_status, ct, body) = get_typed(&s.app, "/metrics").await;
+    assert_eq!(ct_status, StatusCode::OK);
+    assert!(ct.starts_with("text/plain"));
+    assert!(
+        body.contains(r#"courant_http_requests_total{route="/articles/{id}",status="2xx"}"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"courant_articles{status="ready"} 3"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"courant_queue_depth{queue="stories"} 3"#),
+        "{body}"
+    );
+    assert!(
+        body.contains("courant_http_request_seconds_bucket"),
+        "{body}"
+    );
 }

@@ -11,6 +11,8 @@ use courant_store::{SqliteStore, Store};
 use crate::{config::Config, progress};
 
 pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> {
+    // Before the ingest, so /metrics counts its fetches too.
+    let metrics = (!no_serve).then(courant_web::install_recorder).flatten();
     // A fresh database each run: the origin's port, and so every feed URL, changes.
     for suffix in ["", "-wal", "-shm"] {
         let p = format!("{}{suffix}", db.display());
@@ -69,6 +71,7 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> 
     };
     let web = courant_web::WebConfig {
         site_title: "courant demo".into(),
+        metrics,
         api_token: std::env::var("COURANT_API_TOKEN")
             .ok()
             .filter(|t| !t.is_empty()),

@@ -470,6 +470,7 @@ fn web_config(cfg: &Config) -> courant_web::WebConfig {
             .ok()
             .filter(|t| !t.is_empty())
             .or_else(|| cfg.api.token.clone()),
+        metrics: courant_web::install_recorder(),
     }
 }
 
