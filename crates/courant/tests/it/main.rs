@@ -417,3 +417,183 @@ fn extract_single_and_batch() {
     );
     assert_eq!(lines[2]["lang"], "de");
 }
+
+/// Hostile feed and page: script, event-handler, `javascript:` and SVG
+/// payloads in titles, bodies, authors and URLs go through the real pipeline
+/// (fetch, parse, extract, clean, stories) and no page, feed, sitemap or API
+/// answer carries any of them as active content.
+#[tokio::test]
+async fn hostile_feed_and_page_reach_no_reader_active() {
+    use std::sync::Arc;
+
+    const TITLE: &str = "<script>alert('t')</script><svg onload=alert(1)>Quake hits coast";
+    const AUTHOR: &str = "<img src=x onerror=alert(2)>Ann";
+    let body = "<svg><script>alert(3)</script></svg><p onmouseover=\"alert(4)\">A strong earthquake hit the \
+        coast on Monday, damaging houses and roads in several towns, officials said.</p>\
+        <p><a href=\"javascript:alert(5)\">Click</a> <img src=\"x\" onerror=\"alert(6)\"> More text about \
+        the earthquake and the rescue work that went on through the night in the region.</p>";
+    let origin = courant_origin::spawn(move |base| {
+        let feed = format!(
+            r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+            <title>Evil &lt;b&gt;News&lt;/b&gt;</title><link>{base}/</link>
+            <item><title>{t}</title><link>{base}/page</link><guid>1</guid><dc:creator>{a}</dc:creator>
+              <description>{d}</description><pubDate>Mon, 06 Feb 2023 04:00:00 GMT</pubDate></item>
+            <item><title>Second</title><link>javascript:alert(7)</link><guid>2</guid>
+              <description>{d}</description></item>
+            </channel></rss>"#,
+            t = courant_extract::sanitize::escape(TITLE),
+            a = courant_extract::sanitize::escape(AUTHOR),
+            d = courant_extract::sanitize::escape(body),
+        );
+        let page = format!(
+            "<html><head><title>{t}</title><meta name=\"author\" content=\"{a}\"></head><body><article><h1>{t}</h1>{body}</article></body></html>",
+            t = courant_extract::sanitize::escape(TITLE),
+            a = courant_extract::sanitize::escape(AUTHOR),
+        );
+        axum::Router::new()
+            .route(
+                "/feed.xml",
+                axum::routing::get(move || async move { ([("content-type", "application/rss+xml")], feed) }),
+            )
+            .route(
+                "/page",
+                axum::routing::get(move || async move { ([("content-type", "text/html")], page) }),
+            )
+    })
+    .await
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn courant_store::Store> =
+        Arc::new(courant_store::SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let fetcher = courant_fetch::Fetcher::new(courant_fetch::FetchConfig {
+        allow_private: true,
+        ..courant_fetch::FetchConfig::default()
+    })
+    .unwrap();
+    store
+        .add_source(&courant_model::NewSource {
+            feed_url: origin.url("/feed.xml"),
+            name: String::new(),
+            lang: None,
+            attribution: Some("<script>alert(8)</script>CC BY".into()),
+        })
+        .unwrap();
+    let ctx = courant_jobs::Context {
+        store: store.clone(),
+        fetcher: fetcher.clone(),
+        settings: courant_jobs::JobSettings::default(),
+        lexicons: Arc::new(courant_clean::Lexicons::none()),
+    };
+    let report = courant_jobs::ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((report.ready, report.clustered), (2, 2), "{report:?}");
+
+    let site = courant_origin::spawn(|_| {
+        courant_web::router(store.clone(), courant_web::WebConfig::default())
+    })
+    .await
+    .unwrap();
+    let ids: Vec<i64> = store
+        .articles(&courant_store::ArticleQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let story = store.article(ids[0]).unwrap().unwrap().story.unwrap();
+    let mut paths = vec![
+        "/".to_string(),
+        "/latest".into(),
+        "/sources".into(),
+        "/sources/1".into(),
+        format!("/stories/{story}"),
+        "/feed.atom".into(),
+        "/feed.json".into(),
+        format!("/stories/{story}/feed.atom"),
+        "/sitemap.xml".into(),
+        "/news-sitemap.xml".into(),
+        "/api/v1/articles".into(),
+        "/api/v1/stories".into(),
+        format!("/api/v1/stories/{story}"),
+    ];
+    for id in &ids {
+        paths.push(format!("/articles/{id}"));
+        paths.push(format!("/articles/{id}/original"));
+        paths.push(format!("/api/v1/articles/{id}"));
+    }
+    let mut saw_title = false;
+    for path in &paths {
+        let resp = match fetcher
+            .get(&site.url(path), &courant_fetch::Validators::default())
+            .await
+            .unwrap()
+        {
+            courant_fetch::Outcome::Fetched(r) => r,
+            other => panic!("{path}: {other:?}"),
+        };
+        let text = String::from_utf8_lossy(&resp.body).to_lowercase();
+        saw_title |= text.contains("quake hits coast");
+        let ct = resp.content_type.clone().unwrap_or_default();
+        // What a reader renders as markup: a whole HTML or XML document; the
+        // HTML bodies inside Atom (escaped) and JSON (`html`, `content_html`).
+        // Other JSON strings and Atom text elements are plain text by format.
+        let mut markup: Vec<String> = Vec::new();
+        if ct.contains("json") {
+            fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+                match v {
+                    serde_json::Value::Object(m) => {
+                        for (k, x) in m {
+                            match (k.as_str(), x) {
+                                ("html" | "content_html", serde_json::Value::String(h)) => {
+                                    out.push(h.to_lowercase())
+                                }
+                                _ => walk(x, out),
+                            }
+                        }
+                    }
+                    serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                    _ => {}
+                }
+            }
+            walk(&serde_json::from_str(&text).unwrap(), &mut markup);
+        } else {
+            markup.push(text.clone());
+            for part in text.split("<content type=\"html\"").skip(1) {
+                let inner = part.split("</content>").next().unwrap_or("");
+                markup.push(
+                    inner
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&amp;", "&"),
+                );
+            }
+        }
+        for m in &markup {
+            assert!(
+                !m.contains("<b>news"),
+                "{path} carries markup from a name:\n{m}"
+            );
+            // Only tags are active: look at each tag, not at escaped text.
+            for tag in m
+                .split('<')
+                .skip(1)
+                .map(|t| t.split('>').next().unwrap_or(""))
+            {
+                let name = tag.split([' ', '/', '\t', '\n']).next().unwrap_or("");
+                let handler = tag
+                    .split([' ', '\t', '\n', '"', '\''])
+                    .any(|w| w.starts_with("on") && w.contains('='));
+                assert!(
+                    !matches!(name, "script" | "svg" | "iframe" | "object" | "embed")
+                        && !handler
+                        && !tag.contains("javascript:"),
+                    "{path} carries an active tag <{tag}>:\n{m}"
+                );
+            }
+        }
+    }
+    assert!(saw_title, "the text itself survives");
+}
