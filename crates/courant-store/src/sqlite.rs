@@ -699,27 +699,13 @@ impl Store for SqliteStore {
     fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>> {
         let c = self.read();
         let mut st = c.prepare_cached(&format!(
-            "SELECT cluster_seq, {ARTICLE_COLS} FROM articles
+            "SELECT {ARTICLE_COLS}, cluster_seq FROM articles
              WHERE cluster_seq > ?1 AND story_id IS NOT NULL ORDER BY cluster_seq LIMIT ?2"
         ))?;
+        // The sequence comes after the article's columns, so `article_row` reads the rest.
         let rows = st
             .query_map(params![after, limit.clamp(1, 100_000) as i64], |r| {
-                let seq: i64 = r.get(0)?;
-                let row = ArticleRow {
-                    id: r.get(1)?,
-                    source_id: r.get(2)?,
-                    guid: r.get(3)?,
-                    url: r.get(4)?,
-                    status: r.get(5)?,
-                    discovered_at: r.get(6)?,
-                    entry_json: r.get(7)?,
-                    processed_json: r.get(8)?,
-                    error: r.get(9)?,
-                    attempts: r.get(10)?,
-                    story: r.get(11)?,
-                    duplicate_of: r.get(12)?,
-                };
-                Ok((seq, row))
+                Ok((r.get::<_, i64>(12)?, article_row(r)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(st);
