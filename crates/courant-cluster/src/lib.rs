@@ -201,11 +201,6 @@ impl Clusterer {
             .count()
     }
 
-    /// Whether this article id was placed or restored already.
-    pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
-    }
-
     /// The live story a story id now belongs to (itself unless merged).
     pub fn resolve(&self, story: u64) -> u64 {
         match self.by_story_id.get(&story) {
@@ -425,13 +420,7 @@ impl Clusterer {
             .collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(self.cfg.doc_terms);
-        let norm = v
-            .iter()
-            .map(|(_, w)| w * w)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::EPSILON);
-        v.iter_mut().for_each(|(_, w)| *w /= norm);
+        unit(&mut v);
         v
     }
 
@@ -770,6 +759,12 @@ fn mean(vs: &[&Vector], which: &[usize]) -> Vector {
     }
     let mut v: Vector = sum.into_iter().collect();
     v.sort_unstable_by_key(|x| x.0);
+    unit(&mut v);
+    v
+}
+
+/// Scales a vector to unit length (an empty one stays empty).
+fn unit(v: &mut Vector) {
     let norm = v
         .iter()
         .map(|(_, w)| w * w)
@@ -777,7 +772,6 @@ fn mean(vs: &[&Vector], which: &[usize]) -> Vector {
         .sqrt()
         .max(f32::EPSILON);
     v.iter_mut().for_each(|(_, w)| *w /= norm);
-    v
 }
 
 /// Cosine of two unit vectors sorted by term id: one merge pass.
