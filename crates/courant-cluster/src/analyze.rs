@@ -6,7 +6,6 @@ use ahash::{AHashMap, AHashSet};
 use std::sync::{Mutex, OnceLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::char::is_combining_mark;
 
 /// Weighted terms of one document, before IDF.
 #[derive(Debug, Clone, Default)]
@@ -82,49 +81,6 @@ fn stopwords(lang: &str) -> &'static AHashSet<String> {
     set
 }
 
-/// Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer,
-/// kana and Han. Their runs become character bigrams, the usual stand-in for
-/// words where no segmenter is at hand.
-fn unspaced(c: char) -> bool {
-    matches!(c as u32,
-        0x0E00..=0x0EFF // Thai, Lao
-        | 0x1000..=0x109F // Myanmar
-        | 0x1780..=0x17FF // Khmer
-        | 0x3040..=0x30FF // Hiragana, Katakana
-        | 0x3400..=0x4DBF // Han extension A
-        | 0x4E00..=0x9FFF // Han
-        | 0xF900..=0xFAFF) // Han compatibility
-}
-
-/// Words of a text: runs of letters, digits and combining marks (Devanagari
-/// vowel signs, Thai tone marks belong to their word); runs in unspaced
-/// scripts as overlapping character bigrams.
-fn words(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for w in text
-        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
-        .filter(|w| !w.is_empty())
-    {
-        if w.is_ascii() || !w.chars().any(unspaced) {
-            out.push(w);
-            continue;
-        }
-        let starts: Vec<usize> = w
-            .char_indices()
-            .filter(|&(_, c)| !is_combining_mark(c))
-            .map(|(i, _)| i)
-            .collect();
-        if starts.len() <= 2 {
-            out.push(w);
-            continue;
-        }
-        for k in 0..starts.len() - 1 {
-            out.push(&w[starts[k]..starts.get(k + 2).copied().unwrap_or(w.len())]);
-        }
-    }
-    out
-}
-
 /// FNV-1a over the lowercased word, without allocating.
 fn hash_lower(w: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -183,8 +139,8 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
         .filter(char::is_ascii_alphanumeric)
         .take(8)
         .collect();
-    let title_words = words(title);
-    let text_words = words(text);
+    let title_words = courant_lang::words(title);
+    let text_words = courant_lang::words(text);
     // Each distinct surface form is lowercased and stemmed once.
     let mut forms: AHashMap<&str, f32> = AHashMap::with_capacity(text_words.len() / 2 + 8);
     for (list, weight) in [(&title_words, 2.0f32), (&text_words, 1.0)] {

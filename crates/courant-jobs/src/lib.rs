@@ -5,7 +5,8 @@
 //! - [`process_article`]: fetch the page, extract, assemble, store.
 //! - [`stories::StoryWorker`]: places ready articles into stories, one worker
 //!   at a time (a store lease fences the writes).
-//! - [`Scheduler`]: runs all three forever, bounded, until shut down.
+//! - [`search::sync`]: indexes placed articles for search, in placement order.
+//! - [`Scheduler`]: runs them all forever, bounded, until shut down.
 //! - [`ingest_all`]: poll every source now and process everything (the demo's first run).
 //!
 //! Invariant: a job never fails the scheduler. Every error ends up attached to
@@ -14,6 +15,7 @@
 
 pub mod assemble;
 mod scheduler;
+pub mod search;
 pub mod stories;
 
 #[cfg(test)]
@@ -70,6 +72,8 @@ pub struct Context {
     pub settings: JobSettings,
     /// Word knowledge for the text checker.
     pub lexicons: Arc<courant_clean::Lexicons>,
+    /// The search index this process keeps in step, if it serves search.
+    pub search: Option<Arc<courant_search::SearchIndex>>,
 }
 
 /// Runs blocking store work off the async threads.

@@ -51,6 +51,8 @@ pub struct IngestReport {
     pub retrying: usize,
     /// Articles placed into stories.
     pub clustered: usize,
+    /// Articles added to the search index.
+    pub indexed: usize,
 }
 
 /// Polls every source now, then processes every pending article once.
@@ -143,9 +145,20 @@ pub async fn ingest_all(
     let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
     let clustered = cluster_pending(&worker, &ctx.store).await?;
     release(ctx, &worker).await?;
+    let indexed = index(ctx).await?;
     let mut out = report.lock().map(|r| r.clone()).unwrap_or_default();
     out.clustered = clustered;
+    out.indexed = indexed;
     Ok(out)
+}
+
+/// Brings the search index up to the store, off the async threads.
+async fn index(ctx: &Context) -> anyhow::Result<usize> {
+    let Some(index) = ctx.search.clone() else {
+        return Ok(0);
+    };
+    let store = ctx.store.clone();
+    tokio::task::spawn_blocking(move || crate::search::sync(store.as_ref(), &index)).await?
 }
 
 /// Gives the story lease up, so the next worker (a restart, `serve` after
@@ -182,6 +195,7 @@ impl Scheduler {
         let mut jobs = JoinSet::new();
         let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
         let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
+        let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -197,6 +211,17 @@ impl Scheduler {
                     }
                 }));
             }
+            // The search index follows the placements, one round at a time.
+            if ctx.search.is_some() && indexing.as_ref().is_none_or(|h| h.is_finished()) {
+                let ctx = ctx.clone();
+                indexing = Some(tokio::spawn(async move {
+                    match index(&ctx).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(indexed = n, "search index updated"),
+                        Err(e) => tracing::error!(error = format!("{e:#}"), "search job failed"),
+                    }
+                }));
+            }
             if let Err(e) =
                 Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await
             {
@@ -209,7 +234,7 @@ impl Scheduler {
             }
         }
         while jobs.join_next().await.is_some() {}
-        if let Some(h) = clustering {
+        for h in [clustering, indexing].into_iter().flatten() {
             let _ = h.await;
         }
         if let Err(e) = release(&ctx, &worker).await {

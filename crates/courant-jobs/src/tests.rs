@@ -26,6 +26,7 @@ fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
             ..JobSettings::default()
         },
         lexicons: Arc::new(courant_clean::Lexicons::none()),
+        search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
     }
 }
 
@@ -601,4 +602,46 @@ fn released_story_lease_is_free_at_once() {
         1,
         "free once released"
     );
+}
+
+/// The search index follows the store's placements: everything ready is
+/// indexed once, re-ingesting indexes nothing, and an index handed a new
+/// database empties itself and follows that one instead.
+#[tokio::test]
+async fn search_index_follows_the_store() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    add(&ctx, origin.url("/feed/ok"));
+    let first = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!(first.ready, 5);
+    assert_eq!(first.indexed, 5);
+    let index = ctx.search.clone().unwrap();
+    assert_eq!(index.len(), 5);
+    let found = index
+        .search(&courant_search::SearchQuery {
+            text: "council Tuesday".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.total, 5);
+    for h in &found.hits {
+        assert!(ctx.store.article(h.id).unwrap().is_some());
+    }
+    let second = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!(second.indexed, 0);
+    assert_eq!(index.len(), 5);
+
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut ctx2 = context(&dir2, true);
+    ctx2.search = ctx.search.clone();
+    add(&ctx2, origin.url("/feed/etag"));
+    let other = ingest_all(&ctx2, |_| {}).await.unwrap();
+    assert_eq!(other.indexed, other.ready);
+    assert_eq!(index.len(), other.ready as u64);
+    let state = index.state().unwrap();
+    assert_eq!(state.store, ctx2.store.instance_id().unwrap());
 }

@@ -9,6 +9,9 @@
 
 #[cfg(test)]
 mod tests;
+mod words;
+
+pub use words::words;
 
 /// Below this many characters the detector is not trusted over a declared language.
 pub const MIN_CONFIDENT_CHARS: usize = 200;

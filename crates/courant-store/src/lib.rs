@@ -262,6 +262,9 @@ pub trait Store: Send + Sync {
         batch: &StoryBatch,
         now: DateTime<Utc>,
     ) -> Result<i64>;
+    /// A random id fixed when the database was created: caches of the store
+    /// (the search index) use it to tell a recreated database from theirs.
+    fn instance_id(&self) -> Result<String>;
     /// The highest story id ever stored (merged ones included), 0 when none.
     fn max_story_id(&self) -> Result<StoryId>;
     /// One story as stored; a merged one has `merged_into` set.

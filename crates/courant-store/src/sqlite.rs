@@ -92,6 +92,15 @@ CREATE TABLE leases (
     until TEXT NOT NULL
 );
 "#,
+    // The database's identity: caches (the search index) tell a recreated
+    // database from the one they follow.
+    r#"
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));
+"#,
 ];
 
 const READERS: usize = 4;
@@ -821,6 +830,15 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(seq)
+    }
+
+    fn instance_id(&self) -> Result<String> {
+        let c = self.read();
+        Ok(
+            c.query_row("SELECT value FROM meta WHERE key = 'instance'", [], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     fn max_story_id(&self) -> Result<StoryId> {

@@ -416,3 +416,15 @@ fn only_the_lease_holder_writes_stories() {
     s.record_stories("cluster", "w2", &batch, after).unwrap();
     assert_eq!(s.story(1).unwrap().unwrap().articles, 1);
 }
+
+#[test]
+fn instance_id_is_stable_per_database_and_differs_between_them() {
+    let (dir, s) = store();
+    let id = s.instance_id().unwrap();
+    assert_eq!(id.len(), 32);
+    drop(s);
+    let again = SqliteStore::open(dir.path().join("sub/courant.db")).unwrap();
+    assert_eq!(again.instance_id().unwrap(), id);
+    let (_other_dir, other) = store();
+    assert_ne!(other.instance_id().unwrap(), id);
+}

@@ -48,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/stories", get(stories))
         .route("/stories/{id}", get(story))
         .route("/stats", get(stats))
+        .route("/search", get(crate::search::api))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,6 @@
 //! Feeds out: Atom and JSON Feed for the whole site, each story and each
-//! source; an ordinary sitemap and a Google News sitemap.
+//! source (and each search, through [`render_feed`]); an ordinary sitemap and
+//! a Google News sitemap.
 //!
 //! Bodies are the stored HTML, which the pipeline sanitized before storing;
 //! Atom escapes it as `type="html"` text (through `atom_syndication`), JSON
@@ -17,7 +18,7 @@ use crate::views::{self, safe_url, Names};
 use crate::{read, AppState, WebError};
 
 /// Entries per feed.
-const FEED_ITEMS: usize = 50;
+pub(crate) const FEED_ITEMS: usize = 50;
 /// Articles in the ordinary sitemap (the protocol allows 50,000 URLs).
 const SITEMAP_ARTICLES: usize = 10_000;
 /// The Google News sitemap lists articles of the last two days, at most 1,000.
@@ -37,7 +38,7 @@ enum Scope {
 
 /// Absolute base of the site's own links: the configured `base_url`, else the
 /// request's Host header when it looks like a host name, else localhost.
-fn base(st: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base(st: &AppState, headers: &HeaderMap) -> String {
     if let Some(b) = &st.cfg.base_url {
         return b.trim_end_matches('/').to_string();
     }
@@ -245,23 +246,41 @@ async fn respond(
     feed_path: String,
 ) -> Result<Response, WebError> {
     let (title, page, items, names) = collect(st, scope).await?;
-    let base = base(st, headers);
     let page = if page.starts_with('?') {
         format!("/{page}")
     } else {
         page
     };
-    Ok(if json {
+    Ok(render_feed(
+        st, headers, &title, &page, &feed_path, &items, &names, json,
+    ))
+}
+
+/// Atom or JSON Feed of `items` (newest first); `page` and `feed` are the
+/// site-relative paths of the page the feed follows and of the feed itself.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_feed(
+    st: &AppState,
+    headers: &HeaderMap,
+    title: &str,
+    page: &str,
+    feed: &str,
+    items: &[Article],
+    names: &Names,
+    json: bool,
+) -> Response {
+    let base = base(st, headers);
+    if json {
         with_type(
-            json_feed(&base, &title, &page, &feed_path, &items, &names),
+            json_feed(&base, title, page, feed, items, names),
             "application/feed+json",
         )
     } else {
         with_type(
-            atom(&base, &title, &page, &feed_path, &items, &names),
+            atom(&base, title, page, feed, items, names),
             "application/atom+xml; charset=utf-8",
         )
-    })
+    }
 }
 
 fn lang_filter(p: FeedParams) -> Result<Option<String>, WebError> {

@@ -8,15 +8,18 @@
 
 mod api;
 mod feeds;
+mod i18n;
 mod metrics_page;
 mod pages;
+mod search;
 mod views;
 
 #[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -43,6 +46,8 @@ pub struct WebConfig {
     pub api_token: Option<String>,
     /// The Prometheus recorder's handle; `/metrics` answers 404 without one.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The search index (kept in step by the jobs); search answers 404 without one.
+    pub search: Option<Arc<courant_search::SearchIndex>>,
 }
 
 impl Default for WebConfig {
@@ -54,6 +59,7 @@ impl Default for WebConfig {
             base_url: None,
             api_token: None,
             metrics: None,
+            search: None,
         }
     }
 }
@@ -64,6 +70,33 @@ pub struct AppState {
     store: Arc<dyn Store>,
     env: Arc<Environment<'static>>,
     cfg: Arc<WebConfig>,
+    catalogs: Arc<i18n::Catalogs>,
+    overview: Arc<Mutex<Option<(Instant, Overview)>>>,
+}
+
+/// Sources and counts: every page's header and filters need them, and
+/// counting a large store on each request would dominate the page's time.
+type Overview = (Arc<Vec<courant_model::Source>>, Arc<courant_store::Counts>);
+
+/// How long the overview is reused; the pipeline adds articles continuously,
+/// and a count a second old is as good as exact on a news site.
+const OVERVIEW_TTL: Duration = Duration::from_secs(2);
+
+/// Sources and counts, at most [`OVERVIEW_TTL`] old.
+pub(crate) async fn overview(st: &AppState) -> Result<Overview, WebError> {
+    if let Ok(guard) = st.overview.lock() {
+        if let Some((at, o)) = guard.as_ref() {
+            if at.elapsed() < OVERVIEW_TTL {
+                return Ok(o.clone());
+            }
+        }
+    }
+    let (sources, counts) = read(st, |s| Ok((s.sources()?, s.counts()?))).await?;
+    let o: Overview = (Arc::new(sources), Arc::new(counts));
+    if let Ok(mut guard) = st.overview.lock() {
+        *guard = Some((Instant::now(), o.clone()));
+    }
+    Ok(o)
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -75,10 +108,25 @@ const BUILTIN: &[(&str, &str)] = &[
     ("sources.html", include_str!("../templates/sources.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("original.html", include_str!("../templates/original.html")),
+    ("search.html", include_str!("../templates/search.html")),
+    ("theme.css", include_str!("../templates/theme.css")),
 ];
 
 fn environment(cfg: &WebConfig) -> Environment<'static> {
     let mut env = Environment::new();
+    env.add_filter("fill", i18n::fill);
+    // minijinja's HTML escaping also writes '/' as "&#x2f;", which no context
+    // needs; escape what HTML needs and leave links readable.
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
+            if let Some(s) = value.as_str() {
+                return out.write_str(&html_escape(s)).map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                });
+            }
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     let dir = cfg.templates_dir.clone();
     env.set_loader(move |name| {
         if let Some(dir) = &dir {
@@ -108,8 +156,10 @@ fn environment(cfg: &WebConfig) -> Environment<'static> {
 pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
     let state = AppState {
         env: Arc::new(environment(&cfg)),
+        catalogs: Arc::new(i18n::Catalogs::load(cfg.templates_dir.as_deref())),
         store,
         cfg: Arc::new(cfg),
+        overview: Arc::default(),
     };
     Router::new()
         .route("/", get(pages::home))
@@ -121,12 +171,19 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/sources/{id}/feed.json", get(feeds::source_json))
         .route("/feed.atom", get(feeds::site_atom))
         .route("/feed.json", get(feeds::site_json))
+        .route("/search", get(search::search_page))
+        .route("/search/feed.atom", get(search::feed_atom))
+        .route("/search/feed.json", get(search::feed_json))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/news-sitemap.xml", get(feeds::news_sitemap))
         .route("/articles/{id}", get(pages::article))
         .route("/articles/{id}/original", get(pages::original))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
+        .route("/{lang}/", get(pages::edition_home))
+        .route("/{lang}", get(pages::edition_redirect))
+        .route("/{lang}/latest", get(pages::edition_latest))
+        .route("/{lang}/search", get(search::edition_search))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_page::metrics))
         .nest("/api/v1", api::routes())
@@ -159,6 +216,9 @@ pub enum WebError {
     /// A blocking task panicked or was cancelled.
     #[error("internal: {0}")]
     Join(#[from] tokio::task::JoinError),
+    /// The search index failed; logged, shown as 500.
+    #[error(transparent)]
+    Search(#[from] courant_search::Error),
 }
 
 impl WebError {
@@ -203,6 +263,7 @@ pub(crate) fn html_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Runs store work on the blocking pool.
@@ -237,7 +298,43 @@ async fn article_with_source(
 }
 
 fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Html<String>, WebError> {
-    let site = minijinja::context! { title => state.cfg.site_title, lang => state.cfg.site_lang };
+    render_in(state, None, name, ctx)
+}
+
+/// Renders a page of an edition (`Some("de")`: the German pages, in German
+/// where a catalog has the words) or of the whole site (`None`: in the
+/// site's own language).
+fn render_in(
+    state: &AppState,
+    edition: Option<&str>,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<Html<String>, WebError> {
+    let ui = edition.unwrap_or(&state.cfg.site_lang);
+    let t = state.catalogs.get(ui);
+    let lang = if state.catalogs.has(ui) {
+        ui
+    } else {
+        state.cfg.site_lang.as_str()
+    };
+    let site = minijinja::context! {
+        title => state.cfg.site_title,
+        lang,
+        search => state.cfg.search.is_some(),
+    };
+    let edition = edition.map(|code| {
+        minijinja::context! {
+            code,
+            name => state.catalogs.name(code),
+            prefix => format!("/{code}"),
+        }
+    });
+    let prefix = edition
+        .as_ref()
+        .and_then(|e| e.get_attr("prefix").ok())
+        .unwrap_or_else(|| minijinja::Value::from(""));
     let tmpl = state.env.get_template(name)?;
-    Ok(Html(tmpl.render(minijinja::context! { site, ..ctx })?))
+    Ok(Html(tmpl.render(
+        minijinja::context! { site, t, edition, prefix, ..ctx },
+    )?))
 }

@@ -51,10 +51,73 @@ pub(crate) async fn home(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
-    let (want, source) = (lang.clone(), p.source);
-    let (counts, sources, stories, groups) = read(&st, move |s| {
-        let sources = s.sources()?;
-        let names = views::names(&sources);
+    home_page(st, None, lang, p.source).await
+}
+
+/// A language edition's code from the path: `de`, `pt-BR`. Anything else
+/// (`/sources/` reaches here too) is not an edition.
+pub(crate) fn edition_code(code: &str) -> Result<String, WebError> {
+    let mut parts = code.split('-');
+    let base = parts.next().unwrap_or_default();
+    let region = parts.next();
+    let ok = (2..=3).contains(&base.len())
+        && base.chars().all(|c| c.is_ascii_lowercase())
+        && region.is_none_or(|r| {
+            (2..=8).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        && parts.next().is_none();
+    if ok {
+        Ok(code.to_string())
+    } else {
+        Err(WebError::NotFound("no such page".into()))
+    }
+}
+
+/// `/{lang}/`: the edition's front page, in its language.
+pub(crate) async fn edition_home(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, WebError> {
+    let code = edition_code(&code)?;
+    home_page(st, Some(code.clone()), Some(code), p.source).await
+}
+
+/// `/{lang}` without the slash: to the edition.
+pub(crate) async fn edition_redirect(Path(code): Path<String>) -> Result<Response, WebError> {
+    let code = edition_code(&code)?;
+    Ok(Redirect::permanent(&format!("/{code}/")).into_response())
+}
+
+/// `/{lang}/latest`
+pub(crate) async fn edition_latest(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Result<Html<String>, WebError> {
+    let code = edition_code(&code)?;
+    list_page(
+        st,
+        Some(code.clone()),
+        None,
+        Some(code.clone()),
+        p.page.unwrap_or(1),
+        String::new(),
+        format!("/{code}/latest"),
+    )
+    .await
+}
+
+async fn home_page(
+    st: AppState,
+    edition: Option<String>,
+    lang: Option<String>,
+    source: Option<i64>,
+) -> Result<Html<String>, WebError> {
+    let (sources, counts) = crate::overview(&st).await?;
+    let want = lang.clone();
+    let names = views::names(&sources);
+    let (stories, groups) = read(&st, move |s| {
         let mut stories = s.stories(&StoryQuery {
             lang: want.clone(),
             source,
@@ -80,7 +143,7 @@ pub(crate) async fn home(
                 articles: articles.iter().map(|a| views::summary(a, &names)).collect(),
             });
         }
-        Ok((s.counts()?, sources, stories, out))
+        Ok((stories, out))
     })
     .await?;
     let stories: Vec<_> = stories.iter().map(views::story).collect();
@@ -89,10 +152,19 @@ pub(crate) async fn home(
         .filter(|s| s.article_count > 0)
         .map(|s| context! { id => s.id, name => views::source(s).name })
         .collect();
-    render(
+    crate::render_in(
         &st,
+        edition.as_deref(),
         "home.html",
-        context! { counts, source_count => sources.len(), sources => source_list, stories, groups, lang, source },
+        context! {
+            counts => counts.as_ref(),
+            source_count => sources.len(),
+            sources => source_list,
+            stories,
+            groups,
+            lang,
+            source,
+        },
     )
 }
 
@@ -150,9 +222,10 @@ pub(crate) async fn latest(
     list_page(
         st,
         None,
+        None,
         lang,
         p.page.unwrap_or(1),
-        "Latest".into(),
+        String::new(),
         "/latest".into(),
     )
     .await
@@ -167,6 +240,7 @@ pub(crate) async fn source(
     let lang = clean_lang(p.lang)?;
     list_page(
         st,
+        None,
         Some(id),
         lang,
         p.page.unwrap_or(1),
@@ -178,6 +252,7 @@ pub(crate) async fn source(
 
 async fn list_page(
     st: AppState,
+    edition: Option<String>,
     source_id: Option<i64>,
     lang: Option<String>,
     page: usize,
@@ -210,29 +285,22 @@ async fn list_page(
     let articles: Vec<_> = articles.iter().map(|a| views::summary(a, &names)).collect();
     let lang_q = lang
         .as_deref()
+        .filter(|_| edition.is_none())
         .map(|l| format!("lang={l}&"))
         .unwrap_or_default();
     let prev_url = (page > 1).then(|| format!("{path}?{lang_q}page={}", page - 1));
     let next_url = more.then(|| format!("{path}?{lang_q}page={}", page + 1));
+    // A source's page is headed by its name; the latest list by the
+    // catalog's word for it (the template's default).
     let heading = match &source {
-        Some(s) => format!(
-            "{}{}",
-            s.name,
-            lang.as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default()
-        ),
-        None => format!(
-            "{heading}{}",
-            lang.as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default()
-        ),
+        Some(s) => s.name.clone(),
+        None => heading,
     };
-    render(
+    crate::render_in(
         &st,
+        edition.as_deref(),
         "list.html",
-        context! { heading, source, articles, offset, prev_url, next_url },
+        context! { heading, source, articles, offset, prev_url, next_url, lang },
     )
 }
 

@@ -10,6 +10,8 @@ use tower::ServiceExt;
 
 use super::*;
 
+mod search;
+
 const XSS_TITLE: &str = "<script>alert('t')</script><img src=x onerror=alert(1)>Title";
 
 struct Site {
@@ -84,6 +86,26 @@ fn site_with(cfg: WebConfig) -> Site {
         if a.guid == "g0" {
             article_id = a.id;
         }
+    }
+    if let Some(index) = &cfg.search {
+        let ready = store
+            .articles(&courant_store::ArticleQuery {
+                limit: 100,
+                ..Default::default()
+            })
+            .unwrap();
+        let docs: Vec<_> = ready
+            .iter()
+            .map(courant_search::Doc::from_article)
+            .collect();
+        index.add(&docs).unwrap();
+        index
+            .commit(&courant_search::IndexState {
+                version: courant_search::SCHEMA_VERSION,
+                store: store.instance_id().unwrap(),
+                seq: 0,
+            })
+            .unwrap();
     }
     let app = router(Arc::new(store), cfg);
     Site {
@@ -216,6 +238,7 @@ async fn operator_templates_override_builtins() {
             base_url: None,
             api_token: None,
             metrics: None,
+            search: None,
         },
     );
     let (_, page) = get(&app, "/sources").await;
@@ -666,6 +689,7 @@ async fn openapi_document_covers_the_api() {
         ("/stories", "get", false),
         ("/stories/{id}", "get", false),
         ("/stats", "get", false),
+        ("/search", "get", false),
         ("/openapi.json", "get", false),
     ] {
         let op = &doc["paths"][path][method];
@@ -678,7 +702,7 @@ async fn openapi_document_covers_the_api() {
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
         }
     }
-    assert_eq!(doc["paths"].as_object().unwrap().len(), 9);
+    assert_eq!(doc["paths"].as_object().unwrap().len(), 10);
 }
 
 /// /metrics: off without a recorder; with one, request counts by route and

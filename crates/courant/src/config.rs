@@ -28,6 +28,8 @@ pub struct Config {
     pub clean: CleanSection,
     /// The JSON API's write operations.
     pub api: ApiSection,
+    /// Full-text search.
+    pub search: SearchSection,
     /// Feeds to follow.
     pub sources: Vec<SourceEntry>,
 }
@@ -39,6 +41,37 @@ pub struct ApiSection {
     /// Bearer token for add/remove source and hide article; the environment
     /// variable `COURANT_API_TOKEN` overrides it. No token: writes are off.
     pub token: Option<String>,
+}
+
+/// `[search]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSection {
+    /// Serve search (and keep its index in step with the database).
+    pub enabled: bool,
+    /// The index folder; default: the database path with `.search` added.
+    /// Only a cache: deleting it makes `serve` rebuild it from the database.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for SearchSection {
+    fn default() -> Self {
+        SearchSection {
+            enabled: true,
+            dir: None,
+        }
+    }
+}
+
+impl SearchSection {
+    /// Where the index of `database` lives.
+    pub fn dir_for(&self, database: &Path) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| {
+            let mut p = database.as_os_str().to_owned();
+            p.push(".search");
+            PathBuf::from(p)
+        })
+    }
 }
 
 /// `[clean]`
@@ -71,6 +104,7 @@ impl Default for Config {
             poll: PollSection::default(),
             clean: CleanSection::default(),
             api: ApiSection::default(),
+            search: SearchSection::default(),
             sources: Vec::new(),
         }
     }
@@ -194,6 +228,7 @@ impl Config {
             Some(&mut cfg.database),
             cfg.opml.as_mut(),
             cfg.site.templates.as_mut(),
+            cfg.search.dir.as_mut(),
         ]
         .into_iter()
         .flatten()

@@ -72,6 +72,7 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> 
     let web = courant_web::WebConfig {
         site_title: "courant demo".into(),
         metrics,
+        search: ctx.search.clone(),
         api_token: std::env::var("COURANT_API_TOKEN")
             .ok()
             .filter(|t| !t.is_empty()),

@@ -356,11 +356,20 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 fn context(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<courant_jobs::Context> {
+    let search = if cfg.search.enabled {
+        let dir = cfg.search.dir_for(&cfg.database);
+        let index = courant_search::SearchIndex::open(&dir)
+            .with_context(|| format!("opening the search index in {}", dir.display()))?;
+        Some(Arc::new(index))
+    } else {
+        None
+    };
     Ok(courant_jobs::Context {
         store,
         fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
         settings: cfg.job_settings(),
         lexicons: Arc::new(lexicons(cfg)),
+        search,
     })
 }
 
@@ -457,11 +466,13 @@ async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    serve_on(listener, ctx, web_config(cfg)).await
+    let web = web_config(cfg, &ctx);
+    serve_on(listener, ctx, web).await
 }
 
-fn web_config(cfg: &Config) -> courant_web::WebConfig {
+fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_web::WebConfig {
     courant_web::WebConfig {
+        search: ctx.search.clone(),
         site_title: cfg.site.title.clone(),
         site_lang: cfg.site.lang.clone(),
         templates_dir: cfg.site.templates.clone(),

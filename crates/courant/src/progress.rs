@@ -43,8 +43,8 @@ pub async fn ingest_with_progress(ctx: &courant_jobs::Context) -> anyhow::Result
 /// Prints what an ingest did.
 pub fn print_report(r: &IngestReport) {
     println!(
-        "{} sources polled, {} new articles: {} ready, {} failed, {} to retry; {} placed into stories",
-        r.sources, r.new_articles, r.ready, r.failed, r.retrying, r.clustered
+        "{} sources polled, {} new articles: {} ready, {} failed, {} to retry; {} placed into stories, {} indexed for search",
+        r.sources, r.new_articles, r.ready, r.failed, r.retrying, r.clustered, r.indexed
     );
     for (name, err) in &r.failed_sources {
         println!("  source failed: {name}: {err}");

@@ -484,6 +484,7 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         fetcher: fetcher.clone(),
         settings: courant_jobs::JobSettings::default(),
         lexicons: Arc::new(courant_clean::Lexicons::none()),
+        search: None,
     };
     let report = courant_jobs::ingest_all(&ctx, |_| {}).await.unwrap();
     assert_eq!((report.ready, report.clustered), (2, 2), "{report:?}");
