@@ -78,6 +78,7 @@ impl SourceHealth {
 
 /// One item of a parsed feed, before its page is fetched.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FeedEntry {
     /// Stable identity within the feed: the item's id or guid, else its link.
     pub guid: String,
@@ -138,6 +139,7 @@ impl ArticleStatus {
 
 /// What processing produced for an article page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProcessedArticle {
     /// Final title.
     pub title: String,

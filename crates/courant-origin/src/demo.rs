@@ -46,6 +46,10 @@ enum Format {
 struct Item {
     path: String,
     title: String,
+    /// Plain text, paragraphs separated by blank lines (for grown copies).
+    text: String,
+    /// Markup after the text that copies keep (the blurb's topic line).
+    tail_html: String,
     summary_html: String,
     body_html: String,
     published: DateTime<Utc>,
@@ -97,62 +101,51 @@ const ITN_ATTR: &str = "From Wikipedia's \"In the news\", under CC BY-SA 3.0, vi
 impl Demo {
     /// Builds every feed and page for an origin reachable at `base`.
     pub fn load(base: &str) -> Result<Demo, LoadError> {
+        Self::load_grown(base, 1)
+    }
+
+    /// The corpus `copies` times over, for load tests: each copy is another
+    /// set of publishers. Every fourth copy carries the same texts (wire copy
+    /// syndicated by other outlets); the others rewrite a third of each
+    /// text's words, so they are new articles on the same events. Each copy
+    /// is dated three days before the last, so stories span months.
+    pub fn load_grown(base: &str, copies: usize) -> Result<Demo, LoadError> {
         let mut demo = Demo {
             sources: Vec::new(),
             docs: HashMap::new(),
         };
-        let wikinews = wikinews_items()?;
-        demo.add_source(
-            base,
-            "/wikinews/rss.xml",
-            "Wikinews",
-            Some("en"),
-            WIKINEWS_ATTR,
-            Format::Rss,
-            wikinews,
-        );
-
-        let mut by_lang: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-        for item in itn_items()? {
-            by_lang.entry(item.lang.clone()).or_default().push(item);
-        }
-        let mut others = Vec::new();
-        let mut big: Vec<(String, Vec<Item>)> = Vec::new();
-        for (lang, items) in by_lang {
-            if items.len() >= OWN_FEED_MIN {
-                big.push((lang, items));
-            } else {
-                others.extend(items);
+        let layout = layout()?;
+        for k in 0..copies.max(1) {
+            for p in &layout {
+                if k == 0 {
+                    demo.add_source(
+                        base,
+                        &p.path,
+                        &p.name,
+                        p.lang.as_deref(),
+                        p.attribution,
+                        p.format,
+                        p.items.clone(),
+                    );
+                    continue;
+                }
+                let items = p
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| variant(it, k, &p.items[(i + k) % p.items.len()]))
+                    .collect();
+                demo.add_source(
+                    base,
+                    &format!("/copy{k}{}", p.path),
+                    &format!("{} · copy {k}", p.name),
+                    p.lang.as_deref(),
+                    p.attribution,
+                    p.format,
+                    items,
+                );
             }
         }
-        big.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        for (i, (lang, items)) in big.into_iter().enumerate() {
-            let format = match lang.as_str() {
-                "en" => Format::Atom,
-                "fr" => Format::Sitemap,
-                "zh" => Format::Json,
-                _ => [Format::Rss, Format::Atom, Format::Json][i % 3],
-            };
-            let ext = match format {
-                Format::Rss => "rss.xml",
-                Format::Atom => "atom.xml",
-                Format::Json => "feed.json",
-                Format::Sitemap => "news-sitemap.xml",
-            };
-            let path = format!("/itn/{lang}/{ext}");
-            let name = format!("Wikipedia In the news ({lang})");
-            demo.add_source(base, &path, &name, Some(&lang), ITN_ATTR, format, items);
-        }
-        others.sort_by_key(|i| i.published);
-        demo.add_source(
-            base,
-            "/itn/more/atom.xml",
-            "Wikipedia In the news (more languages)",
-            None,
-            ITN_ATTR,
-            Format::Atom,
-            others,
-        );
         Ok(demo)
     }
 
@@ -221,6 +214,139 @@ impl Demo {
     }
 }
 
+/// One publisher of the base corpus, before it is rendered.
+struct Publisher {
+    path: String,
+    name: String,
+    lang: Option<String>,
+    attribution: &'static str,
+    format: Format,
+    items: Vec<Item>,
+}
+
+/// The base corpus laid out as publishers: Wikinews, one ITN feed per
+/// language with enough blurbs (formats rotating), one for the rest.
+fn layout() -> Result<Vec<Publisher>, LoadError> {
+    let mut out = vec![Publisher {
+        path: "/wikinews/rss.xml".into(),
+        name: "Wikinews".into(),
+        lang: Some("en".into()),
+        attribution: WIKINEWS_ATTR,
+        format: Format::Rss,
+        items: wikinews_items()?,
+    }];
+    let mut by_lang: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    for item in itn_items()? {
+        by_lang.entry(item.lang.clone()).or_default().push(item);
+    }
+    let mut others = Vec::new();
+    let mut big: Vec<(String, Vec<Item>)> = Vec::new();
+    for (lang, items) in by_lang {
+        if items.len() >= OWN_FEED_MIN {
+            big.push((lang, items));
+        } else {
+            others.extend(items);
+        }
+    }
+    big.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    for (i, (lang, items)) in big.into_iter().enumerate() {
+        let format = match lang.as_str() {
+            "en" => Format::Atom,
+            "fr" => Format::Sitemap,
+            "zh" => Format::Json,
+            _ => [Format::Rss, Format::Atom, Format::Json][i % 3],
+        };
+        let ext = match format {
+            Format::Rss => "rss.xml",
+            Format::Atom => "atom.xml",
+            Format::Json => "feed.json",
+            Format::Sitemap => "news-sitemap.xml",
+        };
+        out.push(Publisher {
+            path: format!("/itn/{lang}/{ext}"),
+            name: format!("Wikipedia In the news ({lang})"),
+            lang: Some(lang),
+            attribution: ITN_ATTR,
+            format,
+            items,
+        });
+    }
+    others.sort_by_key(|i| i.published);
+    out.push(Publisher {
+        path: "/itn/more/atom.xml".into(),
+        name: "Wikipedia In the news (more languages)".into(),
+        lang: None,
+        attribution: ITN_ATTR,
+        format: Format::Atom,
+        items: others,
+    });
+    Ok(out)
+}
+
+/// Copy `k` of an item: the same text (every fourth copy) or one with a
+/// third of its words taken from `donor`, a neighbour in the same language.
+fn variant(item: &Item, k: usize, donor: &Item) -> Item {
+    let mut v = item.clone();
+    v.path = format!("/copy{k}{}", item.path);
+    v.published = item.published - chrono::Duration::days(3 * k as i64);
+    v.canonical = None;
+    if k % 4 == 0 {
+        return v;
+    }
+    let text: Vec<String> = item
+        .text
+        .split("\n\n")
+        .map(|p| vary(p, k, &donor.text))
+        .collect();
+    v.title = if item.author.is_some() {
+        vary(&item.title, k, &donor.title)
+    } else {
+        headline(&text.join(" "), 110)
+    };
+    v.summary_html = esc(&headline(&text.join(" "), 200));
+    v.body_html = text
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", esc(p)))
+        .chain([item.tail_html.clone()])
+        .collect();
+    v.text = text.join("\n\n");
+    v
+}
+
+/// Every third word (every third character in unspaced scripts) taken from `donor`.
+fn vary(text: &str, k: usize, donor: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let pool: Vec<&str> = donor.split_whitespace().collect();
+    if words.len() >= 4 && !pool.is_empty() {
+        return words
+            .iter()
+            .enumerate()
+            .map(|(j, w)| {
+                if (j + k) % 3 == 0 {
+                    pool[(j * 7 + k) % pool.len()]
+                } else {
+                    w
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let chars: Vec<char> = donor.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.is_empty() {
+        return text.to_string();
+    }
+    text.chars()
+        .enumerate()
+        .map(|(j, c)| {
+            if (j + k) % 3 == 0 && c.is_alphanumeric() {
+                chars[(j * 7 + k) % chars.len()]
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 async fn serve_doc(State(demo): State<Arc<Demo>>, uri: Uri) -> Response {
     match demo.docs.get(uri.path()) {
         Some((ct, body)) => ([(header::CONTENT_TYPE, *ct)], body.clone()).into_response(),
@@ -246,6 +372,7 @@ fn wikinews_items() -> Result<Vec<Item>, LoadError> {
         if paras.clone().next() == Some(d.title.trim()) {
             paras.next();
         }
+        let text = paras.clone().collect::<Vec<_>>().join("\n\n");
         let mut body = String::new();
         for (i, p) in paras.enumerate() {
             if i == 0 {
@@ -265,6 +392,8 @@ fn wikinews_items() -> Result<Vec<Item>, LoadError> {
         out.push(Item {
             path: format!("/wikinews/{}", d.doc_id.trim_start_matches("GUM_news_")),
             title: d.title,
+            text,
+            tail_html: String::new(),
             summary_html: esc(&summary),
             body_html: body,
             published,
@@ -292,15 +421,17 @@ fn itn_items() -> Result<Vec<Item>, LoadError> {
                 continue;
             }
             let title = headline(&text, 110);
-            let body_html = format!(
-                "<p>{}</p>\n<p class=\"topic\">{}: <b>{}</b></p>",
-                b.blurb,
+            let tail_html = format!(
+                "<p class=\"topic\">{}: <b>{}</b></p>",
                 esc(topic_label(&b.lang)),
                 esc(&b.keyword)
             );
+            let body_html = format!("<p>{}</p>\n{tail_html}", b.blurb);
             out.push(Item {
                 path: format!("/itn/{}/{}-{}", b.lang, qid, secs as i64),
                 title,
+                text: text.clone(),
+                tail_html,
                 summary_html: b.blurb.clone(),
                 body_html,
                 published,
@@ -468,5 +599,34 @@ mod tests {
         for ext in ["rss.xml", "atom.xml", "feed.json", "news-sitemap.xml"] {
             assert!(feeds.iter().any(|f| f.ends_with(ext)), "no {ext} feed");
         }
+    }
+
+    /// Grown copies: more publishers and pages, every fourth copy verbatim,
+    /// the others rewritten, each earlier, and every page keeps text beside
+    /// its title.
+    #[test]
+    fn grown_corpus_copies_and_rewrites() {
+        let once = Demo::load("http://127.0.0.1:1").unwrap();
+        let grown = Demo::load_grown("http://127.0.0.1:1", 5).unwrap();
+        assert_eq!(grown.article_count(), 5 * once.article_count());
+        assert_eq!(grown.sources().len(), 5 * once.sources().len());
+        let layout = layout().unwrap();
+        let base = &layout[1].items[3];
+        let copy = |k| variant(base, k, &layout[1].items[(3 + k) % layout[1].items.len()]);
+        let (c1, c4) = (copy(1), copy(4));
+        assert_eq!(c4.text, base.text, "every fourth copy is verbatim");
+        assert_eq!(c4.title, base.title);
+        assert_ne!(c1.text, base.text, "the others are rewritten");
+        let same = c1
+            .text
+            .split(' ')
+            .zip(base.text.split(' '))
+            .filter(|(a, b)| a == b)
+            .count();
+        let words = base.text.split(' ').count();
+        assert!(same * 3 >= words && same < words, "{same} of {words} words kept");
+        assert_eq!(c1.published, base.published - chrono::Duration::days(3));
+        assert!(c1.body_html.contains("class=\"topic\""), "{}", c1.body_html);
+        assert!(grown.docs.contains_key(&c1.path));
     }
 }

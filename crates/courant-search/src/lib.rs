@@ -307,10 +307,13 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        // The writer is taken now: a second process on the same folder fails
+        // here, at start, with tantivy's lock error, not later in a job.
+        let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(None),
+            writer: Mutex::new(Some(writer)),
             fields,
         })
     }

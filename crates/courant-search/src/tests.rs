@@ -66,7 +66,7 @@ fn state(seq: i64) -> IndexState {
 fn loaded() -> SearchIndex {
     let index = SearchIndex::in_memory().expect("index");
     index.add(&corpus()).expect("add");
-    index.commit(&state(8)).expect("commit");
+    index.commit(&state(9)).expect("commit");
     index
 }
 
@@ -217,7 +217,7 @@ fn state_survives_reopening_and_clear_empties() {
     }
     let index = SearchIndex::open(dir.path()).expect("reopen");
     assert_eq!(index.state(), Some(state(8)));
-    assert_eq!(index.len(), 8);
+    assert_eq!(index.len(), corpus().len() as u64);
     index.clear().expect("clear");
     index.commit(&state(0)).expect("commit");
     assert!(index.is_empty());
@@ -279,4 +279,12 @@ fn analyzers_by_language_code() {
     assert_eq!(analyzer_for("und"), "plain");
     assert_eq!(analyzer_for(""), "plain");
     assert_eq!(analyzer_for("plain"), "plain");
+}
+
+#[test]
+fn a_second_writer_on_one_folder_is_refused_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _first = SearchIndex::open(dir.path()).expect("open");
+    let second = SearchIndex::open(dir.path());
+    assert!(second.is_err(), "two writers on one index");
 }

@@ -72,6 +72,8 @@ pub(crate) fn register(index: &Index) {
     }
 }
 
+const SOFT_HYPHEN: &str = "\u{ad}";
+
 /// Splits with [`courant_lang::words`].
 #[derive(Clone, Default)]
 pub(crate) struct Words;
@@ -87,21 +89,27 @@ impl Tokenizer for Words {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
         let base = text.as_ptr() as usize;
-        let tokens = courant_lang::words(text)
-            .into_iter()
-            .enumerate()
-            .map(|(position, w)| {
-                // Every word is a slice of `text`, so its offset is the pointer difference.
-                let from = w.as_ptr() as usize - base;
-                Token {
-                    offset_from: from,
-                    offset_to: from + w.len(),
-                    position,
-                    text: w.to_string(),
-                    position_length: 1,
+        let mut tokens: Vec<Token> = Vec::new();
+        for w in courant_lang::words(text) {
+            // Every word is a slice of `text`, so its offset is the pointer difference.
+            let from = w.as_ptr() as usize - base;
+            let to = from + w.len();
+            // Pieces joined by a soft hyphen are one word ("Fuß\u{ad}ball").
+            if let Some(last) = tokens.last_mut() {
+                if text.get(last.offset_to..from) == Some(SOFT_HYPHEN) {
+                    last.offset_to = to;
+                    last.text.push_str(w);
+                    continue;
                 }
-            })
-            .collect();
+            }
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position: tokens.len(),
+                text: w.to_string(),
+                position_length: 1,
+            });
+        }
         WordStream {
             tokens,
             next: 0,

@@ -115,6 +115,8 @@ pub struct ArticleQuery {
     pub limit: usize,
     /// Rows to skip.
     pub offset: usize,
+    /// Only what a list shows: title, language and dates, no text or body.
+    pub brief: bool,
 }
 
 /// Article counts for overview pages.
@@ -271,8 +273,14 @@ pub trait Store: Send + Sync {
     fn story(&self, id: StoryId) -> Result<Option<Story>>;
     /// Live stories with ready articles, most recently updated first.
     fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>>;
-    /// Ready articles of a story, oldest first.
-    fn story_articles(&self, id: StoryId) -> Result<Vec<Article>>;
+    /// The newest `limit` ready articles of a story, oldest first.
+    fn story_articles(&self, id: StoryId, limit: usize) -> Result<Vec<Article>>;
+    /// The newest `limit` ready articles of a story, oldest first, brief (as
+    /// [`ArticleQuery::brief`]): for timelines and lists.
+    fn story_members(&self, id: StoryId, limit: usize) -> Result<Vec<Article>>;
+    /// A text and its syndicated copies (`duplicate_of`), ready ones, oldest
+    /// first, brief.
+    fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>>;
     /// Live stories related to this one, best first.
     fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>>;
 }

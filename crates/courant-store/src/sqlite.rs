@@ -101,6 +101,12 @@ CREATE TABLE meta (
 );
 INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));
 "#,
+    // Front pages at 100,000 articles: the groups query reads this index
+    // alone; copies of a text are found without a scan.
+    r#"
+CREATE INDEX articles_groups ON articles (status, source_id, lang, published_at);
+CREATE INDEX articles_duplicate ON articles (duplicate_of) WHERE duplicate_of IS NOT NULL;
+"#,
 ];
 
 const READERS: usize = 4;
@@ -211,6 +217,21 @@ fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
 
 const ARTICLE_COLS: &str = "id, source_id, guid, url, status, discovered_at, entry_json, \
      processed_json, error, attempts, story_id, duplicate_of";
+
+/// The same columns for lists: the entry and the processed article carry only
+/// what a list shows (title, language, dates), picked out by SQLite, so a
+/// page of summaries never decodes full texts.
+const ARTICLE_COLS_BRIEF: &str = "id, source_id, guid, url, status, discovered_at, \
+     json_object('guid', guid, 'url', url, \
+       'title', COALESCE(json_extract(entry_json, '$.title'), ''), \
+       'published', json_extract(entry_json, '$.published'), \
+       'updated', json_extract(entry_json, '$.updated'), \
+       'lang', json_extract(entry_json, '$.lang')), \
+     CASE WHEN processed_json IS NULL THEN NULL ELSE json_object( \
+       'title', COALESCE(json_extract(processed_json, '$.title'), ''), \
+       'published', json_extract(processed_json, '$.published'), \
+       'lang', json_extract(processed_json, '$.lang')) END, \
+     error, attempts, story_id, duplicate_of";
 
 /// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
 struct ArticleRow {
@@ -561,7 +582,12 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>> {
-        let mut sql = format!("SELECT {ARTICLE_COLS} FROM articles WHERE 1 = 1");
+        let cols = if q.brief {
+            ARTICLE_COLS_BRIEF
+        } else {
+            ARTICLE_COLS
+        };
+        let mut sql = format!("SELECT {cols} FROM articles WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if !q.include_pending {
             sql.push_str(" AND status = 'ready'");
@@ -887,14 +913,52 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
-    fn story_articles(&self, id: StoryId) -> Result<Vec<Article>> {
+    fn story_articles(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
         let c = self.read();
         let mut st = c.prepare_cached(&format!(
             "SELECT {ARTICLE_COLS} FROM articles WHERE story_id = ?1 AND status = 'ready'
-             ORDER BY published_at, id LIMIT 1000"
+             ORDER BY published_at DESC, id DESC LIMIT ?2"
         ))?;
         let rows = st
-            .query_map([id], article_row)?
+            .query_map(params![id, limit.clamp(1, 5_000) as i64], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        let mut out = collect_articles(rows)?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn story_members(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLS_BRIEF} FROM articles WHERE story_id = ?1 AND status = 'ready'
+             ORDER BY published_at DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![id, limit.clamp(1, 5_000) as i64], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        let mut out = collect_articles(rows)?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>> {
+        let c = self.read();
+        // Two indexed lookups; `id = ?1 OR duplicate_of = ?1` would scan the table.
+        let mut st = c.prepare_cached(&format!(
+            "SELECT * FROM (
+               SELECT {ARTICLE_COLS_BRIEF}, published_at AS at FROM articles
+                 WHERE id = ?1 AND status = 'ready'
+               UNION ALL
+               SELECT {ARTICLE_COLS_BRIEF}, published_at AS at FROM articles
+                 WHERE duplicate_of = ?1 AND status = 'ready')
+             ORDER BY at, id LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![original, limit.clamp(1, 5_000) as i64], article_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(st);
         drop(c);

@@ -307,9 +307,16 @@ fn stories_record_members_links_and_merges() {
         "the original leads, not the copy"
     );
     assert!(one.title.starts_with("Story title"));
-    let members = s.story_articles(1).unwrap();
+    let members = s.story_articles(1, 100).unwrap();
     assert_eq!(members.len(), 2);
     assert_eq!(members[1].duplicate_of, Some(a[0]));
+    // A limit keeps the newest members, still oldest first.
+    let newest = s.story_articles(1, 1).unwrap();
+    assert_eq!(newest.len(), 1);
+    assert_eq!(newest[0].id, members[1].id);
+    let copies: Vec<i64> = s.copies_of(a[0], 10).unwrap().iter().map(|x| x.id).collect();
+    assert_eq!(copies, vec![members[0].id, members[1].id], "the text and its copy");
+    assert_eq!(s.copies_of(a[0], 1).unwrap().len(), 1);
     let related: Vec<i64> = s
         .related_stories(1, 10)
         .unwrap()
@@ -333,7 +340,7 @@ fn stories_record_members_links_and_merges() {
     assert_eq!(s.story(3).unwrap().unwrap().merged_into, Some(2));
     let two = s.story(2).unwrap().unwrap();
     assert_eq!((two.articles, two.sources), (4, 2));
-    assert_eq!(s.story_articles(3).unwrap().len(), 0);
+    assert_eq!(s.story_articles(3, 100).unwrap().len(), 0);
     let related: Vec<(i64, f32)> = s
         .related_stories(1, 10)
         .unwrap()
@@ -427,4 +434,37 @@ fn instance_id_is_stable_per_database_and_differs_between_them() {
     assert_eq!(again.instance_id().unwrap(), id);
     let (_other_dir, other) = store();
     assert_ne!(other.instance_id().unwrap(), id);
+}
+
+#[test]
+fn brief_reads_keep_what_lists_show_and_leave_the_text() {
+    let (_dir, s) = store();
+    let src = source(&s, "https://ex.org/brief");
+    s.insert_entries(src.id, &entries(2), Utc::now()).unwrap();
+    for a in s.claim_pending(Utc::now(), 60, 10).unwrap() {
+        let p = ProcessedArticle {
+            title: format!("Processed {}", a.guid),
+            text: "A long text.".repeat(100),
+            html: "<p>A long text.</p>".into(),
+            lang: Some("de".into()),
+            published: a.entry.published,
+            ..ProcessedArticle::default()
+        };
+        s.finish_article(a.id, &ArticleOutcome::Ready(Box::new(p))).unwrap();
+    }
+    let q = ArticleQuery {
+        limit: 10,
+        ..ArticleQuery::default()
+    };
+    let full = s.articles(&q).unwrap();
+    let brief = s.articles(&ArticleQuery { brief: true, ..q }).unwrap();
+    assert_eq!(brief.len(), 2);
+    for (f, b) in full.iter().zip(&brief) {
+        assert_eq!((b.id, b.title(), b.lang()), (f.id, f.title(), f.lang()));
+        assert_eq!(b.published(), f.published());
+        assert_eq!(b.entry.title, f.entry.title);
+        let p = b.processed.as_ref().unwrap();
+        assert!(p.text.is_empty() && p.html.is_empty(), "no text in a brief read");
+        assert!(!f.processed.as_ref().unwrap().text.is_empty());
+    }
 }

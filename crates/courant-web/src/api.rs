@@ -199,7 +199,7 @@ async fn story(
             },
             None => asked.clone(),
         };
-        let members = s.story_articles(live.id)?;
+        let members = s.story_articles(live.id, 1_000)?;
         let related = s.related_stories(live.id, 8)?;
         Ok(Some((asked, live, members, related, s.sources()?)))
     })

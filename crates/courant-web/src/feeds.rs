@@ -81,9 +81,8 @@ async fn collect(
                     return Ok(None);
                 };
                 let live = story.merged_into.unwrap_or(id);
-                let mut articles = s.story_articles(live)?;
+                let mut articles = s.story_articles(live, FEED_ITEMS)?;
                 articles.reverse();
-                articles.truncate(FEED_ITEMS);
                 let title = match s.story(live)? {
                     Some(x) => x.title,
                     None => story.title,

@@ -22,6 +22,14 @@ pub(crate) struct ListParams {
 
 /// Stories on the home page.
 const TOP_STORIES: usize = 40;
+/// Source-language groups on the home page, newest first.
+const GROUPS: usize = 12;
+/// Newest members a story page shows on its timeline.
+const STORY_MEMBERS: usize = 300;
+/// Newest members of a story an article page picks related news from.
+const RELATED_POOL: usize = 100;
+/// Copies of a text read to name the outlets that carried it.
+const COPIES: usize = 200;
 /// Recent stories the ranking chooses from.
 const RANK_POOL: usize = 500;
 
@@ -114,9 +122,11 @@ async fn home_page(
     lang: Option<String>,
     source: Option<i64>,
 ) -> Result<Html<String>, WebError> {
-    let (sources, counts) = crate::overview(&st).await?;
+    let overview = crate::overview(&st).await?;
+    let (sources, counts) = (overview.sources.clone(), overview.counts.clone());
     let want = lang.clone();
-    let names = views::names(&sources);
+    let names = overview.names.clone();
+    let all_groups = overview.groups.clone();
     let (stories, groups) = read(&st, move |s| {
         let mut stories = s.stories(&StoryQuery {
             lang: want.clone(),
@@ -126,13 +136,20 @@ async fn home_page(
         views::rank(&mut stories, chrono::Utc::now());
         stories.truncate(TOP_STORIES);
         let mut out = Vec::new();
-        for g in s.groups()?.into_iter().filter(|g| {
-            want.as_deref().is_none_or(|l| l == g.lang) && source.is_none_or(|id| id == g.source)
-        }) {
+        for g in all_groups
+            .iter()
+            .filter(|g| {
+                want.as_deref().is_none_or(|l| l == g.lang)
+                    && source.is_none_or(|id| id == g.source)
+            })
+            .take(GROUPS)
+            .cloned()
+        {
             let articles = s.articles(&ArticleQuery {
                 source: Some(g.source),
                 lang: Some(g.lang.clone()),
                 limit: PER_GROUP,
+                brief: true,
                 ..ArticleQuery::default()
             })?;
             out.push(GroupView {
@@ -174,22 +191,22 @@ pub(crate) async fn story(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
+    let overview = crate::overview(&st).await?;
     let found = read(&st, move |s| {
         let Some(story) = s.story(id)? else {
             return Ok(None);
         };
         if story.merged_into.is_some() {
-            return Ok(Some((story, Vec::new(), Vec::new(), Vec::new())));
+            return Ok(Some((story, Vec::new(), Vec::new())));
         }
         Ok(Some((
             story,
-            s.story_articles(id)?,
+            s.story_members(id, STORY_MEMBERS)?,
             s.related_stories(id, 8)?,
-            s.sources()?,
         )))
     })
     .await?;
-    let Some((story, members, related, sources)) = found else {
+    let Some((story, members, related)) = found else {
         return Err(WebError::NotFound(format!("no story {id}")));
     };
     if let Some(to) = story.merged_into {
@@ -198,8 +215,9 @@ pub(crate) async fn story(
     if members.is_empty() {
         return Err(WebError::NotFound(format!("no story {id}")));
     }
-    let names = views::names(&sources);
-    let timeline = views::timeline(&members, &names);
+    let names = overview.names.as_ref();
+    let timeline = views::timeline(&members, names);
+    let shown = members.len() as i64;
     let outlets: std::collections::BTreeSet<String> = members
         .iter()
         .filter_map(|a| names.get(&a.source_id).cloned())
@@ -208,7 +226,7 @@ pub(crate) async fn story(
     Ok(render(
         &st,
         "story.html",
-        context! { story => views::story(&story), timeline, outlets, related },
+        context! { story => views::story(&story), timeline, outlets, related, shown },
     )?
     .into_response())
 }
@@ -266,9 +284,12 @@ async fn list_page(
         lang: lang.clone(),
         limit: PAGE + 1,
         offset,
+        brief: true,
         ..ArticleQuery::default()
     };
-    let (sources, mut articles) = read(&st, move |s| Ok((s.sources()?, s.articles(&q)?))).await?;
+    let overview = crate::overview(&st).await?;
+    let sources = overview.sources.clone();
+    let mut articles = read(&st, move |s| s.articles(&q)).await?;
     let source = match source_id {
         Some(id) => Some(
             sources
@@ -281,8 +302,10 @@ async fn list_page(
     };
     let more = articles.len() > PAGE;
     articles.truncate(PAGE);
-    let names = views::names(&sources);
-    let articles: Vec<_> = articles.iter().map(|a| views::summary(a, &names)).collect();
+    let articles: Vec<_> = articles
+        .iter()
+        .map(|a| views::summary(a, &overview.names))
+        .collect();
     let lang_q = lang
         .as_deref()
         .filter(|_| edition.is_none())
@@ -324,19 +347,23 @@ pub(crate) async fn article(
     let (a, src) = shown_article(&st, id).await?;
     let (story, carried, related) = match a.story {
         Some(story_id) => {
-            let me = a.id;
+            let (me, own_source) = (a.id, a.source_id);
             let original = a.duplicate_of.unwrap_or(a.id);
+            let names = crate::overview(&st).await?.names;
             read(&st, move |s| {
+                let names = names.as_ref();
                 let story = s.story(story_id)?;
-                let members = s.story_articles(story_id)?;
+                let members = s.story_members(story_id, RELATED_POOL)?;
                 let related_stories = s.related_stories(story_id, 6)?;
-                let names = views::names(&s.sources()?);
-                // Copies of the same text: the outlets that carried it.
-                let carried: Vec<_> = members
+                // Copies of the same text: the other outlets that carried it,
+                // each once (a feed may repeat an item under a new id).
+                let mut outlets = std::collections::HashSet::from([own_source]);
+                let carried: Vec<_> = s
+                    .copies_of(original, COPIES)?
                     .iter()
                     .filter(|m| m.id != me)
-                    .filter(|m| m.id == original || m.duplicate_of == Some(original))
-                    .map(|m| views::summary(m, &names))
+                    .filter(|m| outlets.insert(m.source_id))
+                    .map(|m| views::summary(m, names))
                     .collect();
                 // Related: the rest of the story, newest first, then the
                 // leads of related stories.
@@ -346,7 +373,7 @@ pub(crate) async fn article(
                     .filter(|m| m.id != me && m.id != original && m.duplicate_of.is_none())
                     .filter(|m| m.duplicate_of != Some(original))
                     .take(8)
-                    .map(|m| views::summary(m, &names))
+                    .map(|m| views::summary(m, names))
                     .collect();
                 for (other, _) in related_stories {
                     if related.len() >= 10 {
@@ -354,7 +381,7 @@ pub(crate) async fn article(
                     }
                     if let Some(lead) = other.lead_article.map(|l| s.article(l)).transpose()? {
                         if let Some(lead) = lead.filter(|l| l.processed.is_some()) {
-                            related.push(views::summary(&lead, &names));
+                            related.push(views::summary(&lead, names));
                         }
                     }
                 }

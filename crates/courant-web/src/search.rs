@@ -52,8 +52,10 @@ pub(crate) struct HitView {
     source_name: String,
     story: Option<i64>,
     score: f32,
-    /// Syndicated copies that matched too.
+    /// Syndicated copies that matched too (the first few).
     copies: Vec<ArticleSummary>,
+    /// How many copies matched.
+    copy_count: usize,
 }
 
 /// A page of results.
@@ -111,6 +113,9 @@ fn query(p: &SearchParams, lang: Option<String>, per_page: usize) -> Result<Sear
     })
 }
 
+/// Copies of a hit read from the store; the rest are only counted.
+const COPIES_SHOWN: usize = 5;
+
 /// Runs the search and reads every hit from the store.
 async fn run(st: &AppState, q: SearchQuery) -> Result<(Results, Vec<Article>), WebError> {
     let Some(index) = st.cfg.search.clone() else {
@@ -118,11 +123,12 @@ async fn run(st: &AppState, q: SearchQuery) -> Result<(Results, Vec<Article>), W
             "search is not enabled on this site".into(),
         ));
     };
+    let names = crate::overview(st).await?.names;
     let store = st.store.clone();
     let page = q.offset / q.limit.max(1) + 1;
     tokio::task::spawn_blocking(move || -> Result<_, WebError> {
         let mut found = index.search(&q)?;
-        let names = views::names(&store.sources()?);
+        let names = names.as_ref();
         let shown = |id: i64| -> Result<Option<Article>, WebError> {
             Ok(store
                 .article(id)?
@@ -133,9 +139,9 @@ async fn run(st: &AppState, q: SearchQuery) -> Result<(Results, Vec<Article>), W
         for h in &found.hits {
             let Some(a) = shown(h.id)? else { continue };
             let mut copies = Vec::new();
-            for &c in &h.copies {
+            for &c in h.copies.iter().take(COPIES_SHOWN) {
                 if let Some(c) = shown(c)? {
-                    copies.push(views::summary(&c, &names));
+                    copies.push(views::summary(&c, names));
                 }
             }
             let lang = a.lang().unwrap_or("und").to_string();
@@ -152,6 +158,7 @@ async fn run(st: &AppState, q: SearchQuery) -> Result<(Results, Vec<Article>), W
                 story: a.story,
                 score: h.score,
                 copies,
+                copy_count: h.copies.len(),
             });
             articles.push(a);
         }
@@ -230,7 +237,8 @@ async fn page(
     } else {
         None
     };
-    let (sources, counts) = crate::overview(&st).await?;
+    let overview = crate::overview(&st).await?;
+    let (sources, counts) = (overview.sources.clone(), overview.counts.clone());
     let source_list: Vec<_> = sources
         .iter()
         .filter(|s| s.article_count > 0)
@@ -266,7 +274,7 @@ async fn page(
             results,
             searched,
             sources => source_list,
-            langs => counts.by_lang,
+            langs => counts.by_lang.clone(),
             prev_url,
             next_url,
             feed_query,
@@ -323,11 +331,7 @@ async fn feed(
     }
     let words = q.text.clone();
     let (_, articles) = run(&st, q).await?;
-    let names = {
-        let store = st.store.clone();
-        tokio::task::spawn_blocking(move || store.sources()).await??
-    };
-    let names = views::names(&names);
+    let names = crate::overview(&st).await?.names;
     let echo = echo(&SearchParams { sort: None, ..p }, true);
     let title = format!("“{}” · {}", words.trim(), st.cfg.site_title);
     let page = format!("/search?{echo}");

@@ -238,7 +238,15 @@ pub(crate) fn timeline(members: &[Article], names: &Names) -> Vec<TimelineEntry>
     }
     for a in members.iter().filter(|a| a.duplicate_of.is_some()) {
         match a.duplicate_of.and_then(|d| at.get(&d)) {
-            Some(&i) => out[i].copies.push(summary(a, names)),
+            // Each other outlet once: a feed may repeat an item under a new id.
+            Some(&i) => {
+                let e = &mut out[i];
+                if a.source_id != e.article.source_id
+                    && e.copies.iter().all(|c| c.source_id != a.source_id)
+                {
+                    e.copies.push(summary(a, names));
+                }
+            }
             // The original is gone (its source removed): the copy stands alone.
             None => out.push(TimelineEntry {
                 article: summary(a, names),

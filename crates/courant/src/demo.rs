@@ -10,7 +10,12 @@ use courant_store::{SqliteStore, Store};
 
 use crate::{config::Config, progress};
 
-pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> {
+pub async fn run(
+    listen: &str,
+    db: &Path,
+    no_serve: bool,
+    grow: Option<u32>,
+) -> anyhow::Result<()> {
     // Before the ingest, so /metrics counts its fetches too.
     let metrics = (!no_serve).then(courant_web::install_recorder).flatten();
     // A fresh database each run: the origin's port, and so every feed URL, changes.
@@ -22,10 +27,27 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool) -> anyhow::Result<()> 
             Err(e) => return Err(e).with_context(|| format!("removing old demo database {p}")),
         }
     }
+    // Its search index too (a cache of the database, rebuilt from it).
+    let index = crate::config::SearchSection::default().dir_for(db);
+    match std::fs::remove_dir_all(&index) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(e).with_context(|| format!("removing old demo index {}", index.display()))
+        }
+    }
     let bound = courant_origin::bind()
         .await
         .context("binding the demo publishers on loopback")?;
-    let demo = courant_origin::demo::Demo::load(&bound.base())?;
+    let demo = match grow {
+        Some(target) => {
+            // One copy of the corpus per 3,570 articles, rounded up.
+            let once = courant_origin::demo::Demo::load(&bound.base())?.article_count();
+            let copies = (target as usize).div_ceil(once.max(1));
+            courant_origin::demo::Demo::load_grown(&bound.base(), copies)?
+        }
+        None => courant_origin::demo::Demo::load(&bound.base())?,
+    };
     let publishers = demo.sources().to_vec();
     println!(
         "demo publishers on {}: {} feeds, {} article pages",

@@ -57,6 +57,10 @@ enum Cmd {
         /// Ingest, print the summary and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Grow the corpus to about this many articles with more publishers
+        /// carrying copies and rewrites of it (load tests; `bench/load.sh`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        grow: Option<u32>,
     },
     /// Poll sources, process articles and serve the site, until stopped.
     Serve,
@@ -226,7 +230,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             db,
             no_serve,
-        } => demo::run(&listen, &db, no_serve).await,
+            grow,
+        } => demo::run(&listen, &db, no_serve, grow).await,
         Cmd::Serve => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;

@@ -484,13 +484,24 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         fetcher: fetcher.clone(),
         settings: courant_jobs::JobSettings::default(),
         lexicons: Arc::new(courant_clean::Lexicons::none()),
-        search: None,
+        search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
     };
     let report = courant_jobs::ingest_all(&ctx, |_| {}).await.unwrap();
-    assert_eq!((report.ready, report.clustered), (2, 2), "{report:?}");
+    assert_eq!(
+        (report.ready, report.clustered, report.indexed),
+        (2, 2, 2),
+        "{report:?}"
+    );
 
-    let site = courant_origin::spawn(|_| {
-        courant_web::router(store.clone(), courant_web::WebConfig::default())
+    let (search, web_store) = (ctx.search.clone(), store.clone());
+    let site = courant_origin::spawn(move |_| {
+        courant_web::router(
+            web_store.clone(),
+            courant_web::WebConfig {
+                search: search.clone(),
+                ..courant_web::WebConfig::default()
+            },
+        )
     })
     .await
     .unwrap();
@@ -518,6 +529,13 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         "/api/v1/articles".into(),
         "/api/v1/stories".into(),
         format!("/api/v1/stories/{story}"),
+        "/search?q=quake".into(),
+        "/search?q=%3Cscript%3Ealert(9)%3C%2Fscript%3E".into(),
+        "/search/feed.atom?q=quake".into(),
+        "/search/feed.json?q=quake".into(),
+        "/api/v1/search?q=quake".into(),
+        "/en/".into(),
+        "/en/search?q=earthquake".into(),
     ];
     for id in &ids {
         paths.push(format!("/articles/{id}"));
@@ -536,6 +554,9 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         };
         let text = String::from_utf8_lossy(&resp.body).to_lowercase();
         saw_title |= text.contains("quake hits coast");
+        if path == "/search?q=quake" {
+            assert!(text.contains("<mark>quake</mark>"), "the search finds it: {text}");
+        }
         let ct = resp.content_type.clone().unwrap_or_default();
         // What a reader renders as markup: a whole HTML or XML document; the
         // HTML bodies inside Atom (escaped) and JSON (`html`, `content_html`).
@@ -547,7 +568,10 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
                     serde_json::Value::Object(m) => {
                         for (k, x) in m {
                             match (k.as_str(), x) {
-                                ("html" | "content_html", serde_json::Value::String(h)) => {
+                                (
+                                    "html" | "content_html" | "title_html" | "snippet_html",
+                                    serde_json::Value::String(h),
+                                ) => {
                                     out.push(h.to_lowercase())
                                 }
                                 _ => walk(x, out),
