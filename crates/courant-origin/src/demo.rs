@@ -290,7 +290,7 @@ fn variant(item: &Item, k: usize, donor: &Item) -> Item {
     v.path = format!("/copy{k}{}", item.path);
     v.published = item.published - chrono::Duration::days(3 * k as i64);
     v.canonical = None;
-    if k % 4 == 0 {
+    if k.is_multiple_of(4) {
         return v;
     }
     let text: Vec<String> = item
@@ -322,7 +322,7 @@ fn vary(text: &str, k: usize, donor: &str) -> String {
             .iter()
             .enumerate()
             .map(|(j, w)| {
-                if (j + k) % 3 == 0 {
+                if (j + k).is_multiple_of(3) {
                     pool[(j * 7 + k) % pool.len()]
                 } else {
                     w
@@ -338,7 +338,7 @@ fn vary(text: &str, k: usize, donor: &str) -> String {
     text.chars()
         .enumerate()
         .map(|(j, c)| {
-            if (j + k) % 3 == 0 && c.is_alphanumeric() {
+            if (j + k).is_multiple_of(3) && c.is_alphanumeric() {
                 chars[(j * 7 + k) % chars.len()]
             } else {
                 c
@@ -624,7 +624,10 @@ mod tests {
             .filter(|(a, b)| a == b)
             .count();
         let words = base.text.split(' ').count();
-        assert!(same * 3 >= words && same < words, "{same} of {words} words kept");
+        assert!(
+            same * 3 >= words && same < words,
+            "{same} of {words} words kept"
+        );
         assert_eq!(c1.published, base.published - chrono::Duration::days(3));
         assert!(c1.body_html.contains("class=\"topic\""), "{}", c1.body_html);
         assert!(grown.docs.contains_key(&c1.path));

@@ -314,8 +314,17 @@ fn stories_record_members_links_and_merges() {
     let newest = s.story_articles(1, 1).unwrap();
     assert_eq!(newest.len(), 1);
     assert_eq!(newest[0].id, members[1].id);
-    let copies: Vec<i64> = s.copies_of(a[0], 10).unwrap().iter().map(|x| x.id).collect();
-    assert_eq!(copies, vec![members[0].id, members[1].id], "the text and its copy");
+    let copies: Vec<i64> = s
+        .copies_of(a[0], 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(
+        copies,
+        vec![members[0].id, members[1].id],
+        "the text and its copy"
+    );
     assert_eq!(s.copies_of(a[0], 1).unwrap().len(), 1);
     let related: Vec<i64> = s
         .related_stories(1, 10)
@@ -450,7 +459,8 @@ fn brief_reads_keep_what_lists_show_and_leave_the_text() {
             published: a.entry.published,
             ..ProcessedArticle::default()
         };
-        s.finish_article(a.id, &ArticleOutcome::Ready(Box::new(p))).unwrap();
+        s.finish_article(a.id, &ArticleOutcome::Ready(Box::new(p)))
+            .unwrap();
     }
     let q = ArticleQuery {
         limit: 10,
@@ -464,7 +474,10 @@ fn brief_reads_keep_what_lists_show_and_leave_the_text() {
         assert_eq!(b.published(), f.published());
         assert_eq!(b.entry.title, f.entry.title);
         let p = b.processed.as_ref().unwrap();
-        assert!(p.text.is_empty() && p.html.is_empty(), "no text in a brief read");
+        assert!(
+            p.text.is_empty() && p.html.is_empty(),
+            "no text in a brief read"
+        );
         assert!(!f.processed.as_ref().unwrap().text.is_empty());
     }
 }

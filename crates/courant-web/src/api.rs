@@ -279,6 +279,7 @@ async fn add_source(
         attribution: body.attribution.map(|a| a.chars().take(1000).collect()),
     };
     let src = read(&st, move |s| s.add_source(&new)).await?;
+    crate::forget_pages(&st);
     Ok((axum::http::StatusCode::CREATED, Json(views::source(&src))))
 }
 
@@ -290,6 +291,7 @@ async fn remove_source(
 ) -> Result<axum::http::StatusCode, ApiError> {
     authorize(&st, &headers)?;
     if read(&st, move |s| s.remove_source(id)).await? {
+        crate::forget_pages(&st);
         Ok(axum::http::StatusCode::NO_CONTENT)
     } else {
         Err(WebError::NotFound(format!("no source {id}")).into())
@@ -304,6 +306,7 @@ async fn set_hidden(
 ) -> Result<axum::http::StatusCode, ApiError> {
     authorize(&st, &headers)?;
     if read(&st, move |s| s.set_hidden(id, hidden)).await? {
+        crate::forget_pages(&st);
         Ok(axum::http::StatusCode::NO_CONTENT)
     } else {
         Err(WebError::NotFound(format!("no shown or hidden article {id}")).into())

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod cache;
 mod feeds;
 mod i18n;
 mod metrics_page;
@@ -72,6 +73,7 @@ pub struct AppState {
     cfg: Arc<WebConfig>,
     catalogs: Arc<i18n::Catalogs>,
     overview: Arc<Mutex<OverviewCache>>,
+    pages: Arc<cache::PageCache>,
 }
 
 /// What every front page shows: sources (names and health), counts and the
@@ -96,48 +98,65 @@ struct OverviewCache {
 /// How long the overview is reused.
 const OVERVIEW_TTL: Duration = Duration::from_secs(2);
 
-/// The overview, at most [`OVERVIEW_TTL`] old. While one request reads a
-/// fresh one, the others keep using the last, so a slow read never queues
-/// every request behind it.
+/// The overview, at most [`OVERVIEW_TTL`] old. Once there is one, a stale
+/// one is answered at once while a background task reads the next, so no
+/// request waits for the read.
 pub(crate) async fn overview(st: &AppState) -> Result<Overview, WebError> {
     let stale = match st.overview.lock() {
-        Ok(mut c) => match &c.value {
-            Some((at, o)) if at.elapsed() < OVERVIEW_TTL => return Ok(o.clone()),
-            Some((_, o)) if c.refreshing => return Ok(o.clone()),
-            other => {
-                let stale = other.as_ref().map(|(_, o)| o.clone());
-                c.refreshing = true;
-                stale
+        Ok(mut c) => {
+            let fresh_enough = c
+                .value
+                .as_ref()
+                .is_some_and(|(at, _)| at.elapsed() < OVERVIEW_TTL);
+            match c.value.clone() {
+                Some((_, o)) if fresh_enough || c.refreshing => return Ok(o),
+                value => {
+                    c.refreshing = true;
+                    value.map(|(_, o)| o)
+                }
             }
-        },
+        }
         Err(_) => None,
     };
+    match stale {
+        Some(o) => {
+            let st = st.clone();
+            tokio::spawn(async move {
+                if let Err(e) = refresh_overview(&st).await {
+                    tracing::warn!(error = %e, "overview not refreshed; showing the last one");
+                }
+            });
+            Ok(o)
+        }
+        None => refresh_overview(st).await,
+    }
+}
+
+/// Drops the cached pages and overview: an operator's write shows at once.
+pub(crate) fn forget_pages(st: &AppState) {
+    st.pages.clear();
+    if let Ok(mut c) = st.overview.lock() {
+        c.value = None;
+    }
+}
+
+async fn refresh_overview(st: &AppState) -> Result<Overview, WebError> {
     let fresh = read(st, |s| Ok((s.sources()?, s.counts()?, s.groups()?))).await;
     let mut cache = st.overview.lock().ok();
     if let Some(c) = cache.as_mut() {
         c.refreshing = false;
     }
-    match fresh {
-        Ok((sources, counts, groups)) => {
-            let o = Overview {
-                names: Arc::new(views::names(&sources)),
-                sources: Arc::new(sources),
-                counts: Arc::new(counts),
-                groups: Arc::new(groups),
-            };
-            if let Some(c) = cache.as_mut() {
-                c.value = Some((Instant::now(), o.clone()));
-            }
-            Ok(o)
-        }
-        Err(e) => match stale {
-            Some(o) => {
-                tracing::warn!(error = %e, "overview not refreshed; showing the last one");
-                Ok(o)
-            }
-            None => Err(e),
-        },
+    let (sources, counts, groups) = fresh?;
+    let o = Overview {
+        names: Arc::new(views::names(&sources)),
+        sources: Arc::new(sources),
+        counts: Arc::new(counts),
+        groups: Arc::new(groups),
+    };
+    if let Some(c) = cache.as_mut() {
+        c.value = Some((Instant::now(), o.clone()));
     }
+    Ok(o)
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -201,6 +220,7 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         store,
         cfg: Arc::new(cfg),
         overview: Arc::default(),
+        pages: Arc::default(),
     };
     Router::new()
         .route("/", get(pages::home))

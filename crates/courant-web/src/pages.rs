@@ -59,7 +59,25 @@ pub(crate) async fn home(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
     let lang = clean_lang(p.lang)?;
-    home_page(st, None, lang, p.source).await
+    cached_home(st, None, lang, p.source).await
+}
+
+/// Front pages are rendered at most once per [`crate::cache::PAGE_TTL`] for
+/// each edition and filter.
+async fn cached_home(
+    st: AppState,
+    edition: Option<String>,
+    lang: Option<String>,
+    source: Option<i64>,
+) -> Result<Html<String>, WebError> {
+    let key = format!("home:{edition:?}:{lang:?}:{source:?}");
+    let pages = st.pages.clone();
+    let html = pages
+        .get(key, async move {
+            Ok(home_page(st, edition, lang, source).await?.0)
+        })
+        .await?;
+    Ok(Html(html.as_ref().clone()))
 }
 
 /// A language edition's code from the path: `de`, `pt-BR`. Anything else
@@ -88,7 +106,7 @@ pub(crate) async fn edition_home(
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, WebError> {
     let code = edition_code(&code)?;
-    home_page(st, Some(code.clone()), Some(code), p.source).await
+    cached_home(st, Some(code.clone()), Some(code), p.source).await
 }
 
 /// `/{lang}` without the slash: to the edition.
@@ -191,14 +209,25 @@ pub(crate) async fn story(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
+    match read(&st, move |s| s.story(id)).await? {
+        None => Err(WebError::NotFound(format!("no story {id}"))),
+        Some(story) => match story.merged_into {
+            Some(to) => Ok(Redirect::permanent(&format!("/stories/{to}")).into_response()),
+            None => {
+                let pages = st.pages.clone();
+                let html = pages.get(format!("story:{id}"), story_page(st, id)).await?;
+                Ok(Html(html.as_ref().clone()).into_response())
+            }
+        },
+    }
+}
+
+async fn story_page(st: AppState, id: i64) -> Result<String, WebError> {
     let overview = crate::overview(&st).await?;
     let found = read(&st, move |s| {
         let Some(story) = s.story(id)? else {
             return Ok(None);
         };
-        if story.merged_into.is_some() {
-            return Ok(Some((story, Vec::new(), Vec::new())));
-        }
         Ok(Some((
             story,
             s.story_members(id, STORY_MEMBERS)?,
@@ -206,15 +235,9 @@ pub(crate) async fn story(
         )))
     })
     .await?;
-    let Some((story, members, related)) = found else {
+    let Some((story, members, related)) = found.filter(|(_, m, _)| !m.is_empty()) else {
         return Err(WebError::NotFound(format!("no story {id}")));
     };
-    if let Some(to) = story.merged_into {
-        return Ok(Redirect::permanent(&format!("/stories/{to}")).into_response());
-    }
-    if members.is_empty() {
-        return Err(WebError::NotFound(format!("no story {id}")));
-    }
     let names = overview.names.as_ref();
     let timeline = views::timeline(&members, names);
     let shown = members.len() as i64;
@@ -228,7 +251,7 @@ pub(crate) async fn story(
         "story.html",
         context! { story => views::story(&story), timeline, outlets, related, shown },
     )?
-    .into_response())
+    .0)
 }
 
 /// Every article, newest first, paged.

@@ -10,12 +10,7 @@ use courant_store::{SqliteStore, Store};
 
 use crate::{config::Config, progress};
 
-pub async fn run(
-    listen: &str,
-    db: &Path,
-    no_serve: bool,
-    grow: Option<u32>,
-) -> anyhow::Result<()> {
+pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> anyhow::Result<()> {
     // Before the ingest, so /metrics counts its fetches too.
     let metrics = (!no_serve).then(courant_web::install_recorder).flatten();
     // A fresh database each run: the origin's port, and so every feed URL, changes.

@@ -555,7 +555,10 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         let text = String::from_utf8_lossy(&resp.body).to_lowercase();
         saw_title |= text.contains("quake hits coast");
         if path == "/search?q=quake" {
-            assert!(text.contains("<mark>quake</mark>"), "the search finds it: {text}");
+            assert!(
+                text.contains("<mark>quake</mark>"),
+                "the search finds it: {text}"
+            );
         }
         let ct = resp.content_type.clone().unwrap_or_default();
         // What a reader renders as markup: a whole HTML or XML document; the
@@ -571,9 +574,7 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
                                 (
                                     "html" | "content_html" | "title_html" | "snippet_html",
                                     serde_json::Value::String(h),
-                                ) => {
-                                    out.push(h.to_lowercase())
-                                }
+                                ) => out.push(h.to_lowercase()),
                                 _ => walk(x, out),
                             }
                         }
