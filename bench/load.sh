@@ -10,7 +10,10 @@
 # wrk twice: paced at about RATE requests/s (CONNS connections, each waiting
 # CONNS*1000/RATE ms between requests; the rate achieved is printed beside
 # the latencies), and unpaced with 4 connections, for the most pages/s one
-# server gives. Then the server's memory. Results: target/load/results.md.
+# server gives. Each kind is first warmed for 3 s, unmeasured (a started
+# server's first requests find cold SQLite pages and empty page caches; that
+# start is not what a running site serves). Then the server's memory.
+# Results: target/load/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTICLES=${ARTICLES:-100000}
@@ -85,11 +88,15 @@ run() { # kind conns delay_ms -> "req/s p50 p99 errors"
   bad=$(echo "$out" | awk '/Non-2xx/ { n += $NF } /Socket errors/ { n += 1 } END { print n + 0 }')
   echo "$rps $p50 $p99 $bad"
 }
+warm() {
+  WRK_PATHS="$dir/$1.paths" WRK_DELAY_MS=0 wrk -t2 -c4 -d3s -s bench/wrk-paths.lua "$base" >/dev/null 2>&1
+}
 delay=$((CONNS * 1000 / RATE))
 {
   echo "| page | paced req/s | p50 ms | p99 ms | errors | unpaced req/s (4 conns) | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|---|---|---|"
   for kind in healthz home story article search; do
+    warm "$kind"
     read -r r1 a1 b1 e1 <<<"$(run "$kind" "$CONNS" "$delay")"
     read -r r2 a2 b2 e2 <<<"$(run "$kind" 4 0)"
     echo "| $kind | $r1 | $a1 | $b1 | $((e1 + e2)) | $r2 | $a2 | $b2 |"
