@@ -183,6 +183,23 @@ impl SqliteStore {
     fn write(&self) -> MutexGuard<'_, Connection> {
         lock(&self.writer)
     }
+
+    /// The newest `limit` ready articles of a story, oldest first.
+    fn newest_of_story(&self, cols: &str, id: StoryId, limit: usize) -> Result<Vec<Article>> {
+        let c = self.read();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {cols} FROM articles WHERE story_id = ?1 AND status = 'ready'
+             ORDER BY published_at DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![id, limit.clamp(1, 5_000) as i64], article_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(st);
+        drop(c);
+        let mut out = collect_articles(rows)?;
+        out.reverse();
+        Ok(out)
+    }
 }
 
 fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
@@ -922,35 +939,11 @@ impl Store for SqliteStore {
     }
 
     fn story_articles(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
-        let c = self.read();
-        let mut st = c.prepare_cached(&format!(
-            "SELECT {ARTICLE_COLS} FROM articles WHERE story_id = ?1 AND status = 'ready'
-             ORDER BY published_at DESC, id DESC LIMIT ?2"
-        ))?;
-        let rows = st
-            .query_map(params![id, limit.clamp(1, 5_000) as i64], article_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(st);
-        drop(c);
-        let mut out = collect_articles(rows)?;
-        out.reverse();
-        Ok(out)
+        self.newest_of_story(ARTICLE_COLS, id, limit)
     }
 
     fn story_members(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
-        let c = self.read();
-        let mut st = c.prepare_cached(&format!(
-            "SELECT {ARTICLE_COLS_BRIEF} FROM articles WHERE story_id = ?1 AND status = 'ready'
-             ORDER BY published_at DESC, id DESC LIMIT ?2"
-        ))?;
-        let rows = st
-            .query_map(params![id, limit.clamp(1, 5_000) as i64], article_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(st);
-        drop(c);
-        let mut out = collect_articles(rows)?;
-        out.reverse();
-        Ok(out)
+        self.newest_of_story(ARTICLE_COLS_BRIEF, id, limit)
     }
 
     fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>> {

@@ -164,6 +164,11 @@ async fn pages_render_and_escape() {
         art.contains(r#"<a href="https://ex.org/x" rel="nofollow noopener noreferrer">link</a>"#)
     );
     assert!(art.contains("CC BY 2.5 &lt;script&gt;"));
+    assert!(
+        art.contains("Translation: none: the text is in its original language"),
+        "{art}"
+    );
+    assert!(art.contains("Quality: 1 findings by the text checker, 1 repaired"));
 }
 
 #[tokio::test]
