@@ -202,19 +202,9 @@ fn echo(p: &SearchParams, with_lang: bool) -> String {
         .join("&")
 }
 
-/// Percent-encodes a query-string value.
+/// Encodes a query-string value (`application/x-www-form-urlencoded`).
 fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn page(
