@@ -260,7 +260,7 @@ fn bounded(s: &str, max: usize) -> &str {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<Option<IndexWriter>>,
+    writer: Mutex<IndexWriter>,
     fields: Fields,
 }
 
@@ -313,7 +313,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(Some(writer)),
+            writer: Mutex::new(writer),
             fields,
         })
     }
@@ -324,14 +324,8 @@ impl SearchIndex {
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
-        let mut guard = self.writer.lock().map_err(|_| Error::Poisoned)?;
-        if guard.is_none() {
-            *guard = Some(self.index.writer_with_num_threads(1, WRITER_HEAP)?);
-        }
-        match guard.as_mut() {
-            Some(w) => f(w),
-            None => Err(Error::Poisoned),
-        }
+        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        f(&mut writer)
     }
 
     /// Adds documents, replacing any with the same id. Nothing is visible

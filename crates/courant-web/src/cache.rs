@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
 
 use crate::WebError;
 
@@ -17,7 +19,8 @@ const MAX_PAGES: usize = 2_048;
 
 struct Entry {
     at: Instant,
-    html: Arc<String>,
+    /// Shared, so answering from the cache copies nothing.
+    html: Bytes,
     refreshing: bool,
 }
 
@@ -36,7 +39,7 @@ impl PageCache {
     }
 
     /// The page under `key`, rendered by `render` when missing or stale.
-    pub(crate) async fn get<F>(&self, key: String, render: F) -> Result<Arc<String>, WebError>
+    pub(crate) async fn get<F>(&self, key: String, render: F) -> Result<Bytes, WebError>
     where
         F: Future<Output = Result<String, WebError>>,
     {
@@ -52,7 +55,7 @@ impl PageCache {
         let mut pages = self.pages.lock().ok();
         match rendered {
             Ok(html) => {
-                let html = Arc::new(html);
+                let html = Bytes::from(html);
                 if let Some(pages) = pages.as_mut() {
                     if pages.len() >= MAX_PAGES {
                         pages.retain(|_, e| e.at.elapsed() < PAGE_TTL);
@@ -86,6 +89,10 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    fn text(page: Result<Bytes, WebError>) -> String {
+        String::from_utf8(page.expect("page").to_vec()).expect("utf-8")
+    }
+
     #[tokio::test]
     async fn renders_once_per_key_until_stale_and_keeps_errors_out() {
         let cache = PageCache::default();
@@ -98,28 +105,19 @@ mod tests {
                 Ok::<_, WebError>(v.to_string())
             }
         };
-        assert_eq!(*cache.get("a".into(), render("one")).await.unwrap(), "one");
-        assert_eq!(*cache.get("a".into(), render("two")).await.unwrap(), "one");
-        assert_eq!(
-            *cache.get("b".into(), render("three")).await.unwrap(),
-            "three"
-        );
+        assert_eq!(text(cache.get("a".into(), render("one")).await), "one");
+        assert_eq!(text(cache.get("a".into(), render("two")).await), "one");
+        assert_eq!(text(cache.get("b".into(), render("three")).await), "three");
         let failed = cache
             .get("c".into(), async { Err(WebError::NotFound("x".into())) })
             .await;
         assert!(failed.is_err());
-        assert_eq!(
-            *cache.get("c".into(), render("four")).await.unwrap(),
-            "four"
-        );
+        assert_eq!(text(cache.get("c".into(), render("four")).await), "four");
         // Stale: rendered again.
         if let Ok(mut pages) = cache.pages.lock() {
             pages.get_mut("a").unwrap().at -= PAGE_TTL;
         }
-        assert_eq!(
-            *cache.get("a".into(), render("five")).await.unwrap(),
-            "five"
-        );
+        assert_eq!(text(cache.get("a".into(), render("five")).await), "five");
         assert_eq!(renders.load(Ordering::SeqCst), 4, "one, three, four, five");
     }
 }

@@ -27,7 +27,6 @@ type Catalog = Map<String, serde_json::Value>;
 /// Every catalog, each already merged over English.
 pub(crate) struct Catalogs {
     by_lang: HashMap<String, Value>,
-    names: HashMap<String, String>,
     english: Value,
 }
 
@@ -83,19 +82,14 @@ impl Catalogs {
         }
         let english = raw.get("en").cloned().unwrap_or_default();
         let mut by_lang = HashMap::new();
-        let mut names = HashMap::new();
         for (code, cat) in raw {
             let mut merged = english.clone();
             merged.extend(cat);
-            if let Some(n) = merged.get("name").and_then(|n| n.as_str()) {
-                names.insert(code.clone(), n.to_string());
-            }
             by_lang.insert(code, Value::from_serialize(&merged));
         }
         Catalogs {
             english: by_lang.get("en").cloned().unwrap_or_default(),
             by_lang,
-            names,
         }
     }
 
@@ -110,14 +104,6 @@ impl Catalogs {
             .get(base(lang))
             .cloned()
             .unwrap_or_else(|| self.english.clone())
-    }
-
-    /// A language's own name where a catalog gives it, else its code.
-    pub(crate) fn name(&self, lang: &str) -> String {
-        self.names
-            .get(base(lang))
-            .cloned()
-            .unwrap_or_else(|| lang.to_string())
     }
 }
 

@@ -383,17 +383,9 @@ fn render_in(
         lang,
         search => state.cfg.search.is_some(),
     };
-    let edition = edition.map(|code| {
-        minijinja::context! {
-            code,
-            name => state.catalogs.name(code),
-            prefix => format!("/{code}"),
-        }
-    });
-    let prefix = edition
-        .as_ref()
-        .and_then(|e| e.get_attr("prefix").ok())
-        .unwrap_or_else(|| minijinja::Value::from(""));
+    // Links within an edition stay in it: `{{ prefix }}/latest`.
+    let prefix = edition.map(|code| format!("/{code}")).unwrap_or_default();
+    let edition = edition.map(|code| minijinja::context! { code });
     let tmpl = state.env.get_template(name)?;
     Ok(Html(tmpl.render(
         minijinja::context! { site, t, edition, prefix, ..ctx },

@@ -1,5 +1,6 @@
 //! HTML pages.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -57,7 +58,7 @@ struct GroupView {
 pub(crate) async fn home(
     State(st): State<AppState>,
     Query(p): Query<ListParams>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Html<Bytes>, WebError> {
     let lang = clean_lang(p.lang)?;
     cached_home(st, None, lang, p.source).await
 }
@@ -69,7 +70,7 @@ async fn cached_home(
     edition: Option<String>,
     lang: Option<String>,
     source: Option<i64>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Html<Bytes>, WebError> {
     let key = format!("home:{edition:?}:{lang:?}:{source:?}");
     let pages = st.pages.clone();
     let html = pages
@@ -77,7 +78,7 @@ async fn cached_home(
             Ok(home_page(st, edition, lang, source).await?.0)
         })
         .await?;
-    Ok(Html(html.as_ref().clone()))
+    Ok(Html(html))
 }
 
 /// A language edition's code from the path: `de`, `pt-BR`. Anything else
@@ -104,7 +105,7 @@ pub(crate) async fn edition_home(
     State(st): State<AppState>,
     Path(code): Path<String>,
     Query(p): Query<ListParams>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Html<Bytes>, WebError> {
     let code = edition_code(&code)?;
     cached_home(st, Some(code.clone()), Some(code), p.source).await
 }
@@ -182,11 +183,7 @@ async fn home_page(
     })
     .await?;
     let stories: Vec<_> = stories.iter().map(views::story).collect();
-    let source_list: Vec<_> = sources
-        .iter()
-        .filter(|s| s.article_count > 0)
-        .map(|s| context! { id => s.id, name => views::source(s).name })
-        .collect();
+    let source_list = views::source_choices(&sources);
     crate::render_in(
         &st,
         edition.as_deref(),
@@ -216,7 +213,7 @@ pub(crate) async fn story(
             None => {
                 let pages = st.pages.clone();
                 let html = pages.get(format!("story:{id}"), story_page(st, id)).await?;
-                Ok(Html(html.as_ref().clone()).into_response())
+                Ok(Html(html).into_response())
             }
         },
     }

@@ -229,11 +229,7 @@ async fn page(
     };
     let overview = crate::overview(&st).await?;
     let (sources, counts) = (overview.sources.clone(), overview.counts.clone());
-    let source_list: Vec<_> = sources
-        .iter()
-        .filter(|s| s.article_count > 0)
-        .map(|s| context! { id => s.id, name => views::source(s).name })
-        .collect();
+    let source_list = views::source_choices(&sources);
     let prefix = edition
         .as_deref()
         .map(|l| format!("/{l}"))

@@ -88,24 +88,7 @@ fn site_with(cfg: WebConfig) -> Site {
         }
     }
     if let Some(index) = &cfg.search {
-        let ready = store
-            .articles(&courant_store::ArticleQuery {
-                limit: 100,
-                ..Default::default()
-            })
-            .unwrap();
-        let docs: Vec<_> = ready
-            .iter()
-            .map(courant_search::Doc::from_article)
-            .collect();
-        index.add(&docs).unwrap();
-        index
-            .commit(&courant_search::IndexState {
-                version: courant_search::SCHEMA_VERSION,
-                store: store.instance_id().unwrap(),
-                seq: 0,
-            })
-            .unwrap();
+        index_ready(&store, index);
     }
     let app = router(Arc::new(store), cfg);
     Site {
@@ -114,6 +97,30 @@ fn site_with(cfg: WebConfig) -> Site {
         article_id,
         source_id: src.id,
     }
+}
+
+/// Indexes every ready article of `store` and commits: what the search job
+/// does, without placing articles in stories first.
+fn index_ready(store: &dyn Store, index: &courant_search::SearchIndex) -> Vec<i64> {
+    let ready = store
+        .articles(&courant_store::ArticleQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let docs: Vec<_> = ready
+        .iter()
+        .map(courant_search::Doc::from_article)
+        .collect();
+    index.add(&docs).unwrap();
+    index
+        .commit(&courant_search::IndexState {
+            version: courant_search::SCHEMA_VERSION,
+            store: store.instance_id().unwrap(),
+            seq: 0,
+        })
+        .unwrap();
+    docs.iter().map(|d| d.id).collect()
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, String) {

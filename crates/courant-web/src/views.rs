@@ -78,6 +78,15 @@ fn display_name(s: &Source) -> String {
     }
 }
 
+/// The sources a filter offers: those with articles, as `{id, name}`.
+pub(crate) fn source_choices(sources: &[Source]) -> Vec<minijinja::Value> {
+    sources
+        .iter()
+        .filter(|s| s.article_count > 0)
+        .map(|s| minijinja::context! { id => s.id, name => display_name(s) })
+        .collect()
+}
+
 pub(crate) fn summary(a: &Article, names: &Names) -> ArticleSummary {
     ArticleSummary {
         id: a.id,

@@ -110,8 +110,6 @@ async fn search_api_and_hidden_articles() {
         })
         .collect();
     store.insert_entries(src.id, &entries, Utc::now()).unwrap();
-    let index = Arc::new(courant_search::SearchIndex::in_memory().unwrap());
-    let mut docs = Vec::new();
     for a in store.claim_pending(Utc::now(), 60, 10).unwrap() {
         store
             .finish_article(
@@ -124,19 +122,11 @@ async fn search_api_and_hidden_articles() {
                 })),
             )
             .unwrap();
-        docs.push(courant_search::Doc::from_article(
-            &store.article(a.id).unwrap().unwrap(),
-        ));
     }
-    index.add(&docs).unwrap();
-    index
-        .commit(&courant_search::IndexState {
-            version: courant_search::SCHEMA_VERSION,
-            store: store.instance_id().unwrap(),
-            seq: 0,
-        })
-        .unwrap();
-    let hidden = docs[0].id;
+    let index = Arc::new(courant_search::SearchIndex::in_memory().unwrap());
+    let ids = index_ready(store.as_ref(), &index);
+    assert_eq!(ids.len(), 2);
+    let (hidden, shown) = (ids[0], ids[1]);
     assert!(store.set_hidden(hidden, true).unwrap());
     let app = router(
         store.clone(),
@@ -152,7 +142,7 @@ async fn search_api_and_hidden_articles() {
         .iter()
         .map(|h| h["id"].as_i64().unwrap())
         .collect();
-    assert_eq!(ids, vec![docs[1].id]);
+    assert_eq!(ids, vec![shown]);
     assert!(store.set_hidden(hidden, false).unwrap());
     let v = json(&get(&app, "/api/v1/search?q=harbour").await.1);
     assert_eq!(v["hits"].as_array().unwrap().len(), 2, "shown again");
