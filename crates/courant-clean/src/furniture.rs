@@ -128,7 +128,7 @@ fn credit_re() -> &'static Regex {
     RE.get_or_init(|| {
         Regex::new(
             // ASCII word boundaries: a Unicode \b would force the slow regex engine.
-            r"(?i)(\((ap|afp|reuters|dpa|epa|getty|ap photo|foto|photo|bild|image|credit|crédit)(?-u:\b)[^)]{0,80}\)|(?-u:\b)(foto|fotos|bild|photo|photos|image|images|credit|crédit photo|quelle)\s*:\s*[^.!?]{2,80}|getty images[^.!?]{0,40}|©\s*[^.!?]{2,60}|/(dpa|afp|reuters|ap|epa|picture alliance)(?-u:\b))\s*[.)]?\s*$",
+            r"(?i)(\((ap|afp|reuters|dpa|epa|getty|ap photo|foto|photo|bild|image|credit|crédit)(?-u:\b)[^)]{0,80}\)|(?-u:\b)(foto|fotos|bild|photo|photos|image|images|credit|crédit photo|quelle)\s*:\s*[^.!?]{2,80}|getty images[^.!?]{0,40}|©\s*[^.!?]{2,60}|/(dpa|afp|reuters|ap|epa|picture alliance)(?-u:\b)|[（(][^）)]{1,30}(撮影|提供)[）)]|(사진|写真)\s*[=＝]\s*[^\s.]{1,30})\s*[.)]?\s*$",
         )
         .unwrap_or_else(|e| panic!("credit pattern: {e}"))
     })

@@ -10,6 +10,7 @@
 mod meta;
 mod prune;
 pub mod sanitize;
+mod strip;
 
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,10 @@ pub const MAX_RAW_DEPTH: usize = 3000;
 /// The content pick is replaced by the page's prose when it holds less than
 /// this share of it (0.2 to 0.45 score within 0.004 on both benchmark sets).
 const HARVEST_RATIO: f64 = 0.3;
+/// Link share at which a leaf block of the picked content counts as a teaser.
+const LINKED_BLOCK: f64 = 0.9;
+/// Bytes under which a line that recurs in the picked content is furniture.
+const REPEATED_LINE: usize = 200;
 /// Elements parsed at most; a page with more is refused.
 pub const MAX_ELEMENTS: usize = 200_000;
 
@@ -84,6 +89,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         return Err(Error::Empty);
     }
     let html = &html[..html.floor_char_boundary(MAX_HTML_BYTES)];
+    let stripped = strip::inert(html);
+    let html = &*stripped;
     // Only web URLs resolve links; Readability refuses any other base.
     let url =
         url.filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
@@ -147,13 +154,11 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         .title
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| squash(&a.title));
-    let mut clean_html = body_html(&sanitize::html(&a.content, url), &title, &authors);
-    let mut text = sanitize::text(&clean_html);
+    let (mut clean_html, mut text) = body(&sanitize::html(&a.content, url), &title, &authors);
     // Readability picked a block much smaller than the page's prose: a
     // wrong pick (a teaser, a comment), so take the prose itself.
     if (text.len() as f64) < HARVEST_RATIO * harvest.len as f64 {
-        clean_html = body_html(&sanitize::html(&harvest.html, url), &title, &authors);
-        text = sanitize::text(&clean_html);
+        (clean_html, text) = body(&sanitize::html(&harvest.html, url), &title, &authors);
     }
     // The standfirst often sits above the content container. When the page
     // shows its description as a paragraph the pick lacks, it leads the body.
@@ -219,15 +224,18 @@ fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {
 }
 
 /// Drops furniture paragraphs, a repeated title and a byline from the picked
-/// content, and returns what is left as HTML.
-fn body_html(html: &str, title: &str, authors: &[String]) -> String {
+/// content, and returns what is left as HTML and as text.
+fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
     let doc = dom_query::Document::fragment(html);
     let blocks = doc.select("p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, dt, dd, div");
     let mut doomed = Vec::new();
     let mut first = true;
+    // A short line seen again: a widget's label repeated per section; the first stays.
+    let mut seen: std::collections::HashMap<String, Vec<dom_query::NodeRef<'_>>> =
+        std::collections::HashMap::new();
     for node in blocks.nodes() {
         // Only leaf blocks: a container is judged by its children.
-        if node.descendants().iter().any(|d| {
+        if node.descendants_it().any(|d| {
             d.node_name().is_some_and(|n| {
                 matches!(
                     &*n,
@@ -248,10 +256,15 @@ fn body_html(html: &str, title: &str, authors: &[String]) -> String {
             || (leading && t == title)
             || is_byline
             || prune::is_read_also(node, &t)
+            // A block that is one link is a teaser headline, not prose.
+            || (!t.is_empty() && prune::link_density(node) >= LINKED_BLOCK)
         {
             doomed.push(*node);
+        } else if t.len() < REPEATED_LINE {
+            seen.entry(t).or_default().push(*node);
         }
     }
+    doomed.extend(seen.into_values().flat_map(|v| v.into_iter().skip(1)));
     // Lists of links: related articles, tags, "more from".
     for list in doc.select("ul, ol").nodes() {
         let items = list.find(&["li"]);
@@ -263,12 +276,13 @@ fn body_html(html: &str, title: &str, authors: &[String]) -> String {
         n.remove_from_parent();
     }
     // A fragment's children hang under one <html> element.
-    let out = doc.select("html").inner_html();
-    let mut out = out.trim().to_string();
+    let root = doc.select("html");
+    let text = blocks_to_text(&root);
+    let mut out = root.inner_html().trim().to_string();
     while out.contains("\n\n\n") {
         out = out.replace("\n\n\n", "\n\n");
     }
-    out
+    (out, text)
 }
 
 fn absolute(u: &str, base: Option<&str>) -> Option<String> {
@@ -416,7 +430,7 @@ pub(crate) fn blocks_to_text(sel: &dom_query::Selection<'_>) -> String {
         sel.select("p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td, th, dt, dd");
     for node in blocks.nodes() {
         // A block inside another selected block is covered by its parent's text.
-        let nested = node.ancestors(None).iter().any(|a| {
+        let nested = node.ancestors_it(None).any(|a| {
             a.node_name().is_some_and(|n| {
                 matches!(
                     &*n,

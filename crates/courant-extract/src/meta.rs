@@ -99,7 +99,10 @@ pub(crate) fn read(doc: &Document) -> Meta {
                     .find_map(|d| parse_date(&d))
             });
     }
-    m.shown_date = visible_date(doc);
+    // Only the last fallback for the date: read it only when nothing else gave one.
+    if m.published.is_none() {
+        m.shown_date = visible_date(doc);
+    }
     if m.modified.is_none() {
         m.modified = meta("article:modified_time og:updated_time datemodified last-modified")
             .and_then(|d| parse_date(&d));

@@ -21,6 +21,10 @@ const FURNITURE_PARTS: &[&str] = &[
     "social",
     "newsletter",
     "related",
+    "relation",
+    "ranking",
+    "most-popular",
+    "keyword-list",
     "recommend",
     "promo",
     "subscri",
@@ -37,6 +41,12 @@ const FURNITURE_PARTS: &[&str] = &[
     "toolbar",
     "cookie",
     "consent",
+    "onetrust",
+    "gdpr",
+    "didomi",
+    "usercentrics",
+    "cookiebot",
+    "sp_message",
     "popup",
     "modal",
     "login",
@@ -70,6 +80,19 @@ const FURNITURE_PARTS: &[&str] = &[
     "infobox-teaser",
 ];
 
+/// Class or id parts of cookie and consent banners (consent managers by
+/// name). They go even when they hold prose-like paragraphs.
+const CONSENT_PARTS: &[&str] = &[
+    "cookie",
+    "consent",
+    "onetrust",
+    "gdpr",
+    "didomi",
+    "usercentrics",
+    "cookiebot",
+    "sp_message",
+];
+
 /// Whole class or id words of furniture (too short to match as parts).
 const FURNITURE_WORDS: &[&str] = &[
     "ad", "ads", "tags", "meta", "author", "share", "date", "time",
@@ -83,7 +106,28 @@ const KEEP_TAGS: &[&str] = &["html", "body", "p", "h1", "h2", "h3"];
 /// classes such as `sidebar-grid__content` or `comments-enabled` wrap articles.
 pub(crate) fn furniture(doc: &Document) {
     doc.select(DROP_TAGS).remove();
+    // A declared article body and everything around it stay: blog engines
+    // write posts as text and <br>, which the paragraph test cannot see.
+    let mut declared = std::collections::HashSet::new();
+    for b in doc.select(ARTICLE_BODY).nodes() {
+        declared.insert(b.id);
+        declared.extend(b.ancestors_it(None).map(|a| a.id));
+    }
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
+    // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
+    for form in doc.select("form").nodes() {
+        if !form.find(&["input"]).iter().any(|i| {
+            i.attr("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("email"))
+                || i.attr("name")
+                    .is_some_and(|n| n.to_ascii_lowercase().contains("mail"))
+        }) || declared.contains(&form.id)
+            || holds_prose(form)
+        {
+            continue;
+        }
+        doomed.push(*form);
+    }
     let candidates = doc.select(
         "figure, figcaption, aside, nav, footer, [role=complementary], [role=navigation], [hidden], [aria-hidden=true], [class], [id]",
     );
@@ -100,6 +144,7 @@ pub(crate) fn furniture(doc: &Document) {
             || node
                 .attr("role")
                 .is_some_and(|r| matches!(&*r, "complementary" | "navigation"));
+        let mut consent = false;
         if !boxy {
             let mut words = String::new();
             if let Some(c) = node.attr("class") {
@@ -109,9 +154,11 @@ pub(crate) fn furniture(doc: &Document) {
                 words.push(' ');
                 words.push_str(&i);
             }
-            if !is_furniture_words(&words.to_ascii_lowercase()) {
+            let words = words.to_ascii_lowercase();
+            if !is_furniture_words(&words) {
                 continue;
             }
+            consent = CONSENT_PARTS.iter().any(|p| words.contains(p));
         }
         if node
             .ancestors(None)
@@ -120,7 +167,8 @@ pub(crate) fn furniture(doc: &Document) {
         {
             continue;
         }
-        if holds_prose(node) {
+        // A consent banner holds long legal paragraphs, never the article.
+        if !consent && (declared.contains(&node.id) || holds_prose(node)) {
             continue;
         }
         doomed.push(*node);
@@ -129,6 +177,9 @@ pub(crate) fn furniture(doc: &Document) {
         node.remove_from_parent();
     }
 }
+
+/// Markup that declares the article body (microdata, common CMS classes).
+const ARTICLE_BODY: &str = "[itemprop=articleBody], .entry-content, .post-body, .article-body, .story-body, .article__body";
 
 fn holds_prose(node: &NodeRef<'_>) -> bool {
     let mut long = 0;
@@ -282,7 +333,7 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
         .select("body p, body h2, body h3, body blockquote")
         .nodes()
     {
-        if p.ancestors(None).iter().any(|a| {
+        if p.ancestors_it(None).any(|a| {
             a.node_name()
                 .is_some_and(|n| matches!(&*n, "p" | "blockquote"))
         }) {

@@ -61,6 +61,16 @@ fn fixtures_meet_expectations() {
                 "{stem}: kept {s}"
             );
         }
+        // A line repeated in the page (a widget per section) is kept once.
+        for s in exp
+            .get("must_appear_once")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let s = s.as_str().unwrap();
+            assert_eq!(got.text.matches(s).count(), 1, "{stem}: {s}\n{}", got.text);
+        }
         // Paragraphs are separated by exactly one blank line.
         assert!(!got.text.contains("\n\n\n"), "{stem}");
         checked += 1;

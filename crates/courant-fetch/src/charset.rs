@@ -10,7 +10,8 @@ pub struct Decoded {
     pub text: String,
     /// Encoding used, by its WHATWG name.
     pub encoding: &'static str,
-    /// Where the encoding came from: "bom", "header", "meta", "sniffed".
+    /// Where the encoding came from: "bom", "header", "meta", "content" (valid
+    /// UTF-8 overriding a declared legacy charset), "sniffed".
     pub source: &'static str,
     /// A declared label that no encoding matches, reported to the source's health.
     pub warning: Option<String>,
@@ -42,7 +43,25 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         .map(|(e, _)| (e, "bom"))
         .or_else(|| pick(content_type.and_then(charset_param), "header"))
         .or_else(|| pick(prescan(body), "meta"));
+    // Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever a
+    // header or <meta> claims: legacy text almost never forms valid UTF-8
+    // sequences, while pages re-encoded as UTF-8 often keep an old declaration.
+    let found = match found {
+        Some((e, source))
+            if e != encoding_rs::UTF_8
+                && source != "bom"
+                && !body.is_ascii()
+                && std::str::from_utf8(body).is_ok() =>
+        {
+            Some((encoding_rs::UTF_8, "content"))
+        }
+        other => other,
+    };
     let (encoding, source) = found.unwrap_or_else(|| {
+        // chardetng answers UTF-8 for valid UTF-8 anyway; std checks that far faster.
+        if std::str::from_utf8(body).is_ok() {
+            return (encoding_rs::UTF_8, "sniffed");
+        }
         let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         det.feed(&body[..body.len().min(64 * 1024)], body.len() <= 64 * 1024);
         (det.guess(None, chardetng::Utf8Detection::Allow), "sniffed")

@@ -209,6 +209,19 @@ fn charset_sources_in_order() {
             "meta",
         ),
         (b"<meta charset=\"utf-16\"><p>x</p>", None, "UTF-8", "meta"),
+        // Re-encoded as UTF-8 but still declaring the old charset (People's Daily).
+        (
+            "<meta content=\"text/html;charset=GB2312\"><p>新华社北京</p>".as_bytes(),
+            None,
+            "UTF-8",
+            "content",
+        ),
+        (
+            "<p>schöne Grüße</p>".as_bytes(),
+            Some("text/html; charset=iso-8859-1"),
+            "UTF-8",
+            "content",
+        ),
         (
             "<p>Überall schöne Grüße</p>".as_bytes(),
             None,
