@@ -155,10 +155,42 @@ fn is_label(trimmed: &str) -> bool {
 /// of a longer paragraph is removed alone, not with the paragraph.
 fn is_caption(trimmed: &str) -> bool {
     let lower = trimmed.to_lowercase();
-    let caption_sized = trimmed.chars().count() <= 300 && sentences(trimmed).len() <= 3;
     let lead = CAPTION_LEADS.iter().any(|l| lower.starts_with(l));
-    (lead && trimmed.chars().count() <= 400) || (caption_sized && credit_re().is_match(trimmed))
+    if lead && trimmed.chars().count() <= 400 {
+        return true;
+    }
+    // Every credit form names one of these words; most paragraphs name none,
+    // and the credit pattern's lazy DFA is the checker's largest cost.
+    let parenthesised = trimmed
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .ends_with([')', '）']);
+    (parenthesised || CREDIT_WORDS.iter().any(|w| lower.contains(w)))
+        && trimmed.chars().count() <= 300
+        && sentences(trimmed).len() <= 3
+        && credit_re().is_match(trimmed)
 }
+
+/// Words at least one of which every match of [`credit_re`] that does not end
+/// in a parenthesis contains (lower case).
+const CREDIT_WORDS: &[&str] = &[
+    "foto",
+    "photo",
+    "bild",
+    "image",
+    "credit",
+    "crédit",
+    "quelle",
+    "getty",
+    "©",
+    "/dpa",
+    "/afp",
+    "/reuters",
+    "/ap",
+    "/epa",
+    "/picture alliance",
+    "사진",
+    "写真",
+];
 
 /// Whether the whole paragraph is furniture, a caption or credit, or a disclaimer;
 /// the extractor drops such paragraphs before the checker sees the text.
