@@ -39,14 +39,6 @@ const FURNITURE_PARTS: &[&str] = &[
     "authorbio",
     "author-info",
     "toolbar",
-    "cookie",
-    "consent",
-    "onetrust",
-    "gdpr",
-    "didomi",
-    "usercentrics",
-    "cookiebot",
-    "sp_message",
     "popup",
     "modal",
     "login",
@@ -81,7 +73,8 @@ const FURNITURE_PARTS: &[&str] = &[
 ];
 
 /// Class or id parts of cookie and consent banners (consent managers by
-/// name). They go even when they hold prose-like paragraphs.
+/// name), furniture beside [`FURNITURE_PARTS`]. They go even when they hold
+/// prose-like paragraphs.
 const CONSENT_PARTS: &[&str] = &[
     "cookie",
     "consent",
@@ -155,10 +148,10 @@ pub(crate) fn furniture(doc: &Document) {
                 words.push_str(&i);
             }
             let words = words.to_ascii_lowercase();
-            if !is_furniture_words(&words) {
+            consent = CONSENT_PARTS.iter().any(|p| words.contains(p));
+            if !consent && !is_furniture_words(&words) {
                 continue;
             }
-            consent = CONSENT_PARTS.iter().any(|p| words.contains(p));
         }
         if node
             .ancestors(None)
