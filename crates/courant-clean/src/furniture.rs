@@ -159,8 +159,8 @@ fn is_caption(trimmed: &str) -> bool {
     if lead && trimmed.chars().count() <= 400 {
         return true;
     }
-    // Every credit form names one of these words; most paragraphs name none,
-    // and the credit pattern's lazy DFA is the checker's largest cost.
+    // Every credit form ends in a parenthesis or names a credit word; most
+    // paragraphs do neither, and the credit pattern's lazy DFA is costly.
     let parenthesised = trimmed
         .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
         .ends_with([')', '）']);

@@ -257,7 +257,7 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
             || is_byline
             || prune::is_read_also(node, &t)
             // A block that is one link is a teaser headline, not prose.
-            || (!t.is_empty() && prune::link_density(node) >= LINKED_BLOCK)
+            || prune::link_density(node) >= LINKED_BLOCK
         {
             doomed.push(*node);
         } else if t.len() < REPEATED_LINE {

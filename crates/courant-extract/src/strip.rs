@@ -1,5 +1,5 @@
 //! Drops the inert parts of a page before it is parsed: scripts (JSON-LD
-//! kept), styles, SVG drawings, `<noscript>` and comments. On the fundus pages
+//! kept), styles, SVG drawings, `<noscript>`, `<template>` and comments. On the fundus pages
 //! they are about 60% of the bytes, and html5ever's tree builder is the
 //! extractor's largest cost, so parsing less is the cheapest speed-up. None
 //! of it is ever shown: Readability and the sanitizer drop it anyway.
