@@ -31,6 +31,8 @@ const HARVEST_RATIO: f64 = 0.3;
 const LINKED_BLOCK: f64 = 0.9;
 /// Bytes under which a line that recurs in the picked content is furniture.
 const REPEATED_LINE: usize = 200;
+/// Prose length under which the page's leaf blocks are kept as the last fallback.
+const LOOSE_BELOW: usize = 500;
 /// Elements parsed at most; a page with more is refused.
 pub const MAX_ELEMENTS: usize = 200_000;
 
@@ -114,6 +116,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     let declared_canonical = canonical(&doc, url);
     prune::furniture(&doc);
     let harvest = prune::harvest(&doc);
+    // Next to no paragraphs: keep the page's leaf blocks in case nothing else is left.
+    let loose = (harvest.len < LOOSE_BELOW).then(|| prune::loose(&doc));
     let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg))
         .map_err(|_| Error::NoContent)?;
     // No block scored as an article (short pages, odd markup): the page's prose
@@ -123,22 +127,24 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         Err(dom_smoothie::ReadabilityError::TooManyElements(n, _)) => {
             return Err(Error::TooComplex(n))
         }
-        Err(_) if harvest.len > 0 => dom_smoothie::Article {
-            title: r.get_article_title().to_string(),
-            byline: None,
-            content: Default::default(),
-            text_content: Default::default(),
-            length: 0,
-            excerpt: None,
-            site_name: None,
-            dir: None,
-            lang: None,
-            published_time: None,
-            modified_time: None,
-            image: None,
-            favicon: None,
-            url: None,
-        },
+        Err(_) if harvest.len > 0 || loose.as_ref().is_some_and(|l| l.len > 0) => {
+            dom_smoothie::Article {
+                title: r.get_article_title().to_string(),
+                byline: None,
+                content: Default::default(),
+                text_content: Default::default(),
+                length: 0,
+                excerpt: None,
+                site_name: None,
+                dir: None,
+                lang: None,
+                published_time: None,
+                modified_time: None,
+                image: None,
+                favicon: None,
+                url: None,
+            }
+        }
         Err(_) => return Err(Error::NoContent),
     };
     let canonical_url = declared_canonical.or(a.url.filter(|u| u.starts_with("http")));
@@ -170,6 +176,11 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         if !text.contains(&lead[..lead.floor_char_boundary(60)]) {
             clean_html = format!("<p>{}</p>\n{clean_html}", sanitize::escape(lead));
             text = format!("{lead}\n\n{text}");
+        }
+    }
+    if text.trim().is_empty() {
+        if let Some(l) = loose.filter(|l| l.len > 0) {
+            (clean_html, text) = body(&l.html, &title, &authors);
         }
     }
     if text.trim().is_empty() {

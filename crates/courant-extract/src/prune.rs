@@ -5,8 +5,10 @@
 
 use dom_query::{Document, NodeRef};
 
-/// Elements that never hold article text.
-const DROP_TAGS: &str = "noscript, iframe, svg, select, template, button, dialog, [role=dialog]";
+/// Elements that never hold article text. `rt`/`rp` are ruby readings
+/// (furigana): kept, they glue a reading after every word ("子こども").
+const DROP_TAGS: &str =
+    "noscript, iframe, svg, select, template, button, dialog, [role=dialog], rt, rp";
 
 /// Elements that usually hold furniture; removed unless they hold prose.
 const BOX_TAGS: &[&str] = &["figure", "figcaption", "aside", "nav", "footer"];
@@ -108,7 +110,14 @@ pub(crate) fn furniture(doc: &Document) {
     }
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
     // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
-    for form in doc.select("form").nodes() {
+    // Not a form that wraps the page (ASP.NET pages are one <form>).
+    let forms = doc.select("form");
+    let page_len = if forms.is_empty() {
+        0
+    } else {
+        doc.select("body").text().len()
+    };
+    for form in forms.nodes() {
         if !form.find(&["input"]).iter().any(|i| {
             i.attr("type")
                 .is_some_and(|t| t.eq_ignore_ascii_case("email"))
@@ -116,6 +125,7 @@ pub(crate) fn furniture(doc: &Document) {
                     .is_some_and(|n| n.to_ascii_lowercase().contains("mail"))
         }) || declared.contains(&form.id)
             || holds_prose(form)
+            || form.text().len() * 2 > page_len
         {
             continue;
         }
@@ -344,6 +354,38 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
         len += t.len();
         html.push_str(&p.html());
         blocks.push(crate::squash(t));
+    }
+    Harvest { html, len, blocks }
+}
+
+/// The page's leaf text blocks, for a page with no paragraph markup at all
+/// (recipes and shops built of `<div>`s): each block that holds no other
+/// block and is mostly not link text, as a paragraph.
+pub(crate) fn loose(doc: &Document) -> Harvest {
+    const BLOCKS: &[&str] = &[
+        "div", "li", "td", "dd", "dt", "section", "article", "ul", "ol", "table", "h1",
+    ];
+    let mut html = String::new();
+    let mut len = 0;
+    let mut blocks = Vec::new();
+    for b in doc
+        .select("body div, body li, body td, body dd, body dt")
+        .nodes()
+    {
+        if b.descendants_it()
+            .any(|d| d.node_name().is_some_and(|n| BLOCKS.contains(&&*n)))
+        {
+            continue;
+        }
+        let t = crate::squash(&b.text());
+        if t.len() < 2 || link_density(b) > 0.5 {
+            continue;
+        }
+        len += t.len();
+        html.push_str("<p>");
+        html.push_str(&crate::sanitize::escape(&t));
+        html.push_str("</p>");
+        blocks.push(t);
     }
     Harvest { html, len, blocks }
 }

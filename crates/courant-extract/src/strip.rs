@@ -1,5 +1,7 @@
 //! Drops the inert parts of a page before it is parsed: scripts (JSON-LD
-//! kept), styles, SVG drawings, `<noscript>`, `<template>` and comments. On the fundus pages
+//! kept), styles, SVG drawings, `<noscript>`, `<template>` and comments. A
+//! `<noscript>` that holds paragraphs loses only its tags: some blogs put the
+//! post there and in a script template, nowhere else. On the fundus pages
 //! they are about 60% of the bytes, and html5ever's tree builder is the
 //! extractor's largest cost, so parsing less is the cheapest speed-up. None
 //! of it is ever shown: Readability and the sanitizer drop it anyway.
@@ -51,6 +53,10 @@ pub(crate) fn inert(html: &str) -> Cow<'_, str> {
 /// Where the inert element opening at `p` ends (past its end tag), if it is
 /// one and is to be dropped.
 fn inert_element(b: &[u8], p: usize) -> Option<usize> {
+    // The end tag of an unwrapped <noscript> (a stray one goes too, harmlessly).
+    if b[p..].starts_with(b"</") && tag_at(b, p + 2, "noscript") {
+        return Some(memchr::memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1));
+    }
     let name = INERT.iter().find(|n| tag_at(b, p + 1, n))?;
     let open_end = memchr::memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1);
     if *name == "script" && is_json_ld(&b[p..open_end]) {
@@ -60,6 +66,10 @@ fn inert_element(b: &[u8], p: usize) -> Option<usize> {
     while let Some(off) = memmem::find(&b[j..], b"</") {
         let q = j + off;
         if tag_at(b, q + 2, name) {
+            if *name == "noscript" && holds_paragraph(&b[open_end..q]) {
+                // Only the open tag goes; the scan goes on inside.
+                return Some(open_end);
+            }
             return Some(memchr::memchr(b'>', &b[q..]).map_or(b.len(), |e| q + e + 1));
         }
         j = q + 2;
@@ -77,6 +87,11 @@ fn tag_at(b: &[u8], at: usize, name: &str) -> bool {
             b[at + n],
             b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
         )
+}
+
+/// Whether `b` holds a `<p>` element.
+fn holds_paragraph(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', b).any(|i| tag_at(b, i + 1, "p"))
 }
 
 fn is_json_ld(open_tag: &[u8]) -> bool {
@@ -103,6 +118,11 @@ mod tests {
                 r#"<script type="application/LD+JSON">{"a":1}</script>"#,
             ),
             ("<noscript><img src=a></noscript><p>é</p>", "<p>é</p>"),
+            (
+                "<noscript class=x><P>post</p><script>x</script></NOSCRIPT>!",
+                "<P>post</p>!",
+            ),
+            ("<noscript><pre>a</pre></noscript>b", "b"),
             ("no tags at all", "no tags at all"),
             ("<", "<"),
             ("<script", "<script"),
