@@ -88,6 +88,9 @@ const CONSENT_PARTS: &[&str] = &[
     "sp_message",
 ];
 
+/// Class or id words that start a reader-comment thread.
+const COMMENT_LEADS: &[&str] = &["comment", "kommentar", "disqus"];
+
 /// Whole class or id words of furniture (too short to match as parts).
 const FURNITURE_WORDS: &[&str] = &[
     "ad", "ads", "tags", "meta", "author", "share", "date", "time",
@@ -158,7 +161,12 @@ pub(crate) fn furniture(doc: &Document) {
                 words.push_str(&i);
             }
             let words = words.to_ascii_lowercase();
-            consent = CONSENT_PARTS.iter().any(|p| words.contains(p));
+            consent = CONSENT_PARTS.iter().any(|p| words.contains(p))
+                // Reader comments are prose too; a thread is named as one.
+                || (words.split_ascii_whitespace().any(|w| {
+                    COMMENT_LEADS.iter().any(|l| w.starts_with(l))
+                }) && !declared.contains(&node.id)
+                    && node.find(&["h1"]).is_empty());
             if !consent && !is_furniture_words(&words) {
                 continue;
             }
