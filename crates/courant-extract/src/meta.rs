@@ -1,7 +1,7 @@
 //! Page metadata: JSON-LD first (publishers fill it for search engines, so it
 //! is the most careful copy), then `<meta>` tags, then the visible page.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use dom_query::Document;
 use serde_json::Value;
 
@@ -45,7 +45,9 @@ pub(crate) fn read(doc: &Document) -> Meta {
     if let Some(a) = &ld {
         m.title = str_of(a.get("headline")).or_else(|| str_of(a.get("name")));
         m.authors = names(a.get("author"));
-        m.published = str_of(a.get("datePublished")).and_then(|d| parse_date(&d));
+        m.published = ["datePublished", "uploadDate", "dateCreated"]
+            .iter()
+            .find_map(|k| str_of(a.get(*k)).and_then(|d| parse_date(&d)));
         m.modified = str_of(a.get("dateModified")).and_then(|d| parse_date(&d));
         m.description = str_of(a.get("description"));
         m.image = image_url(a.get("image"));
@@ -89,13 +91,16 @@ pub(crate) fn read(doc: &Document) -> Meta {
         m.authors = visible_byline(doc);
     }
     if m.published.is_none() {
-        m.published = meta("article:published_time og:article:published_time datepublished parsely-pub-date date pubdate publishdate dc.date.issued dc.date dc.date sailthru.date")
+        m.published = meta("article:published_time og:article:published_time datepublished parsely-pub-date date pubdate publishdate dc.date.issued dc.date dcterms.date dcterms.created sailthru.date citation_publication_date citation_date bepress_citation_date uploaddate datecreated")
             .and_then(|d| parse_date(&d))
             .or_else(|| {
-                doc.select("time[datetime]")
+                // Machine-readable dates on elements: <time datetime>,
+                // microdata, the hAtom <abbr class="published" title>.
+                doc.select("time[datetime], [itemprop=datePublished], abbr.published[title]")
                     .nodes()
                     .iter()
-                    .filter_map(|n| n.attr("datetime"))
+                    .flat_map(|n| ["datetime", "content", "title"].map(|a| n.attr(a)))
+                    .flatten()
                     .find_map(|d| parse_date(&d))
             });
     }
@@ -170,15 +175,40 @@ fn visible_byline(doc: &Document) -> Vec<String> {
 
 /// A date the page shows in a date element: `03.06.2024` or `2024-06-03`.
 fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
-    let sel = doc.select("time, [class*=date], [class*=Date], [itemprop=datePublished]");
-    sel.nodes().iter().take(20).find_map(|n| {
+    let sel = doc.select(
+        "time, [class*=date], [class*=Date], [itemprop=datePublished], [class*=publish], [class*=posted], [class*=meta], [class*=byline], [class*=submitted]",
+    );
+    sel.nodes().iter().take(40).find_map(|n| {
         let text = n.text();
         (text.len() <= 200).then(|| date_in_text(&text)).flatten()
     })
 }
 
-/// The first `dd.mm.yyyy` or `yyyy-mm-dd` in a short text.
+/// The first date in a short text: `dd.mm.yyyy`, `yyyy-mm-dd`, or with the
+/// month's name: `21. April 2020`, `8 January 2020`, `April 19, 2019`,
+/// `3 de mayo de 2022`.
 pub(crate) fn date_in_text(text: &str) -> Option<DateTime<FixedOffset>> {
+    let numeric = numeric_date(text);
+    let named = named_date(text);
+    let (_, date) = match (numeric, named) {
+        (Some(a), Some(b)) => {
+            if a.0 <= b.0 {
+                a
+            } else {
+                b
+            }
+        }
+        (a, b) => a.or(b)?,
+    };
+    date.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().fixed_offset())
+}
+
+/// Years a shown date may have; other four-digit numbers are not years.
+const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+/// The first `dd.mm.yyyy` or `yyyy-mm-dd`, with its byte offset.
+fn numeric_date(text: &str) -> Option<(usize, NaiveDate)> {
     let b = text.as_bytes();
     let digits = |i: usize, n: usize| -> Option<u32> {
         let s = text.get(i..i + n)?;
@@ -202,13 +232,169 @@ pub(crate) fn date_in_text(text: &str) -> Option<DateTime<FixedOffset>> {
             None
         };
         let Some((y, m, d)) = ymd else { continue };
-        let Some(date) = chrono::NaiveDate::from_ymd_opt(y as i32, m, d) else {
-            continue;
+        match NaiveDate::from_ymd_opt(y as i32, m, d) {
+            Some(date) if YEARS.contains(&date.year()) => return Some((i, date)),
+            _ => continue,
+        }
+    }
+    None
+}
+
+/// Month names and abbreviations (en, de, fr, es, it, pt, nl), lower case, with their number.
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("januar", 1),
+    ("jänner", 1),
+    ("janvier", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("janeiro", 1),
+    ("januari", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("februar", 2),
+    ("février", 2),
+    ("febrero", 2),
+    ("febbraio", 2),
+    ("fevereiro", 2),
+    ("februari", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("märz", 3),
+    ("mär", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("março", 3),
+    ("maart", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("maio", 5),
+    ("mei", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juni", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("junho", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juli", 7),
+    ("juillet", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("julho", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("settembre", 9),
+    ("setembro", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("oktober", 10),
+    ("okt", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("outubro", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("novembro", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("dezember", 12),
+    ("dez", 12),
+    ("décembre", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+    ("dezembro", 12),
+];
+
+/// The first date written with the month's name, with its byte offset:
+/// day-month-year (an optional `de` between) or month-day-year.
+fn named_date(text: &str) -> Option<(usize, NaiveDate)> {
+    // Words and numbers with their offsets; punctuation separates them.
+    let mut tokens: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (start, c.is_alphanumeric()) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                tokens.push((s, &text[s..i]));
+                start = None;
+                if tokens.len() > 400 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let month = |t: &str| -> Option<u32> {
+        if t.len() > 10 || !t.chars().next()?.is_alphabetic() {
+            return None;
+        }
+        let t = t.to_lowercase();
+        MONTHS.iter().find(|(n, _)| *n == t).map(|&(_, m)| m)
+    };
+    let number = |t: &str, max: u32| -> Option<u32> {
+        (t.len() <= 4 && t.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+            .filter(|n| (1..=max).contains(n))
+    };
+    let year = |t: &str| -> Option<i32> {
+        (t.len() == 4)
+            .then(|| number(t, 9999))
+            .flatten()
+            .map(|y| y as i32)
+            .filter(|y| YEARS.contains(y))
+    };
+    let de = |t: &str| t.eq_ignore_ascii_case("de");
+    for (k, &(at, t)) in tokens.iter().enumerate() {
+        let next = |j: usize| tokens.get(k + j).map(|x| x.1);
+        let ymd = if let Some(d) = number(t, 31) {
+            // 21. April 2020, 3 de mayo de 2022
+            let mut j = 1;
+            if next(j).is_some_and(de) {
+                j += 1;
+            }
+            let m = next(j).and_then(month);
+            j += 1;
+            if next(j).is_some_and(de) {
+                j += 1;
+            }
+            m.zip(next(j).and_then(year)).map(|(m, y)| (y, m, d))
+        } else if let Some(m) = month(t) {
+            // April 19, 2019
+            next(1)
+                .and_then(|d| number(d, 31))
+                .zip(next(2).and_then(year))
+                .map(|(d, y)| (y, m, d))
+        } else {
+            None
         };
-        if (1990..=2100).contains(&y) {
-            return date
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc().fixed_offset());
+        if let Some(date) = ymd.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)) {
+            return Some((at, date));
         }
     }
     None

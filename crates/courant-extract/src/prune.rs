@@ -114,13 +114,8 @@ pub(crate) fn furniture(doc: &Document) {
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
     // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
     // Not a form that wraps the page (ASP.NET pages are one <form>).
-    let forms = doc.select("form");
-    let page_len = if forms.is_empty() {
-        0
-    } else {
-        doc.select("body").text().len()
-    };
-    for form in forms.nodes() {
+    let mut page_len = None;
+    for form in doc.select("form").nodes() {
         if !form.find(&["input"]).iter().any(|i| {
             i.attr("type")
                 .is_some_and(|t| t.eq_ignore_ascii_case("email"))
@@ -128,7 +123,8 @@ pub(crate) fn furniture(doc: &Document) {
                     .is_some_and(|n| n.to_ascii_lowercase().contains("mail"))
         }) || declared.contains(&form.id)
             || holds_prose(form)
-            || form.text().len() * 2 > page_len
+            || form.text().len() * 2
+                > *page_len.get_or_insert_with(|| doc.select("body").text().len())
         {
             continue;
         }

@@ -131,6 +131,15 @@ fn dates_in_the_wild() {
         ("Published 2020-01-05 by Robert", Some("2020-01-05")),
         ("31.02.2024 or 01.03.2024", Some("2024-03-01")),
         ("Version 12.34.5678", None),
+        ("VON MORITZ GATHMANN am 21. April 2020", Some("2020-04-21")),
+        ("Samstag, 5. Oktober 2013", Some("2013-10-05")),
+        ("Wednesday, October 16, 2019", Some("2019-10-16")),
+        ("8 January 2020, 3:51 pm", Some("2020-01-08")),
+        ("Publicado el 3 de mayo de 2022", Some("2022-05-03")),
+        ("le 14 février 2021 à 10h", Some("2021-02-14")),
+        ("Stand: 05. Februar 2020, 01.03.2021", Some("2020-02-05")),
+        ("top 10 may 1st", None),
+        ("30 February 2020", None),
         ("call 030 123 456", None),
     ] {
         assert_eq!(
