@@ -24,12 +24,13 @@ pub(crate) fn inert(html: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
+    let mut unwraps = 0;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         let p = i + off;
         let end = if b[p..].starts_with(b"<!--") {
             Some(memmem::find(&b[p + 4..], b"-->").map_or(b.len(), |e| p + 4 + e + 3))
         } else {
-            inert_element(b, p)
+            inert_element(b, p, &mut unwraps)
         };
         match end {
             Some(end) => {
@@ -50,9 +51,15 @@ pub(crate) fn inert(html: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `<noscript>` elements unwrapped at most per page. Each unwrap scans ahead
+/// to its end tag and the scan then goes on inside, so without a cap a page of
+/// nested ones would cost quadratic time; past it they are dropped whole.
+const MAX_UNWRAPS: u32 = 16;
+
 /// Where the inert element opening at `p` ends (past its end tag), if it is
-/// one and is to be dropped.
-fn inert_element(b: &[u8], p: usize) -> Option<usize> {
+/// one and is to be dropped; for an unwrapped `<noscript>`, where its open
+/// tag ends. `unwraps` counts those.
+fn inert_element(b: &[u8], p: usize, unwraps: &mut u32) -> Option<usize> {
     // The end tag of an unwrapped <noscript> (a stray one goes too, harmlessly).
     if b[p..].starts_with(b"</") && tag_at(b, p + 2, "noscript") {
         return Some(memchr::memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1));
@@ -66,8 +73,9 @@ fn inert_element(b: &[u8], p: usize) -> Option<usize> {
     while let Some(off) = memmem::find(&b[j..], b"</") {
         let q = j + off;
         if tag_at(b, q + 2, name) {
-            if *name == "noscript" && holds_paragraph(&b[open_end..q]) {
+            if *name == "noscript" && *unwraps < MAX_UNWRAPS && holds_paragraph(&b[open_end..q]) {
                 // Only the open tag goes; the scan goes on inside.
+                *unwraps += 1;
                 return Some(open_end);
             }
             return Some(memchr::memchr(b'>', &b[q..]).map_or(b.len(), |e| q + e + 1));
@@ -130,5 +138,8 @@ mod tests {
         for (html, want) in cases {
             assert_eq!(inert(html), want, "{html}");
         }
+        // Nested unwraps are capped; past the cap a <noscript> goes whole.
+        let nested = format!("{}</noscript>!", "<noscript><p>x".repeat(20));
+        assert_eq!(inert(&nested), format!("{}!", "<p>x".repeat(16)));
     }
 }
