@@ -497,15 +497,55 @@ fn names(v: Option<&Value>) -> Vec<String> {
 /// "By A, B and C" to its names.
 pub(crate) fn split_names(s: &str) -> Vec<String> {
     let s = squash(s);
-    let s = ["By ", "by ", "Von ", "von ", "Par ", "par "]
-        .iter()
-        .find_map(|p| s.strip_prefix(p))
-        .unwrap_or(&s);
+    let s = strip_byline_label(&s);
     s.split([',', ';', '|', '&'])
         .flat_map(|p| p.split(" and ").flat_map(|q| q.split(" und ")))
-        .map(|n| n.trim().to_string())
+        .map(|n| n.trim_matches(|c: char| c.is_whitespace() || "~-–—:·•".contains(c)))
         .filter(|n| !n.is_empty())
+        .map(str::to_string)
         .collect()
+}
+
+/// Labels that lead a byline, longest first (lower case).
+const BYLINE_LABELS: &[&str] = &[
+    "veröffentlicht von",
+    "geschrieben von",
+    "written by",
+    "posted by",
+    "published by",
+    "publié par",
+    "author:",
+    "autor:",
+    "author",
+    "autor",
+    "by",
+    "von",
+    "vom",
+    "par",
+    "por",
+];
+
+/// `s` without a leading "By", "Author:", "Veröffentlicht von" and the like.
+/// A label glued to the name ("AuthorJane Doe": two elements' texts joined)
+/// goes too, when a capital follows it.
+fn strip_byline_label(s: &str) -> &str {
+    let s = s.trim_start_matches(|c: char| c.is_whitespace() || "~-–—:·•".contains(c));
+    for label in BYLINE_LABELS {
+        let Some(head) = s.get(..label.len()) else {
+            continue;
+        };
+        if !head.to_lowercase().eq(label) {
+            continue;
+        }
+        let rest = &s[label.len()..];
+        match rest.chars().next() {
+            Some(c) if c.is_whitespace() || c == ':' || c.is_uppercase() => {
+                return rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':');
+            }
+            _ => {}
+        }
+    }
+    s
 }
 
 fn split_list(s: &str) -> Vec<String> {

@@ -203,3 +203,25 @@ fn odd_url_and_standfirst() {
         assert!(a.text.contains("Work will start in spring"));
     }
 }
+
+#[test]
+fn byline_labels_leave_names() {
+    for (byline, want) in [
+        ("By Jane Doe and John Roe", vec!["Jane Doe", "John Roe"]),
+        ("Author Daniel Lemire", vec!["Daniel Lemire"]),
+        ("AuthorAndreas Kalt", vec!["Andreas Kalt"]),
+        ("Veröffentlicht vonChris Jung", vec!["Chris Jung"]),
+        ("Vom Support Team", vec!["Support Team"]),
+        ("~ Cem Basman", vec!["Cem Basman"]),
+        ("Robert -", vec!["Robert"]),
+        (
+            "Autor: Eva Schmidt | Redaktion",
+            vec!["Eva Schmidt", "Redaktion"],
+        ),
+        ("Byron Katie", vec!["Byron Katie"]),
+        ("Vonnegut", vec!["Vonnegut"]),
+        ("Por María López", vec!["María López"]),
+    ] {
+        assert_eq!(meta::split_names(byline), want, "{byline}");
+    }
+}
