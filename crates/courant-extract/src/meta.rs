@@ -106,7 +106,7 @@ pub(crate) fn read(doc: &Document) -> Meta {
     }
     // Only the last fallback for the date: read it only when nothing else gave one.
     if m.published.is_none() {
-        m.shown_date = visible_date(doc);
+        m.shown_date = visible_date(doc).or_else(|| date_near_title(doc));
     }
     if m.modified.is_none() {
         m.modified = meta("article:modified_time og:updated_time datemodified last-modified")
@@ -183,6 +183,23 @@ fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
         (text.len() <= 200).then(|| date_in_text(&text)).flatten()
     })
 }
+
+/// A date shown just above or below the page's `<h1>`, in no date element.
+fn date_near_title(doc: &Document) -> Option<DateTime<FixedOffset>> {
+    let h1 = squash(&doc.select("h1").first().text());
+    if h1.len() < 10 {
+        return None;
+    }
+    let body = squash(&doc.select("body").text());
+    let at = body.find(&h1)?;
+    let from = body.floor_char_boundary(at.saturating_sub(NEAR_TITLE_BEFORE));
+    let to = body.floor_char_boundary(at + h1.len() + NEAR_TITLE_AFTER);
+    date_in_text(&body[from..to])
+}
+
+/// Bytes of page text before and after the `<h1>` searched for a shown date.
+const NEAR_TITLE_BEFORE: usize = 200;
+const NEAR_TITLE_AFTER: usize = 600;
 
 /// The first date in a short text: `dd.mm.yyyy`, `yyyy-mm-dd`, or with the
 /// month's name: `21. April 2020`, `8 January 2020`, `April 19, 2019`,
