@@ -173,7 +173,7 @@ fn visible_byline(doc: &Document) -> Vec<String> {
     Vec::new()
 }
 
-/// A date the page shows in a date element: `03.06.2024` or `2024-06-03`.
+/// A date the page shows in a date element (see [`date_in_text`]).
 fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
     let sel = doc.select(
         "time, [class*=date], [class*=Date], [itemprop=datePublished], [class*=publish], [class*=posted], [class*=meta], [class*=byline], [class*=submitted]",
