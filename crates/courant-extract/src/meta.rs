@@ -517,11 +517,14 @@ pub(crate) fn split_names(s: &str) -> Vec<String> {
     let s = strip_byline_label(&s);
     s.split([',', ';', '|', '&'])
         .flat_map(|p| p.split(" and ").flat_map(|q| q.split(" und ")))
-        .map(|n| n.trim_matches(|c: char| c.is_whitespace() || "~-–—:·•".contains(c)))
+        .map(|n| n.trim_matches(|c: char| c.is_whitespace() || NAME_EDGE.contains(c)))
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .collect()
 }
+
+/// Punctuation that frames a name in a byline ("~ Cem Basman", "Robert -").
+const NAME_EDGE: &str = "~-–—:·•";
 
 /// Labels that lead a byline, longest first (lower case).
 const BYLINE_LABELS: &[&str] = &[
@@ -546,7 +549,7 @@ const BYLINE_LABELS: &[&str] = &[
 /// A label glued to the name ("AuthorJane Doe": two elements' texts joined)
 /// goes too, when a capital follows it.
 fn strip_byline_label(s: &str) -> &str {
-    let s = s.trim_start_matches(|c: char| c.is_whitespace() || "~-–—:·•".contains(c));
+    let s = s.trim_start_matches(|c: char| c.is_whitespace() || NAME_EDGE.contains(c));
     for label in BYLINE_LABELS {
         let Some(head) = s.get(..label.len()) else {
             continue;
