@@ -33,6 +33,9 @@ const LINKED_BLOCK: f64 = 0.9;
 const REPEATED_LINE: usize = 200;
 /// Prose length under which the page's leaf blocks are kept as the last fallback.
 const LOOSE_BELOW: usize = 500;
+/// The extracted text is replaced by the JSON-LD `articleBody` (or steps)
+/// when it is shorter than this share of it.
+const DECLARED_RATIO: f64 = 0.5;
 /// Elements parsed at most; a page with more is refused.
 pub const MAX_ELEMENTS: usize = 200_000;
 
@@ -127,7 +130,11 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         Err(dom_smoothie::ReadabilityError::TooManyElements(n, _)) => {
             return Err(Error::TooComplex(n))
         }
-        Err(_) if harvest.len > 0 || loose.as_ref().is_some_and(|l| l.len > 0) => {
+        Err(_)
+            if harvest.len > 0
+                || loose.as_ref().is_some_and(|l| l.len > 0)
+                || meta.declared_body.is_some() =>
+        {
             dom_smoothie::Article {
                 title: r.get_article_title().to_string(),
                 byline: None,
@@ -176,6 +183,19 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         if !text.contains(&lead[..lead.floor_char_boundary(60)]) {
             clean_html = format!("<p>{}</p>\n{clean_html}", sanitize::escape(lead));
             text = format!("{lead}\n\n{text}");
+        }
+    }
+    // The page declares a body in JSON-LD much longer than what its markup
+    // gave: a script-rendered page, whose text is in the declaration only.
+    // (Its markup is longer than its text: most pages skip the second parse.)
+    if let Some(declared) = meta
+        .declared_body
+        .as_deref()
+        .filter(|d| (text.len() as f64) < DECLARED_RATIO * d.len() as f64)
+    {
+        let (h, t) = body(&sanitize::html(declared, url), &title, &authors);
+        if (text.len() as f64) < DECLARED_RATIO * t.len() as f64 {
+            (clean_html, text) = (h, t);
         }
     }
     if text.trim().is_empty() {

@@ -22,6 +22,10 @@ pub(crate) struct Meta {
     pub tags: Vec<String>,
     /// A date shown in a date element; the weakest evidence of publication.
     pub shown_date: Option<DateTime<FixedOffset>>,
+    /// The body the page declares in JSON-LD (`articleBody`, or a how-to's or
+    /// recipe's steps), as HTML: the fallback for pages whose markup holds
+    /// little of it (script-rendered pages).
+    pub declared_body: Option<String>,
 }
 
 /// Article types in JSON-LD, best first; a `WebPage` is used only when nothing better exists.
@@ -40,8 +44,12 @@ const ARTICLE_TYPES: &[&str] = &[
 ];
 
 pub(crate) fn read(doc: &Document) -> Meta {
-    let ld = json_ld(doc);
-    let mut m = Meta::default();
+    let found = json_ld_objects(doc);
+    let ld = best_article(&found);
+    let mut m = Meta {
+        declared_body: declared_body(&found),
+        ..Meta::default()
+    };
     if let Some(a) = &ld {
         m.title = str_of(a.get("headline")).or_else(|| str_of(a.get("name")));
         m.authors = names(a.get("author"));
@@ -424,8 +432,8 @@ fn lead_caption(doc: &Document) -> Option<String> {
     (!text.is_empty() && text.len() < 1000).then_some(text)
 }
 
-/// The best article object among the page's JSON-LD blocks.
-fn json_ld(doc: &Document) -> Option<Value> {
+/// Every typed object in the page's JSON-LD blocks.
+fn json_ld_objects(doc: &Document) -> Vec<Value> {
     let mut found: Vec<Value> = Vec::new();
     for node in doc
         .select("script[type='application/ld+json']")
@@ -443,13 +451,72 @@ fn json_ld(doc: &Document) -> Option<Value> {
         }
     }
     found
-        .into_iter()
-        .filter_map(|v| {
-            let rank = type_rank(&v)?;
-            Some((rank, v))
-        })
+}
+
+/// The best article object among them.
+fn best_article(found: &[Value]) -> Option<&Value> {
+    found
+        .iter()
+        .filter_map(|v| Some((type_rank(v)?, v)))
         .min_by_key(|(rank, _)| *rank)
         .map(|(_, v)| v)
+}
+
+/// Steps read from one how-to or recipe, against hostile nesting and length.
+const MAX_STEPS: usize = 200;
+
+/// The longest body declared in JSON-LD, as HTML.
+fn declared_body(found: &[Value]) -> Option<String> {
+    let mut best: Option<String> = None;
+    for v in found {
+        let mut parts: Vec<&str> = Vec::new();
+        if let Some(Value::String(b)) = v.get("articleBody") {
+            parts.push(b);
+        } else if let Some(list) = v.get("step").or_else(|| v.get("recipeInstructions")) {
+            if let Some(Value::String(d)) = v.get("description") {
+                parts.push(d);
+            }
+            steps(list, &mut parts, 0);
+        }
+        let html: String = parts.iter().map(|p| as_html(p)).collect();
+        if html.len() > best.as_ref().map_or(0, String::len) {
+            best = Some(html);
+        }
+    }
+    best
+}
+
+/// The texts of a step list: strings, `HowToStep`s, `HowToSection`s of steps.
+fn steps<'v>(v: &'v Value, out: &mut Vec<&'v str>, depth: usize) {
+    if depth > 4 || out.len() >= MAX_STEPS {
+        return;
+    }
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|i| steps(i, out, depth + 1)),
+        Value::Object(o) => {
+            if let Some(Value::String(t)) = o.get("text") {
+                out.push(t);
+            } else if let Some(items) = o.get("itemListElement") {
+                steps(items, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A declared text as HTML: markup stays (the sanitizer sees it next), plain
+/// text becomes one paragraph per line.
+fn as_html(text: &str) -> String {
+    if text.contains("</") || text.contains("<br") || text.contains("<p") {
+        return format!("<div>{text}</div>\n");
+    }
+    html_unescape(text)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("<p>{}</p>\n", crate::sanitize::escape(l)))
+        .collect()
 }
 
 fn collect(v: &Value, out: &mut Vec<Value>, depth: usize) {
