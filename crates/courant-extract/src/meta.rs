@@ -505,17 +505,17 @@ fn steps<'v>(v: &'v Value, out: &mut Vec<&'v str>, depth: usize) {
     }
 }
 
-/// A declared text as HTML: markup stays (the sanitizer sees it next), plain
-/// text becomes one paragraph per line.
+/// A declared text as HTML for the sanitizer: block markup stays as it is;
+/// otherwise (plain text, or text with inline tags) each line is a paragraph.
 fn as_html(text: &str) -> String {
-    if text.contains("</") || text.contains("<br") || text.contains("<p") {
+    const BLOCKS: &[&str] = &["<p", "<P", "<br", "<BR", "<div", "<li", "<h2", "<h3"];
+    if BLOCKS.iter().any(|b| text.contains(b)) {
         return format!("<div>{text}</div>\n");
     }
-    html_unescape(text)
-        .lines()
+    text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| format!("<p>{}</p>\n", crate::sanitize::escape(l)))
+        .map(|l| format!("<p>{l}</p>\n"))
         .collect()
 }
 
