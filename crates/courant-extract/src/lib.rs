@@ -198,8 +198,11 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
             (clean_html, text) = (h, t);
         }
     }
-    if text.trim().is_empty() {
-        if let Some(l) = loose.filter(|l| l.len > 0) {
+    // On a page of next to no paragraphs, a text much shorter than its leaf
+    // blocks (the same share as for the prose) is a wrong pick too: a forum
+    // thread written in <div>s and <br>s, of which Readability took one reply.
+    if let Some(l) = loose.filter(|l| l.len > 0) {
+        if text.trim().is_empty() || (text.len() as f64) < HARVEST_RATIO * l.len as f64 {
             (clean_html, text) = body(&l.html, &title, &authors);
         }
     }
@@ -472,16 +475,39 @@ pub(crate) fn blocks_to_text(sel: &dom_query::Selection<'_>) -> String {
         if nested {
             continue;
         }
-        let t = squash(&node.text());
+        let t = text_of(node);
         if !t.is_empty() {
             paras.push(t);
         }
     }
     if paras.is_empty() {
-        let t = squash(&sel.text());
+        let t = sel
+            .nodes()
+            .iter()
+            .map(text_of)
+            .collect::<Vec<_>>()
+            .join("\n");
         if !t.is_empty() {
             paras.push(t);
         }
     }
     paras.join("\n\n")
+}
+
+/// A block's text, each `<br>` a line break: "zusammen,<br>unser" must not
+/// come out glued as "zusammen,unser".
+fn text_of(node: &dom_query::NodeRef<'_>) -> String {
+    let mut raw = String::new();
+    for d in node.descendants_it() {
+        if d.is_text() {
+            raw.push_str(&d.text());
+        } else if d.node_name().is_some_and(|n| &*n == "br") {
+            raw.push('\n');
+        }
+    }
+    raw.split('\n')
+        .map(squash)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
