@@ -112,6 +112,8 @@ pub(crate) fn furniture(doc: &Document) {
         declared.extend(b.ancestors_it(None).map(|a| a.id));
     }
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
+    // Reader comments, removed at the end unless the page is a discussion.
+    let mut comments: Vec<NodeRef<'_>> = Vec::new();
     // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
     // Not a form that wraps the page (ASP.NET pages are one <form>).
     let mut page_len = None;
@@ -147,6 +149,7 @@ pub(crate) fn furniture(doc: &Document) {
                 .attr("role")
                 .is_some_and(|r| matches!(&*r, "complementary" | "navigation"));
         let mut consent = false;
+        let mut comment = false;
         if !boxy {
             let mut words = String::new();
             if let Some(c) = node.attr("class") {
@@ -157,6 +160,7 @@ pub(crate) fn furniture(doc: &Document) {
                 words.push_str(&i);
             }
             let words = words.to_ascii_lowercase();
+            comment = COMMENT_LEADS.iter().any(|l| words.contains(l));
             consent = CONSENT_PARTS.iter().any(|p| words.contains(p))
                 // Reader comments are prose too; a thread is named as one.
                 || (words.split_ascii_whitespace().any(|w| {
@@ -170,7 +174,7 @@ pub(crate) fn furniture(doc: &Document) {
         if node
             .ancestors(None)
             .iter()
-            .any(|a| doomed.iter().any(|d| d.id == a.id))
+            .any(|a| doomed.iter().chain(&comments).any(|d| d.id == a.id))
         {
             continue;
         }
@@ -178,11 +182,40 @@ pub(crate) fn furniture(doc: &Document) {
         if !consent && (declared.contains(&node.id) || holds_prose(node)) {
             continue;
         }
-        doomed.push(*node);
+        if comment {
+            comments.push(*node);
+        } else {
+            doomed.push(*node);
+        }
+    }
+    // A page whose prose is next to all in comments is a discussion (a forum
+    // thread): its comments are the content. Elsewhere they go.
+    if !comments.is_empty() && !is_discussion(doc, &comments) {
+        doomed.extend(comments);
     }
     for node in doomed {
         node.remove_from_parent();
     }
+}
+
+/// Paragraph text outside comments under which a page is a discussion.
+const DISCUSSION_PROSE: usize = 500;
+
+/// Comments hold at least twice the paragraph text found outside them, and
+/// that is under [`DISCUSSION_PROSE`].
+fn is_discussion(doc: &Document, comments: &[NodeRef<'_>]) -> bool {
+    let ids: std::collections::HashSet<_> = comments.iter().map(|c| c.id).collect();
+    let mut outside = 0;
+    for p in doc.select("p").nodes() {
+        if !p.ancestors_it(None).any(|a| ids.contains(&a.id)) {
+            outside += p.text().len();
+            if outside >= DISCUSSION_PROSE {
+                return false;
+            }
+        }
+    }
+    let inside: usize = comments.iter().map(|c| c.text().len()).sum();
+    inside > 2 * outside
 }
 
 /// Markup that declares the article body (microdata, common CMS classes).
