@@ -114,6 +114,8 @@ pub(crate) fn furniture(doc: &Document) {
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
     // Reader comments, removed at the end unless the page is a discussion.
     let mut comments: Vec<NodeRef<'_>> = Vec::new();
+    // Ids of what is in either list, so nothing inside them is judged again.
+    let mut taken = std::collections::HashSet::new();
     // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
     // Not a form that wraps the page (ASP.NET pages are one <form>).
     let mut page_len = None;
@@ -130,6 +132,7 @@ pub(crate) fn furniture(doc: &Document) {
         {
             continue;
         }
+        taken.insert(form.id);
         doomed.push(*form);
     }
     let candidates = doc.select(
@@ -171,17 +174,15 @@ pub(crate) fn furniture(doc: &Document) {
                 continue;
             }
         }
-        if node
-            .ancestors(None)
-            .iter()
-            .any(|a| doomed.iter().chain(&comments).any(|d| d.id == a.id))
-        {
+        // A set, not a scan of the lists: a long thread makes thousands.
+        if node.ancestors_it(None).any(|a| taken.contains(&a.id)) {
             continue;
         }
         // A consent banner holds long legal paragraphs, never the article.
         if !consent && (declared.contains(&node.id) || holds_prose(node)) {
             continue;
         }
+        taken.insert(node.id);
         if comment {
             comments.push(*node);
         } else {
