@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::text::{paragraphs, sentences};
@@ -142,21 +143,29 @@ fn inline_credit_re() -> &'static Regex {
     })
 }
 
-/// A paragraph that is only a label ("Read more", "Advertisement 2").
-fn is_label(trimmed: &str) -> bool {
-    let label = trimmed
+/// A paragraph that is only a label ("Read more", "Advertisement 2");
+/// `lower` is `trimmed` in lower case.
+fn is_label(trimmed: &str, lower: &str) -> bool {
+    // Labels are short: most paragraphs end here, before any trimming.
+    if trimmed.len() > 4 * 60 || trimmed.chars().count() > 60 {
+        return false;
+    }
+    let label = lower
         .trim_end_matches([':', '.', '!', '›', '»', '>', ' ', '…'])
-        .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ')
-        .to_lowercase();
-    trimmed.chars().count() <= 60 && LABELS.contains(&label.as_str())
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ');
+    LABELS.contains(&label)
 }
 
 /// A caption: short, with a caption lead or ending in a credit. A credit at the end
-/// of a longer paragraph is removed alone, not with the paragraph.
-fn is_caption(trimmed: &str) -> bool {
-    let lower = trimmed.to_lowercase();
-    let lead = CAPTION_LEADS.iter().any(|l| lower.starts_with(l));
-    if lead && trimmed.chars().count() <= 400 {
+/// of a longer paragraph is removed alone, not with the paragraph. `lower` is
+/// `trimmed` in lower case.
+fn is_caption(trimmed: &str, lower: &str) -> bool {
+    // Over 400 characters is neither a led caption nor a credit line (300).
+    let chars = trimmed.chars().count();
+    if chars > 400 {
+        return false;
+    }
+    if CAPTION_LEADS.iter().any(|l| lower.starts_with(l)) {
         return true;
     }
     // Every credit form ends in a parenthesis or names a credit word; most
@@ -164,10 +173,19 @@ fn is_caption(trimmed: &str) -> bool {
     let parenthesised = trimmed
         .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
         .ends_with([')', '）']);
-    (parenthesised || CREDIT_WORDS.iter().any(|w| lower.contains(w)))
-        && trimmed.chars().count() <= 300
+    (parenthesised || matcher(&CREDIT, CREDIT_WORDS).is_match(lower))
+        && chars <= 300
         && sentences(trimmed).len() <= 3
         && credit_re().is_match(trimmed)
+}
+
+static CREDIT: OnceLock<AhoCorasick> = OnceLock::new();
+static DISCLAIMER: OnceLock<AhoCorasick> = OnceLock::new();
+
+/// One automaton for a list of phrases: every paragraph of every page is
+/// tested, and a substring search per phrase was most of that cost.
+fn matcher(cell: &'static OnceLock<AhoCorasick>, phrases: &[&str]) -> &'static AhoCorasick {
+    cell.get_or_init(|| AhoCorasick::new(phrases).unwrap_or_else(|e| panic!("phrase list: {e}")))
 }
 
 /// Words at least one of which every match of [`credit_re`] that does not end
@@ -196,11 +214,16 @@ const CREDIT_WORDS: &[&str] = &[
 /// the extractor drops such paragraphs before the checker sees the text.
 pub fn is_furniture(par: &str) -> bool {
     let trimmed = par.trim();
-    if is_label(trimmed) || is_caption(trimmed) {
+    let lower = trimmed.to_lowercase();
+    if is_label(trimmed, &lower) || is_caption(trimmed, &lower) {
         return true;
     }
     // A short note that opens with a disclaimer ("… from a wire agency feed. Only
-    // the headline has been changed.") goes as a whole.
+    // the headline has been changed.") goes as a whole. Sentences are split
+    // only when a disclaimer occurs at all: most paragraphs hold none.
+    if !matcher(&DISCLAIMER, DISCLAIMERS).is_match(&lower) {
+        return false;
+    }
     let sents = sentences(trimmed);
     sents.len() <= 3
         && sents.first().is_some_and(|&(s, e)| {
@@ -214,7 +237,8 @@ pub(crate) fn detect(text: &str, _lang: &str, out: &mut Vec<Finding>) {
         let trimmed = par.trim();
         let lead = par.len() - par.trim_start().len();
         let (start, end) = (off + lead, off + lead + trimmed.len());
-        if is_label(trimmed) {
+        let lower = trimmed.to_lowercase();
+        if is_label(trimmed, &lower) {
             out.push(finding(
                 text,
                 Kind::Boilerplate,
@@ -225,7 +249,7 @@ pub(crate) fn detect(text: &str, _lang: &str, out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        if is_caption(trimmed) {
+        if is_caption(trimmed, &lower) {
             out.push(finding(
                 text,
                 Kind::CaptionCredit,

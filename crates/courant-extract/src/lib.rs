@@ -270,9 +270,9 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
     for node in blocks.nodes() {
         // Only leaf blocks: a container is judged by its children.
         if node.descendants_it().any(|d| {
-            d.node_name().is_some_and(|n| {
+            d.element_ref().is_some_and(|el| {
                 matches!(
-                    &*n,
+                    &*el.name.local,
                     "p" | "div" | "li" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
                 )
             })
@@ -319,6 +319,24 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
     (out, text)
 }
 
+/// The elements under `root` in document order. Code that looks at every
+/// element walks this list and tests names and attributes directly: CSS
+/// selector lists run over every element cost 15% of extraction in a profile.
+pub(crate) fn elements<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    root.descendants_it()
+        .filter(dom_query::NodeRef::is_element)
+        .collect()
+}
+
+/// Whether element `n` has attribute `name` with a value that passes `test`.
+pub(crate) fn attr_is(n: &dom_query::NodeRef<'_>, name: &str, test: impl Fn(&str) -> bool) -> bool {
+    n.element_ref().is_some_and(|el| {
+        el.attrs
+            .iter()
+            .any(|a| &*a.name.local == name && test(&a.value))
+    })
+}
+
 fn absolute(u: &str, base: Option<&str>) -> Option<String> {
     match base.and_then(|b| url::Url::parse(b).ok()) {
         Some(b) => b.join(u.trim()).ok().map(|u| u.to_string()),
@@ -328,10 +346,17 @@ fn absolute(u: &str, base: Option<&str>) -> Option<String> {
 
 /// `<link rel=canonical>`, else `og:url`, resolved against the page URL.
 fn canonical(doc: &dom_query::Document, base: Option<&str>) -> Option<String> {
-    let href = doc
-        .select("link[rel=canonical]")
-        .attr("href")
-        .or_else(|| doc.select("meta[property='og:url']").attr("content"))?;
+    // As `link[rel=canonical]`, else `meta[property='og:url']`: one walk.
+    // The first element of each kind decides, as a selection's `attr` does.
+    let (mut link, mut og) = (None, None);
+    for n in elements(&doc.root()) {
+        if link.is_none() && n.has_name("link") && attr_is(&n, "rel", |r| r == "canonical") {
+            link = Some(n.attr("href"));
+        } else if og.is_none() && n.has_name("meta") && attr_is(&n, "property", |p| p == "og:url") {
+            og = Some(n.attr("content"));
+        }
+    }
+    let href = link.flatten().or(og.flatten())?;
     let href = href.trim();
     let resolved = match base.and_then(|b| url::Url::parse(b).ok()) {
         Some(b) => b.join(href).ok()?.to_string(),
@@ -375,7 +400,7 @@ fn raw_nesting_exceeds(html: &str, limit: usize) -> bool {
     let b = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         i += off + 1;
         let closing = b.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
@@ -465,9 +490,9 @@ pub(crate) fn blocks_to_text(sel: &dom_query::Selection<'_>) -> String {
     for node in blocks.nodes() {
         // A block inside another selected block is covered by its parent's text.
         let nested = node.ancestors_it(None).any(|a| {
-            a.node_name().is_some_and(|n| {
+            a.element_ref().is_some_and(|el| {
                 matches!(
-                    &*n,
+                    &*el.name.local,
                     "p" | "li" | "blockquote" | "pre" | "td" | "th" | "dd" | "figcaption"
                 )
             })
@@ -501,7 +526,7 @@ fn text_of(node: &dom_query::NodeRef<'_>) -> String {
     for d in node.descendants_it() {
         if d.is_text() {
             raw.push_str(&d.text());
-        } else if d.node_name().is_some_and(|n| &*n == "br") {
+        } else if d.has_name("br") {
             raw.push('\n');
         }
     }

@@ -2,7 +2,7 @@
 //! is the most careful copy), then `<meta>` tags, then the visible page.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use dom_query::Document;
+use dom_query::{Document, NodeRef};
 use serde_json::Value;
 
 use crate::{parse_date, squash};
@@ -159,10 +159,27 @@ pub(crate) fn read(doc: &Document) -> Meta {
 
 /// A byline the page shows but does not declare, read before pruning removes it.
 fn visible_byline(doc: &Document) -> Vec<String> {
-    let sel = doc.select(
-        "[itemprop=author] [itemprop=name], [itemprop=author], a[rel=author], [class*=author-name], [class*=byline__name], [class~=byline], [class~=author]",
-    );
-    for node in sel.nodes() {
+    // As `[itemprop=author] [itemprop=name], [itemprop=author], a[rel=author],
+    // [class*=author-name], [class*=byline__name], [class~=byline], [class~=author]`.
+    let byline = |n: &NodeRef<'_>| {
+        let itemprop = crate::attr_is(n, "itemprop", |v| v == "author");
+        itemprop
+            || (crate::attr_is(n, "itemprop", |v| v == "name")
+                && n.ancestors_it(None)
+                    .any(|a| crate::attr_is(&a, "itemprop", |v| v == "author")))
+            || (n.has_name("a") && crate::attr_is(n, "rel", |v| v == "author"))
+            || crate::attr_is(n, "class", |c| {
+                c.contains("author-name")
+                    || c.contains("byline__name")
+                    || c.split_ascii_whitespace()
+                        .any(|w| w == "byline" || w == "author")
+            })
+    };
+    let sel: Vec<NodeRef<'_>> = crate::elements(&doc.root())
+        .into_iter()
+        .filter(byline)
+        .collect();
+    for node in &sel {
         let text = squash(&node.text());
         if text.is_empty() || text.chars().count() > 80 {
             continue;
@@ -183,13 +200,30 @@ fn visible_byline(doc: &Document) -> Vec<String> {
 
 /// A date the page shows in a date element (see [`date_in_text`]).
 fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
-    let sel = doc.select(
-        "time, [class*=date], [class*=Date], [itemprop=datePublished], [class*=publish], [class*=posted], [class*=meta], [class*=byline], [class*=submitted]",
-    );
-    sel.nodes().iter().take(40).find_map(|n| {
-        let text = n.text();
-        (text.len() <= 200).then(|| date_in_text(&text)).flatten()
-    })
+    // As `time, [class*=date], [class*=Date], [itemprop=datePublished],
+    // [class*=publish], [class*=posted], [class*=meta], [class*=byline],
+    // [class*=submitted]`, the first 40 in document order.
+    const CLASS_PARTS: &[&str] = &[
+        "date",
+        "Date",
+        "publish",
+        "posted",
+        "meta",
+        "byline",
+        "submitted",
+    ];
+    crate::elements(&doc.root())
+        .into_iter()
+        .filter(|n| {
+            n.has_name("time")
+                || crate::attr_is(n, "itemprop", |v| v == "datePublished")
+                || crate::attr_is(n, "class", |c| CLASS_PARTS.iter().any(|p| c.contains(p)))
+        })
+        .take(40)
+        .find_map(|n| {
+            let text = n.text();
+            (text.len() <= 200).then(|| date_in_text(&text)).flatten()
+        })
 }
 
 /// A date shown just above or below the page's `<h1>`, in no date element.
@@ -427,19 +461,20 @@ fn named_date(text: &str) -> Option<(usize, NaiveDate)> {
 
 /// The first figure caption of the article, kept apart from the body.
 fn lead_caption(doc: &Document) -> Option<String> {
-    let sel = doc.select("article figure figcaption, main figure figcaption, figure figcaption");
-    let text = squash(&sel.first().text());
+    // As `figure figcaption`: the first in document order.
+    let caption = crate::elements(&doc.root())
+        .into_iter()
+        .find(|n| n.has_name("figcaption") && n.ancestors_it(None).any(|a| a.has_name("figure")))?;
+    let text = squash(&caption.text());
     (!text.is_empty() && text.len() < 1000).then_some(text)
 }
 
 /// Every typed object in the page's JSON-LD blocks.
 fn json_ld_objects(doc: &Document) -> Vec<Value> {
     let mut found: Vec<Value> = Vec::new();
-    for node in doc
-        .select("script[type='application/ld+json']")
-        .nodes()
-        .iter()
-    {
+    for node in crate::elements(&doc.root()).iter().filter(|n| {
+        n.has_name("script") && crate::attr_is(n, "type", |t| t == "application/ld+json")
+    }) {
         let raw = node.text();
         // Pages often end a block with a stray comma or wrap it in CDATA; skip what does not parse.
         let raw = raw

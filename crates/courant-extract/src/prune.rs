@@ -7,8 +7,20 @@ use dom_query::{Document, NodeRef};
 
 /// Elements that never hold article text. `rt`/`rp` are ruby readings
 /// (furigana): kept, they glue a reading after every word ("子こども").
-const DROP_TAGS: &str =
-    "noscript, iframe, svg, select, template, button, dialog, [role=dialog], rt, rp";
+const DROP_TAGS: &[&str] = &[
+    "noscript", "iframe", "svg", "select", "template", "button", "dialog", "rt", "rp",
+];
+
+/// A [`DROP_TAGS`] element or a dialog by role.
+fn is_drop(node: &NodeRef<'_>) -> bool {
+    node.element_ref().is_some_and(|el| {
+        DROP_TAGS.contains(&&*el.name.local)
+            || el
+                .attrs
+                .iter()
+                .any(|a| &*a.name.local == "role" && &*a.value == "dialog")
+    })
+}
 
 /// Elements that usually hold furniture; removed unless they hold prose.
 const BOX_TAGS: &[&str] = &["figure", "figcaption", "aside", "nav", "footer"];
@@ -103,11 +115,16 @@ const KEEP_TAGS: &[&str] = &["html", "body", "p", "h1", "h2", "h3"];
 /// of 150 characters or more) is kept whatever its tag or class says: layout
 /// classes such as `sidebar-grid__content` or `comments-enabled` wrap articles.
 pub(crate) fn furniture(doc: &Document) {
-    doc.select(DROP_TAGS).remove();
+    for node in crate::elements(&doc.root()) {
+        if is_drop(&node) {
+            node.remove_from_parent();
+        }
+    }
+    let all = crate::elements(&doc.root());
     // A declared article body and everything around it stay: blog engines
     // write posts as text and <br>, which the paragraph test cannot see.
     let mut declared = std::collections::HashSet::new();
-    for b in doc.select(ARTICLE_BODY).nodes() {
+    for b in all.iter().filter(|n| is_article_body(n)) {
         declared.insert(b.id);
         declared.extend(b.ancestors_it(None).map(|a| a.id));
     }
@@ -119,7 +136,7 @@ pub(crate) fn furniture(doc: &Document) {
     // Sign-up forms (an e-mail field): newsletters, logins, comment boxes.
     // Not a form that wraps the page (ASP.NET pages are one <form>).
     let mut page_len = None;
-    for form in doc.select("form").nodes() {
+    for form in all.iter().filter(|n| n.has_name("form")) {
         if !form.find(&["input"]).iter().any(|i| {
             i.attr("type")
                 .is_some_and(|t| t.eq_ignore_ascii_case("email"))
@@ -135,45 +152,53 @@ pub(crate) fn furniture(doc: &Document) {
         taken.insert(form.id);
         doomed.push(*form);
     }
-    let candidates = doc.select(
-        "figure, figcaption, aside, nav, footer, [role=complementary], [role=navigation], [hidden], [aria-hidden=true], [class], [id]",
-    );
-    for node in candidates.nodes() {
-        let Some(name) = node.node_name() else {
+    for node in &all {
+        let Some(el) = node.element_ref() else {
             continue;
         };
-        if KEEP_TAGS.contains(&&*name) {
+        let name: &str = &el.name.local;
+        if KEEP_TAGS.contains(&name) {
             continue;
         }
-        let boxy = BOX_TAGS.contains(&&*name)
-            || node.has_attr("hidden")
-            || node.attr("aria-hidden").is_some_and(|v| &*v == "true")
-            || node
-                .attr("role")
-                .is_some_and(|r| matches!(&*r, "complementary" | "navigation"));
+        let attr = |a: &str| {
+            el.attrs
+                .iter()
+                .find(|x| &*x.name.local == a)
+                .map(|x| &*x.value)
+        };
+        let (class, id) = (attr("class"), attr("id"));
+        let boxy = BOX_TAGS.contains(&name)
+            || attr("hidden").is_some()
+            || attr("aria-hidden") == Some("true")
+            || matches!(attr("role"), Some("complementary" | "navigation"));
+        if !boxy && class.is_none() && id.is_none() {
+            continue;
+        }
         let mut consent = false;
         let mut comment = false;
         if !boxy {
             let mut words = String::new();
-            if let Some(c) = node.attr("class") {
-                words.push_str(&c);
+            if let Some(c) = class {
+                words.push_str(c);
             }
-            if let Some(i) = node.attr("id") {
+            if let Some(i) = id {
                 words.push(' ');
-                words.push_str(&i);
+                words.push_str(i);
             }
             let words = words.to_ascii_lowercase();
-            comment = COMMENT_LEADS.iter().any(|l| words.contains(l));
-            consent = CONSENT_PARTS.iter().any(|p| words.contains(p))
+            let hits = word_hits(&words);
+            comment = hits.comment;
+            consent = hits.consent
                 // Reader comments are prose too; a thread is named as one.
                 || (words.split_ascii_whitespace().any(|w| {
                     COMMENT_LEADS.iter().any(|l| w.starts_with(l))
                 }) && !declared.contains(&node.id)
                     && node.find(&["h1"]).is_empty());
-            if !consent && !is_furniture_words(&words) {
+            if !consent && !hits.furniture && !has_furniture_word(&words) {
                 continue;
             }
         }
+        drop(el);
         // A set, not a scan of the lists: a long thread makes thousands.
         if node.ancestors_it(None).any(|a| taken.contains(&a.id)) {
             continue;
@@ -219,8 +244,28 @@ fn is_discussion(doc: &Document, comments: &[NodeRef<'_>]) -> bool {
     inside > 2 * outside
 }
 
-/// Markup that declares the article body (microdata, common CMS classes).
-const ARTICLE_BODY: &str = "[itemprop=articleBody], .entry-content, .post-body, .article-body, .story-body, .article__body";
+/// Classes that declare the article body in common CMS themes.
+const ARTICLE_BODY_CLASSES: &[&str] = &[
+    "entry-content",
+    "post-body",
+    "article-body",
+    "story-body",
+    "article__body",
+];
+
+/// Markup that declares the article body: microdata or a CMS class.
+fn is_article_body(node: &NodeRef<'_>) -> bool {
+    node.element_ref().is_some_and(|el| {
+        el.attrs.iter().any(|a| match &*a.name.local {
+            "itemprop" => &*a.value == "articleBody",
+            "class" => a
+                .value
+                .split_ascii_whitespace()
+                .any(|c| ARTICLE_BODY_CLASSES.contains(&c)),
+            _ => false,
+        })
+    })
+}
 
 fn holds_prose(node: &NodeRef<'_>) -> bool {
     let mut long = 0;
@@ -235,14 +280,57 @@ fn holds_prose(node: &NodeRef<'_>) -> bool {
     false
 }
 
-fn is_furniture_words(words: &str) -> bool {
+/// Which lists a lower-cased class and id string holds a part of.
+struct WordHits {
+    furniture: bool,
+    consent: bool,
+    comment: bool,
+}
+
+/// One scan for the parts of [`FURNITURE_PARTS`], [`CONSENT_PARTS`] and
+/// [`COMMENT_LEADS`] (a substring search per part was 2% of extraction).
+fn word_hits(words: &str) -> WordHits {
     static PARTS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
         std::sync::OnceLock::new();
-    let parts = PARTS.get_or_init(|| aho_corasick::AhoCorasick::new(FURNITURE_PARTS).ok());
-    parts.as_ref().is_some_and(|p| p.is_match(words))
-        || words
-            .split(|c: char| c.is_ascii_whitespace() || c == '-' || c == '_')
-            .any(|part| FURNITURE_WORDS.contains(&part))
+    let parts = PARTS.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(
+            FURNITURE_PARTS
+                .iter()
+                .chain(CONSENT_PARTS)
+                .chain(COMMENT_LEADS),
+        )
+        .ok()
+    });
+    let mut hits = WordHits {
+        furniture: false,
+        consent: false,
+        comment: false,
+    };
+    let Some(parts) = parts else {
+        return hits;
+    };
+    let (consent_at, comment_at) = (
+        FURNITURE_PARTS.len(),
+        FURNITURE_PARTS.len() + CONSENT_PARTS.len(),
+    );
+    for m in parts.find_overlapping_iter(words) {
+        let i = m.pattern().as_usize();
+        if i < consent_at {
+            hits.furniture = true;
+        } else if i < comment_at {
+            hits.consent = true;
+        } else {
+            hits.comment = true;
+        }
+    }
+    hits
+}
+
+/// A whole class or id word of [`FURNITURE_WORDS`].
+fn has_furniture_word(words: &str) -> bool {
+    words
+        .split(|c: char| c.is_ascii_whitespace() || c == '-' || c == '_')
+        .any(|part| FURNITURE_WORDS.contains(&part))
 }
 
 /// A paragraph that is a date line, a reading time or a lone label.
@@ -370,14 +458,10 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
     let mut html = String::new();
     let mut len = 0;
     let mut blocks = Vec::new();
-    for p in doc
-        .select("body p, body h2, body h3, body blockquote")
-        .nodes()
-    {
-        if p.ancestors_it(None).any(|a| {
-            a.node_name()
-                .is_some_and(|n| matches!(&*n, "p" | "blockquote"))
-        }) {
+    for p in body_elements(doc, &["p", "h2", "h3", "blockquote"]) {
+        if p.ancestors_it(None)
+            .any(|a| a.has_name("p") || a.has_name("blockquote"))
+        {
             continue;
         }
         let text = p.text();
@@ -406,17 +490,15 @@ pub(crate) fn loose(doc: &Document) -> Harvest {
     let mut html = String::new();
     let mut len = 0;
     let mut blocks = Vec::new();
-    for b in doc
-        .select("body div, body li, body td, body dd, body dt")
-        .nodes()
-    {
-        if b.descendants_it()
-            .any(|d| d.node_name().is_some_and(|n| BLOCKS.contains(&&*n)))
-        {
+    for b in body_elements(doc, &["div", "li", "td", "dd", "dt"]) {
+        if b.descendants_it().any(|d| {
+            d.element_ref()
+                .is_some_and(|el| BLOCKS.contains(&&*el.name.local))
+        }) {
             continue;
         }
         let t = crate::squash(&b.text());
-        if t.len() < 2 || link_density(b) > 0.5 {
+        if t.len() < 2 || link_density(&b) > 0.5 {
             continue;
         }
         len += t.len();
@@ -426,6 +508,21 @@ pub(crate) fn loose(doc: &Document) -> Harvest {
         blocks.push(t);
     }
     Harvest { html, len, blocks }
+}
+
+/// The elements under `<body>` named one of `names`, in document order
+/// (as the selector `body x, body y`).
+fn body_elements<'a>(doc: &'a Document, names: &[&str]) -> Vec<NodeRef<'a>> {
+    let Some(body) = doc.root().descendants_it().find(|n| n.has_name("body")) else {
+        return Vec::new();
+    };
+    crate::elements(&body)
+        .into_iter()
+        .filter(|n| {
+            n.element_ref()
+                .is_some_and(|el| names.contains(&&*el.name.local))
+        })
+        .collect()
 }
 
 /// The page's prose blocks (see [`harvest`]).
