@@ -162,8 +162,7 @@ fn visible_byline(doc: &Document) -> Vec<String> {
     // As `[itemprop=author] [itemprop=name], [itemprop=author], a[rel=author],
     // [class*=author-name], [class*=byline__name], [class~=byline], [class~=author]`.
     let byline = |n: &NodeRef<'_>| {
-        let itemprop = crate::attr_is(n, "itemprop", |v| v == "author");
-        itemprop
+        crate::attr_is(n, "itemprop", |v| v == "author")
             || (crate::attr_is(n, "itemprop", |v| v == "name")
                 && n.ancestors_it(None)
                     .any(|a| crate::attr_is(&a, "itemprop", |v| v == "author")))
