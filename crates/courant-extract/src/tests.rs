@@ -61,6 +61,16 @@ fn fixtures_meet_expectations() {
                 "{stem}: kept {s}"
             );
         }
+        // Loose text between blocks comes out as a paragraph of its own.
+        for s in exp
+            .get("html_contains")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let s = s.as_str().unwrap();
+            assert!(got.html.contains(s), "{stem}: html lacks {s}\n{}", got.html);
+        }
         // A line repeated in the page (a widget per section) is kept once.
         for s in exp
             .get("must_appear_once")
