@@ -235,3 +235,23 @@ fn byline_labels_leave_names() {
         assert_eq!(meta::split_names(byline), want, "{byline}");
     }
 }
+
+/// A feed summary's text keeps what sits beside its blocks: bare text after a
+/// paragraph, lines broken by `<br>`, and no line breaks from the markup.
+#[test]
+fn summary_text_keeps_loose_text() {
+    for (html, want) in [
+        ("<p>One</p>Two<br>Three", "One\n\nTwo\nThree"),
+        (
+            "Lead line,\nwrapped<p>Body</p>",
+            "Lead line, wrapped\n\nBody",
+        ),
+        (
+            "<div><b>Label:</b></div> value <div>Next</div>",
+            "Label:\n\nvalue\n\nNext",
+        ),
+        ("<pre>a\n  b</pre>", "a\nb"),
+    ] {
+        assert_eq!(sanitize::text(html), want, "{html:?}");
+    }
+}
