@@ -580,8 +580,9 @@ const CONTAINERS: &[&str] = &[
     "details", "summary", "hr", "body", "html",
 ];
 
-/// Nesting followed by [`Paragraphs::walk`]; deeper loose text is ignored
-/// (the tree was bounded before parsing, this bounds the recursion too).
+/// Nesting followed by [`Paragraphs::walk`]; deeper loose text is ignored.
+/// Pages are bounded before parsing, feed summaries are not: this bounds the
+/// recursion for both.
 const WALK_DEPTH: usize = 512;
 
 #[derive(Default)]

@@ -7,6 +7,15 @@ fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
+/// The strings of an optional list in an expectation file.
+fn strings<'a>(exp: &'a serde_json::Value, key: &str) -> impl Iterator<Item = &'a str> {
+    exp.get(key)
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str().unwrap())
+}
+
 /// Each `X.html` with an `X.expect.json` beside it: metadata must match, and
 /// the text must contain and must not contain the listed snippets.
 #[test]
@@ -62,23 +71,11 @@ fn fixtures_meet_expectations() {
             );
         }
         // Loose text between blocks comes out as a paragraph of its own.
-        for s in exp
-            .get("html_contains")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let s = s.as_str().unwrap();
+        for s in strings(&exp, "html_contains") {
             assert!(got.html.contains(s), "{stem}: html lacks {s}\n{}", got.html);
         }
         // A line repeated in the page (a widget per section) is kept once.
-        for s in exp
-            .get("must_appear_once")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let s = s.as_str().unwrap();
+        for s in strings(&exp, "must_appear_once") {
             assert_eq!(got.text.matches(s).count(), 1, "{stem}: {s}\n{}", got.text);
         }
         // Paragraphs are separated by exactly one blank line.
