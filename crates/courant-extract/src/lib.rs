@@ -524,12 +524,13 @@ fn wrap_loose_runs(doc: &dom_query::Document) {
             if c.has_name("br") {
                 brs += 1;
             } else if !(c.is_text() && c.text().trim().is_empty()) {
-                if is_block(&c) || brs >= 2 {
+                let block = is_block(&c);
+                if block || brs >= 2 {
                     wrap_run(doc, &run);
                     run.clear();
                 }
                 brs = 0;
-                if is_block(&c) {
+                if block {
                     continue;
                 }
             }

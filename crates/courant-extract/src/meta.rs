@@ -174,11 +174,7 @@ fn visible_byline(doc: &Document) -> Vec<String> {
                         .any(|w| w == "byline" || w == "author")
             })
     };
-    let sel: Vec<NodeRef<'_>> = crate::elements(&doc.root())
-        .into_iter()
-        .filter(byline)
-        .collect();
-    for node in &sel {
+    for node in crate::elements(&doc.root()).iter().filter(|n| byline(n)) {
         let text = squash(&node.text());
         if text.is_empty() || text.chars().count() > 80 {
             continue;

@@ -13,13 +13,9 @@ const DROP_TAGS: &[&str] = &[
 
 /// A [`DROP_TAGS`] element or a dialog by role.
 fn is_drop(node: &NodeRef<'_>) -> bool {
-    node.element_ref().is_some_and(|el| {
-        DROP_TAGS.contains(&&*el.name.local)
-            || el
-                .attrs
-                .iter()
-                .any(|a| &*a.name.local == "role" && &*a.value == "dialog")
-    })
+    node.element_ref()
+        .is_some_and(|el| DROP_TAGS.contains(&&*el.name.local))
+        || crate::attr_is(node, "role", |r| r == "dialog")
 }
 
 /// Elements that usually hold furniture; removed unless they hold prose.
@@ -255,16 +251,11 @@ const ARTICLE_BODY_CLASSES: &[&str] = &[
 
 /// Markup that declares the article body: microdata or a CMS class.
 fn is_article_body(node: &NodeRef<'_>) -> bool {
-    node.element_ref().is_some_and(|el| {
-        el.attrs.iter().any(|a| match &*a.name.local {
-            "itemprop" => &*a.value == "articleBody",
-            "class" => a
-                .value
-                .split_ascii_whitespace()
-                .any(|c| ARTICLE_BODY_CLASSES.contains(&c)),
-            _ => false,
+    crate::attr_is(node, "itemprop", |v| v == "articleBody")
+        || crate::attr_is(node, "class", |c| {
+            c.split_ascii_whitespace()
+                .any(|w| ARTICLE_BODY_CLASSES.contains(&w))
         })
-    })
 }
 
 fn holds_prose(node: &NodeRef<'_>) -> bool {
