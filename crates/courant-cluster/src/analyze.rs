@@ -1,4 +1,5 @@
-//! Text to features: stemmed content words, names, and shingles for MinHash.
+//! Text to features: stemmed content words, names, numbers and the lead's
+//! words (four groups the story model weighs apart), and shingles for MinHash.
 
 use std::collections::HashMap;
 
@@ -10,11 +11,55 @@ use rust_stemmers::{Algorithm, Stemmer};
 /// Weighted terms of one document, before IDF.
 #[derive(Debug, Clone, Default)]
 pub struct Features {
-    /// Term -> raw weight (title counts double, names get their own terms),
-    /// each term prefixed with its language code.
+    /// Term -> raw weight (title counts double), each term prefixed with its
+    /// language code and, but for words, its group ([`group_of`]).
     pub terms: AHashMap<String, f32>,
     /// Hashes of word 3-shingles, for near-duplicate detection.
     pub shingles: Vec<u64>,
+    /// Words in the body (without the title).
+    pub body_words: usize,
+}
+
+impl Features {
+    /// An article without body text (a feed item without its page) is
+    /// judged as a headline: no names, no lead, few words.
+    pub fn is_headline(&self) -> bool {
+        self.body_words == 0
+    }
+}
+
+/// The feature groups: each has its own vector and its own weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Stemmed content words of title and body.
+    Words = 0,
+    /// Names: runs of capitalized words inside sentences of the body.
+    Names = 1,
+    /// Numbers of two to four digits (years, counts, scores).
+    Numbers = 2,
+    /// Stemmed content words of the body's first [`LEAD_BYTES`]: what
+    /// happened, where news writing puts it.
+    Lead = 3,
+}
+
+/// Number of groups.
+pub const GROUPS: usize = 4;
+
+/// The body's first bytes that make the lead.
+pub const LEAD_BYTES: usize = 500;
+
+/// The group of a term made by [`features`].
+pub fn group_of(term: &str) -> Group {
+    let rest = term.split_once(':').map_or(term, |(_, r)| r);
+    if rest.starts_with("N:") {
+        Group::Names
+    } else if rest.starts_with('#') {
+        Group::Numbers
+    } else if rest.starts_with("L:") {
+        Group::Lead
+    } else {
+        Group::Words
+    }
 }
 
 fn stemmer(lang: &str) -> Option<Stemmer> {
@@ -141,6 +186,7 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
         .collect();
     let title_words = courant_lang::words(title);
     let text_words = courant_lang::words(text);
+    let lead_words = courant_lang::words(&text[..text.floor_char_boundary(LEAD_BYTES)]);
     // Each distinct surface form is lowercased and stemmed once.
     let mut forms: AHashMap<&str, f32> = AHashMap::with_capacity(text_words.len() / 2 + 8);
     for (list, weight) in [(&title_words, 2.0f32), (&text_words, 1.0)] {
@@ -148,11 +194,25 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
             *forms.entry(w).or_insert(0.0) += weight;
         }
     }
-    let mut f = Features::default();
-    f.terms.reserve(forms.len());
+    let mut f = Features {
+        body_words: text_words.len(),
+        ..Features::default()
+    };
+    f.terms.reserve(forms.len() + lead_words.len());
     for (w, weight) in forms {
         if let Some(term) = term_of(w, &tag, stem.as_ref(), stops) {
             *f.terms.entry(term).or_insert(0.0) += weight;
+        }
+    }
+    // The lead repeats the words of its start under their own group: a
+    // follow-up shares the topic's words, the same event shares the lead's.
+    let lead_tag = format!("{tag}:L");
+    for w in &lead_words {
+        if w.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(term) = term_of(w, &lead_tag, stem.as_ref(), stops) {
+            *f.terms.entry(term).or_insert(0.0) += 1.0;
         }
     }
     // Names: runs of capitalized words not at a sentence start weigh as their own terms.

@@ -1,6 +1,9 @@
 //! Stories from a stream of articles: near-duplicate detection (MinHash with
-//! LSH banding) and online story clustering (TF-IDF over stemmed words and
-//! names, compared with story centroids found through an inverted index).
+//! LSH banding) and online story clustering. An article joins the story a
+//! logistic model ([`Model`]) finds it most likely to belong to, from TF-IDF
+//! cosines of four feature groups (words, names, numbers, lead); stories are
+//! found through an inverted index, and every placement is looked at again
+//! once later articles have arrived.
 //!
 //! Pure and deterministic: the same articles in the same order give the same
 //! stories. State lives in [`Clusterer`]; callers persist what they need.
@@ -9,61 +12,68 @@
 
 mod analyze;
 mod minhash;
+mod model;
 
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ahash::AHashMap;
 
 use serde::Serialize;
 
-pub use analyze::{features, Features};
+pub use analyze::{features, group_of, Features, Group, GROUPS, LEAD_BYTES};
+pub use model::{Model, Weights, FEATURES};
 
-/// Tunables. `join_threshold` was picked from a sweep over 0.15..0.4 on the two
-/// development sets of `bench/cluster.sh` (see BENCHMARKS.md); the others are
-/// round values chosen on principle.
+/// Tunables. The model's weights are fitted (see [`Model`]); the thresholds
+/// are probabilities of the model, and the rest are round values chosen on
+/// principle.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Cosine similarity to a story's centroid needed to join it.
+    /// Probability of belonging to a story needed to join it.
     pub join_threshold: f32,
     /// Estimated Jaccard similarity of word 3-shingles that makes a copy.
     pub duplicate_jaccard: f32,
-    /// Terms kept per article vector.
-    pub doc_terms: usize,
-    /// Terms kept per story centroid.
-    pub story_terms: usize,
-    /// Days over which time distance halves the similarity's weight.
+    /// Terms kept per article vector, per group.
+    pub doc_terms: [usize; GROUPS],
+    /// Terms kept per story centroid, per group.
+    pub story_terms: [usize; GROUPS],
+    /// Days over which time apart takes effect (1 - e^(-days/scale)).
     pub time_scale_days: f64,
-    /// Cosine of two story centroids at which an article that joins one of
-    /// them, and matches the other too, merges them.
+    /// How many times less likely an article belongs to a story whose last
+    /// article is long past than its content alone says: a follow-up months
+    /// later needs more in common to join (else it is related news).
+    pub time_odds: f32,
+    /// Probability at which another story that an article belongs to as
+    /// well as to the one it joins is merged with that one.
     pub merge_threshold: f32,
-    /// Similarity at which another story counts as related (below joining).
+    /// Word similarity at which another story counts as related.
     pub related_threshold: f32,
     /// Related stories reported per article.
     pub related_max: usize,
     /// Cosine of the two halves of a story (2-means over its recent members)
     /// below which the newer half splits off as a story of its own.
     pub split_threshold: f32,
-    /// Factor on the similarity to a story when both sides name people or
-    /// places and share none of them (same template, other event).
-    pub name_mismatch: f32,
+    /// The model that judges whether an article belongs to a story.
+    pub model: Model,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            join_threshold: 0.3,
+            join_threshold: 0.5,
             duplicate_jaccard: 0.6,
-            doc_terms: 40,
-            story_terms: 120,
+            doc_terms: [100, 40, 40, 40],
+            story_terms: [160, 48, 32, 48],
             time_scale_days: 10.0,
-            merge_threshold: 0.25,
+            time_odds: 4.0,
+            merge_threshold: 0.95,
             related_threshold: 0.08,
             related_max: 5,
             split_threshold: 0.25,
-            name_mismatch: 0.5,
+            model: Model::default(),
         }
     }
 }
@@ -91,34 +101,60 @@ pub struct Assignment {
     pub story: u64,
     /// The earlier article this one copies, if any.
     pub duplicate_of: Option<String>,
-    /// Similarity to the story it joined (1.0 for a copy, 0.0 for a new story).
+    /// Probability that it belongs to the story it joined (1.0 for a copy,
+    /// 0.0 for a new story).
     pub similarity: f32,
-    /// Cosine of the article to its story's centroid after joining: the
-    /// most central member makes the story's title.
+    /// Cosine of the article's words to its story's centroid after joining:
+    /// the most central member makes the story's title.
     pub central: f32,
-    /// Stories this article's arrival merged into `story`.
-    pub merged: Vec<u64>,
-    /// Earlier articles that moved to another story when their story split
-    /// (article id, new story).
-    pub moved: Vec<(String, u64)>,
-    /// Other stories it resembles, below the joining threshold, best first.
+    /// Stories merged while placing it: (merged story, story it went into).
+    pub merged: Merges,
+    /// Earlier articles that moved to another story (article id, new story):
+    /// a second look found them more likely in another story, or their
+    /// story split.
+    pub moved: Moves,
+    /// Other stories it resembles, below joining, best first.
     pub related: Vec<(u64, f32)>,
 }
 
+/// Articles that moved: (article id, story it is in now).
+pub type Moves = Vec<(String, u64)>;
+
+/// Stories merged: (merged story, story it went into).
+pub type Merges = Vec<(u64, u64)>;
+
+/// Sparse vector sorted by term id; each group's part has unit length.
 type Vector = Vec<(u32, f32)>;
+
+/// An article's vector and what finds its candidate stories.
+#[derive(Clone)]
+struct Vectorized {
+    v: Vector,
+    /// The top of `v` per group ([`MEMBER_TERMS`]): what a story keeps of
+    /// a recent member.
+    member: Vector,
+    /// Top words by weight, for the inverted index and the first ranking.
+    words: Vec<(u32, f32)>,
+    /// Top names by weight, for the inverted index.
+    names: Vec<u32>,
+    headline: bool,
+    published: Option<i64>,
+}
 
 struct Story {
     /// The caller-visible id.
     id: u64,
     /// Set when merged into another story (an index into `stories`).
     merged_into: Option<u32>,
+    /// Sum of its members' vectors.
     centroid: AHashMap<u32, f32>,
-    norm: f32,
+    /// Length of each group's part of the centroid.
+    norms: [f32; GROUPS],
     size: u32,
     last: Option<i64>,
-    /// The latest members (doc index, vector sorted by term id): a new
-    /// article may resemble one of them more than their average (headlines,
-    /// follow-ups), and a split divides them.
+    /// The latest members (doc index, vector): a new article may resemble
+    /// one of them more than their sum (headlines, follow-ups), and a split
+    /// divides them.
     recent: Vec<(u32, Vector)>,
     /// Every member's doc index, copies included.
     members: Vec<u32>,
@@ -132,11 +168,33 @@ const SPLIT_EVERY: u32 = 8;
 /// Members each half needs before a story splits.
 const SPLIT_MIN: usize = 3;
 
-/// Members kept per story for member-level comparison (sorted by term id).
+/// Members kept per story for member-level comparison.
 const RECENT_MEMBERS: usize = 16;
 
-/// Candidate stories (best centroid first) whose members are compared too.
-const MEMBER_CHECKS: usize = 16;
+/// Candidate stories (best by words first) that the model judges.
+const MODEL_CHECKS: usize = 8;
+
+/// Words and names of an article that find candidate stories, and stories
+/// taken per term (the most recent).
+const INDEX_WORDS: usize = 15;
+const INDEX_NAMES: usize = 5;
+const STORIES_PER_TERM: usize = 32;
+
+/// Terms per group a story keeps of each recent member (words, names,
+/// numbers, lead): enough for the best single match, and a fraction of the
+/// article's vector in memory and comparisons.
+const MEMBER_TERMS: [usize; GROUPS] = [64, 24, 16, 24];
+
+/// Words that rank candidates before the model judges the best of them.
+const RANK_WORDS: usize = 20;
+
+/// Placements are looked at again once this many articles have come after
+/// the first of them: later articles make stories that did not exist yet.
+const REFINE_EVERY: usize = 64;
+
+/// Placements the model was at least this sure of are not looked at again
+/// (they almost never move, and a second look costs a second ranking).
+const SURE: f32 = 0.9;
 
 struct DocEntry {
     id: String,
@@ -146,14 +204,25 @@ struct DocEntry {
     copy_of: Option<u32>,
 }
 
+/// A candidate story as the ranking judged it.
+struct Ranked {
+    story: u32,
+    /// Probability of belonging (0 for candidates the model did not judge).
+    p: f32,
+    /// Word similarity, with time decay: what related news is ranked by.
+    related: f32,
+    /// The model's features, for judged candidates.
+    x: Option<[f32; FEATURES]>,
+}
+
 /// Online clusterer: feed articles in order with [`Clusterer::add`], or
 /// replay stored decisions with [`Clusterer::restore`].
 pub struct Clusterer {
     cfg: Config,
     terms: AHashMap<String, u32>,
     df: Vec<u32>,
-    /// Per term id: whether it is a name (`N:` term).
-    is_name: Vec<bool>,
+    /// Per term id: its group.
+    group: Vec<u8>,
     n_docs: u32,
     stories: Vec<Story>,
     by_story_id: AHashMap<u64, u32>,
@@ -162,6 +231,14 @@ pub struct Clusterer {
     docs: Vec<DocEntry>,
     by_id: AHashMap<String, u32>,
     lsh: minhash::Index,
+    /// Placements to look at again ([`REFINE_EVERY`]).
+    pending: Vec<(u32, Vectorized)>,
+    /// Training only: gold label -> story.
+    gold: AHashMap<String, u32>,
+    /// Scratch: the article being judged as a dense array over term ids
+    /// (zero elsewhere), so that comparing it with a member costs one read
+    /// per member term.
+    dense: RefCell<Vec<f32>>,
 }
 
 impl Clusterer {
@@ -171,7 +248,7 @@ impl Clusterer {
             cfg,
             terms: AHashMap::new(),
             df: Vec::new(),
-            is_name: Vec::new(),
+            group: Vec::new(),
             n_docs: 0,
             stories: Vec::new(),
             by_story_id: AHashMap::new(),
@@ -180,6 +257,9 @@ impl Clusterer {
             docs: Vec::new(),
             by_id: AHashMap::new(),
             lsh: minhash::Index::default(),
+            pending: Vec::new(),
+            gold: AHashMap::new(),
+            dense: RefCell::new(Vec::new()),
         }
     }
 
@@ -216,6 +296,34 @@ impl Clusterer {
         i
     }
 
+    /// The copy check: a near-duplicate of an earlier article joins its
+    /// story and adds nothing to the centroid.
+    fn place_copy(&mut self, doc: &Doc<'_>, signature: &minhash::Signature) -> Option<Assignment> {
+        let (orig, sim) = self
+            .lsh
+            .best_match(signature, |i| &self.docs[i as usize].signature)?;
+        if sim < self.cfg.duplicate_jaccard {
+            return None;
+        }
+        let story = self.live(self.docs[orig as usize].story);
+        let s = &mut self.stories[story as usize];
+        s.size += 1;
+        s.last = s.last.max(doc.published);
+        let duplicate_of = Some(self.docs[orig as usize].id.clone());
+        let story_id = s.id;
+        self.remember(doc.id, story, *signature, Some(orig));
+        self.n_docs += 1;
+        Some(Assignment {
+            story: story_id,
+            duplicate_of,
+            similarity: sim,
+            central: 0.0,
+            merged: Vec::new(),
+            moved: Vec::new(),
+            related: Vec::new(),
+        })
+    }
+
     /// Places one article. An id seen before gets its (current) story back.
     pub fn add(&mut self, doc: &Doc<'_>) -> Assignment {
         if let Some(&i) = self.by_id.get(doc.id) {
@@ -233,94 +341,50 @@ impl Clusterer {
         let lang = doc.lang.unwrap_or("en");
         let f = features(doc.title, doc.text, lang);
         let signature = minhash::signature(&f.shingles);
-
-        // A copy joins its original's story and adds nothing to the centroid.
-        if let Some((orig, sim)) = self
-            .lsh
-            .best_match(&signature, |i| &self.docs[i as usize].signature)
-        {
-            if sim >= self.cfg.duplicate_jaccard {
-                let story = self.live(self.docs[orig as usize].story);
-                let s = &mut self.stories[story as usize];
-                s.size += 1;
-                s.last = s.last.max(doc.published);
-                let duplicate_of = Some(self.docs[orig as usize].id.clone());
-                let story_id = s.id;
-                self.remember(doc.id, story, signature, Some(orig));
-                self.n_docs += 1;
-                return Assignment {
-                    story: story_id,
-                    duplicate_of,
-                    similarity: sim,
-                    central: 0.0,
-                    merged: Vec::new(),
-                    moved: Vec::new(),
-                    related: Vec::new(),
-                };
-            }
+        if let Some(copy) = self.place_copy(doc, &signature) {
+            return copy;
         }
-        let vector = self.vectorize(&f);
+        let vz = self.vectorize(&f, doc.published);
         let me = self.docs.len() as u32;
-        let ranked = self.rank_stories(&vector, doc.published);
-        let (story, similarity, merged) = match ranked.first() {
-            Some(&(best, sim, _)) if sim >= self.cfg.join_threshold => {
-                self.join(best, &vector, doc.published, me);
-                // Other stories this article also joins are one story when
-                // their centroids agree: merge them into the oldest.
+        let ranked = self.rank_stories(&vz, None);
+        let mut merged = Vec::new();
+        let (story, similarity) = match ranked.first() {
+            Some(best) if best.p >= self.cfg.join_threshold => {
+                let (best, p) = (best.story, best.p);
+                self.join(best, &vz, me);
+                // Other stories the article belongs to just as surely are
+                // the same story: merge them into the oldest.
                 let mut survivor = best;
-                let mut merged = Vec::new();
-                for &(other, _, osim) in ranked[1..].iter().take(10) {
-                    if osim < self.cfg.related_threshold {
+                for other in ranked[1..].iter().take(MODEL_CHECKS) {
+                    let other = self.live(other.story);
+                    if other == survivor || !self.merges_with(&ranked, other) {
                         continue;
                     }
-                    if self.centroid_cosine(survivor, other) >= self.cfg.merge_threshold
-                        && !self.names_clash(survivor, other)
-                    {
-                        let (keep, gone) = if self.stories[other as usize].id
-                            < self.stories[survivor as usize].id
-                        {
-                            (other, survivor)
-                        } else {
-                            (survivor, other)
-                        };
-                        self.merge(gone, keep);
-                        merged.push(self.stories[gone as usize].id);
-                        survivor = keep;
-                    }
+                    let (keep, gone) = older_first(&self.stories, survivor, other);
+                    self.merge(gone, keep);
+                    merged.push((
+                        self.stories[gone as usize].id,
+                        self.stories[keep as usize].id,
+                    ));
+                    survivor = keep;
                 }
-                (survivor, sim, merged)
+                (survivor, p)
             }
-            _ => (self.open(&vector, doc.published, None, me), 0.0, Vec::new()),
+            _ => (self.open(&vz, None, me), 0.0),
         };
-        let mut by_relation: Vec<(u32, f32)> = ranked.iter().map(|&(s, _, r)| (s, r)).collect();
-        by_relation.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let related = by_relation
-            .into_iter()
-            .map(|(s, sim)| (self.live(s), sim))
-            .filter(|&(s, sim)| s != story && sim >= self.cfg.related_threshold)
-            .fold(Vec::<(u32, f32)>::new(), |mut acc, (s, sim)| {
-                if !acc.iter().any(|(t, _)| *t == s) {
-                    acc.push((s, sim));
-                }
-                acc
-            })
-            .into_iter()
-            .take(self.cfg.related_max)
-            .map(|(s, sim)| (self.stories[s as usize].id, sim))
-            .collect();
-        let central = self.centroid_sim(story, &vector);
+        let related = self.related(&ranked, story);
+        let central = self.word_cosine(story, &vz.v);
         self.remember(doc.id, story, signature, None);
-        let moved = match self.split_check(story) {
-            Some(moved) => moved
-                .into_iter()
-                .filter(|&d| d != me)
-                .map(|d| {
-                    let doc = &self.docs[d as usize];
-                    (doc.id.clone(), self.stories[doc.story as usize].id)
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        if similarity < SURE {
+            self.pending.push((me, vz));
+        }
+        let mut moved = self.split_check(story).unwrap_or_default();
+        if self.pending.len() >= REFINE_EVERY {
+            let (m, g) = self.refine();
+            moved.extend(m);
+            merged.extend(g);
+        }
+        let moved = self.moved_ids(moved, me);
         Assignment {
             story: self.stories[self.live(self.docs[me as usize].story) as usize].id,
             duplicate_of: None,
@@ -330,6 +394,100 @@ impl Clusterer {
             moved,
             related,
         }
+    }
+
+    /// Looks again at every placement not looked at since it was made (the
+    /// last ones of a stream): [`Clusterer::add`] does this on its own every
+    /// [`REFINE_EVERY`] articles. Returns the articles that moved and the
+    /// stories that merged, as in [`Assignment`].
+    pub fn settle(&mut self) -> (Moves, Merges) {
+        let (moved, merged) = self.refine();
+        (self.moved_ids(moved, u32::MAX), merged)
+    }
+
+    /// Moved docs as (id, live story id), without `me` (the caller's own
+    /// article, reported as its story).
+    fn moved_ids(&self, mut moved: Vec<u32>, me: u32) -> Moves {
+        moved.sort_unstable();
+        moved.dedup();
+        moved
+            .into_iter()
+            .filter(|&d| d != me)
+            .map(|d| {
+                let doc = &self.docs[d as usize];
+                (
+                    doc.id.clone(),
+                    self.stories[self.live(doc.story) as usize].id,
+                )
+            })
+            .collect()
+    }
+
+    /// Whether a second story that the article belongs to as well merges
+    /// with the one it joined: the model is as sure of both.
+    fn merges_with(&self, ranked: &[Ranked], other: u32) -> bool {
+        ranked
+            .iter()
+            .find(|r| self.live(r.story) == other)
+            .is_some_and(|r| r.x.is_some() && r.p >= self.cfg.merge_threshold)
+    }
+
+    /// Related stories from a ranking: similar by words, best first, not `story`.
+    fn related(&self, ranked: &[Ranked], story: u32) -> Vec<(u64, f32)> {
+        let mut by_relation: Vec<(u32, f32)> = ranked
+            .iter()
+            .map(|r| (self.live(r.story), r.related))
+            .collect();
+        by_relation.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut out: Vec<(u32, f32)> = Vec::new();
+        for (s, sim) in by_relation {
+            if s != story && sim >= self.cfg.related_threshold && !out.iter().any(|(t, _)| *t == s)
+            {
+                out.push((s, sim));
+            }
+            if out.len() == self.cfg.related_max {
+                break;
+            }
+        }
+        out.into_iter()
+            .map(|(s, sim)| (self.stories[s as usize].id, sim))
+            .collect()
+    }
+
+    /// Training: places an article in the story of its gold `label` and
+    /// returns the model's features for each candidate story it judged, with
+    /// whether that candidate is the gold story. Copies give no rows.
+    #[doc(hidden)]
+    pub fn add_labeled(&mut self, doc: &Doc<'_>, label: &str) -> Vec<([f32; FEATURES], bool)> {
+        if self.by_id.contains_key(doc.id) {
+            return Vec::new();
+        }
+        let f = features(doc.title, doc.text, doc.lang.unwrap_or("en"));
+        let signature = minhash::signature(&f.shingles);
+        if self.place_copy(doc, &signature).is_some() {
+            return Vec::new();
+        }
+        let vz = self.vectorize(&f, doc.published);
+        let me = self.docs.len() as u32;
+        let gold = self.gold.get(label).map(|&s| self.live(s));
+        let rows = self
+            .rank_stories(&vz, None)
+            .into_iter()
+            .filter_map(|r| Some((r.x?, Some(self.live(r.story)) == gold)))
+            .collect();
+        let story = match gold {
+            Some(s) => {
+                self.join(s, &vz, me);
+                s
+            }
+            None => {
+                let s = self.open(&vz, None, me);
+                self.gold.insert(label.to_string(), s);
+                s
+            }
+        };
+        self.remember(doc.id, story, signature, None);
+        rows
     }
 
     /// Replays a decision made earlier (by this or another worker): the
@@ -355,22 +513,22 @@ impl Clusterer {
                     i
                 }
                 None => {
-                    let v = self.vectorize(&f);
+                    let v = self.vectorize(&f, doc.published);
                     self.n_docs -= 1;
-                    self.open(&v, doc.published, Some(story), me)
+                    self.open(&v, Some(story), me)
                 }
             }
         } else {
-            let v = self.vectorize(&f);
+            let v = self.vectorize(&f, doc.published);
             match idx {
                 Some(i) => {
-                    self.join(i, &v, doc.published, me);
+                    self.join(i, &v, me);
                     i
                 }
-                None => self.open(&v, doc.published, Some(story), me),
+                None => self.open(&v, Some(story), me),
             }
         };
-        // The stored story is final (splits included): no split check here.
+        // The stored story is final (second looks and splits included).
         self.remember(doc.id, idx, signature, None);
     }
 
@@ -393,139 +551,339 @@ impl Clusterer {
         self.by_id.insert(id.to_string(), idx);
     }
 
-    /// TF-IDF with sublinear term frequency, top terms, unit length.
-    fn vectorize(&mut self, f: &Features) -> Vector {
+    /// TF-IDF with sublinear term frequency, the top terms of each group,
+    /// each group's part of unit length.
+    fn vectorize(&mut self, f: &Features, published: Option<i64>) -> Vectorized {
         self.n_docs += 1;
         let mut ids = Vec::with_capacity(f.terms.len());
         // In term order, so ids (and float sums) do not depend on hash order.
         let mut terms: Vec<(&String, &f32)> = f.terms.iter().collect();
         terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (term, &w) in terms {
-            let next = self.terms.len() as u32;
-            let id = *self.terms.entry(term.clone()).or_insert(next);
-            if id as usize == self.df.len() {
-                self.df.push(0);
-                self.is_name.push(term.contains(":N:"));
-            }
+            // Looked up before inserting: most terms are known, and a key
+            // for the map costs an allocation.
+            let id = match self.terms.get(term.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.terms.len() as u32;
+                    self.terms.insert(term.clone(), id);
+                    self.df.push(0);
+                    self.group.push(group_of(term) as u8);
+                    id
+                }
+            };
             self.df[id as usize] += 1;
             ids.push((id, w));
         }
         let n = f64::from(self.n_docs);
-        let mut v: Vector = ids
+        let mut weighted: Vec<(u32, f32)> = ids
             .into_iter()
             .map(|(id, w)| {
                 let idf = ((n + 1.0) / (f64::from(self.df[id as usize]) + 1.0)).ln() + 1.0;
                 (id, ((1.0 + f64::from(w).ln()) * idf) as f32)
             })
             .collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(self.cfg.doc_terms);
-        unit(&mut v);
-        v
+        // By group, then weight: each group keeps its own top terms.
+        weighted.sort_by(|a, b| {
+            self.group[a.0 as usize]
+                .cmp(&self.group[b.0 as usize])
+                .then(b.1.total_cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        let mut v: Vector = Vec::with_capacity(weighted.len().min(self.cfg.doc_terms.iter().sum()));
+        let mut member: Vector = Vec::with_capacity(MEMBER_TERMS.iter().sum());
+        let (mut words, mut names) = (Vec::new(), Vec::new());
+        for (g, (&keep, &kept)) in self.cfg.doc_terms.iter().zip(&MEMBER_TERMS).enumerate() {
+            let part: Vec<(u32, f32)> = weighted
+                .iter()
+                .filter(|(t, _)| self.group[*t as usize] as usize == g)
+                .take(keep)
+                .copied()
+                .collect();
+            let norm = part
+                .iter()
+                .map(|(_, w)| w * w)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::EPSILON);
+            if g == Group::Words as usize {
+                words = part
+                    .iter()
+                    .take(RANK_WORDS)
+                    .map(|&(t, w)| (t, w / norm))
+                    .collect();
+            } else if g == Group::Names as usize {
+                names = part.iter().take(INDEX_NAMES).map(|&(t, _)| t).collect();
+            }
+            member.extend(part.iter().take(kept).map(|&(t, w)| (t, w / norm)));
+            v.extend(part.into_iter().map(|(t, w)| (t, w / norm)));
+        }
+        v.sort_unstable_by_key(|x| x.0);
+        member.sort_unstable_by_key(|x| x.0);
+        Vectorized {
+            v,
+            member,
+            words,
+            names,
+            headline: f.is_headline(),
+            published,
+        }
     }
 
-    fn centroid_sim(&self, s: u32, v: &Vector) -> f32 {
+    /// Cosine of an article's words to a story's word centroid.
+    fn word_cosine(&self, s: u32, v: &Vector) -> f32 {
         let story = &self.stories[s as usize];
+        let words = Group::Words as usize;
         let dot: f32 = v
             .iter()
+            .filter(|(t, _)| self.group[*t as usize] as usize == words)
             .filter_map(|(t, w)| story.centroid.get(t).map(|c| c * w))
             .sum();
-        dot / story.norm
+        dot / story.norms[words].max(f32::EPSILON)
     }
 
-    fn centroid_cosine(&self, a: u32, b: u32) -> f32 {
-        let (a, b) = (&self.stories[a as usize], &self.stories[b as usize]);
-        let (small, large) = if a.centroid.len() <= b.centroid.len() {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        let dot: f32 = small
-            .centroid
-            .iter()
-            .filter_map(|(t, w)| large.centroid.get(t).map(|x| x * w))
-            .sum();
-        dot / (a.norm * b.norm)
+    /// How far in time an article is from a story's latest member, from 0
+    /// (same moment, or a time unknown) towards 1 (long apart).
+    fn time_gap(&self, at: Option<i64>, story: &Story) -> f32 {
+        match (at, story.last) {
+            (Some(a), Some(b)) => {
+                let days = (a - b).abs() as f64 / 86_400.0;
+                (1.0 - (-days / self.cfg.time_scale_days).exp()) as f32
+            }
+            _ => 0.0,
+        }
     }
 
-    /// Both stories name people or places, and none in common: the same kind
-    /// of event, not the same event.
-    fn names_clash(&self, a: u32, b: u32) -> bool {
-        let names = |s: u32| {
-            self.stories[s as usize]
-                .centroid
-                .keys()
-                .filter(|t| self.is_name[**t as usize])
-                .copied()
-                .collect::<Vec<u32>>()
-        };
-        let (na, nb) = (names(a), names(b));
-        !na.is_empty() && !nb.is_empty() && !na.iter().any(|t| nb.contains(t))
+    /// Probability that an article belongs to a story, given the model's
+    /// features and the time between them: time divides the odds by up to
+    /// `time_odds`.
+    fn belongs(&self, weights: &Weights, x: &[f32; FEATURES], at: Option<i64>, story: u32) -> f32 {
+        let gap = self.time_gap(at, &self.stories[story as usize]);
+        let logit = weights.logit(x) - self.cfg.time_odds.max(1.0).ln() * gap;
+        1.0 / (1.0 + (-logit).exp())
     }
 
-    /// Live candidate stories sharing top terms with `v`, best first, with
-    /// the similarity to join by and the one to relate by (which ignores
-    /// names: the same kind of event elsewhere is related news).
-    fn rank_stories(&self, v: &Vector, at: Option<i64>) -> Vec<(u32, f32, f32)> {
+    /// Runs `f` with the article spread over the dense scratch array.
+    fn with_dense<R>(&self, vz: &Vectorized, f: impl FnOnce(&[f32]) -> R) -> R {
+        let mut dense = self.dense.borrow_mut();
+        if dense.len() < self.group.len() {
+            dense.resize(self.group.len(), 0.0);
+        }
+        for &(t, w) in &vz.v {
+            dense[t as usize] = w;
+        }
+        let out = f(&dense);
+        for &(t, _) in &vz.v {
+            dense[t as usize] = 0.0;
+        }
+        out
+    }
+
+    /// The model's features of an article (also spread over `dense`)
+    /// against a story; `without` leaves one member (the article itself, on
+    /// a second look) out of the story.
+    fn model_features(
+        &self,
+        s: u32,
+        vz: &Vectorized,
+        dense: &[f32],
+        without: Option<u32>,
+    ) -> [f32; FEATURES] {
+        let story = &self.stories[s as usize];
+        let mut dots = [0.0f32; GROUPS];
+        let mut norms2 = story.norms.map(|n| n * n);
+        for &(t, w) in &vz.v {
+            let g = self.group[t as usize] as usize;
+            let c = story.centroid.get(&t).copied().unwrap_or(0.0);
+            if without.is_some() {
+                let rest = (c - w).max(0.0);
+                dots[g] += w * rest;
+                norms2[g] -= c * c - rest * rest;
+            } else {
+                dots[g] += w * c;
+            }
+        }
+        let mut members = [0.0f32; GROUPS];
+        for (d, m) in &story.recent {
+            if Some(*d) == without {
+                continue;
+            }
+            let mut by_group = [0.0f32; GROUPS];
+            for &(t, w) in m {
+                by_group[self.group[t as usize] as usize] += w * dense[t as usize];
+            }
+            for g in 0..GROUPS {
+                members[g] = members[g].max(by_group[g]);
+            }
+        }
+        let mut x = [0.0f32; FEATURES];
+        for g in 0..GROUPS {
+            let norm = norms2[g].max(0.0).sqrt();
+            x[2 * g] = if norm > 1e-6 { dots[g] / norm } else { 0.0 };
+            x[2 * g + 1] = members[g];
+        }
+        x
+    }
+
+    /// Live candidate stories sharing top words or names with the article,
+    /// ranked first by words and then, for the best of them, by the model:
+    /// most probable first. `skip` is left out.
+    fn rank_stories(&self, vz: &Vectorized, skip: Option<u32>) -> Vec<Ranked> {
         let mut candidates: Vec<u32> = Vec::new();
-        for (term, _) in v.iter().take(15) {
+        let terms = vz
+            .words
+            .iter()
+            .take(INDEX_WORDS)
+            .map(|(t, _)| t)
+            .chain(&vz.names);
+        for term in terms {
             if let Some(p) = self.postings.get(term) {
                 // The most recent stories of a term are the likely ones.
-                candidates.extend(p.iter().rev().take(64).map(|&s| self.live(s)));
+                candidates.extend(p.iter().rev().take(STORIES_PER_TERM).map(|&s| self.live(s)));
             }
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let names: Vec<u32> = v
-            .iter()
-            .filter(|(t, _)| self.is_name[*t as usize])
-            .map(|(t, _)| *t)
-            .collect();
-        // Centroids first (cheap); members only for the best of them.
+        let words = Group::Words as usize;
+        // Words first (cheap): the model judges only the best of them.
         let mut scored: Vec<(u32, f32)> = candidates
             .into_iter()
-            .map(|s| (s, self.centroid_sim(s, v)))
+            .filter(|&s| Some(s) != skip && self.stories[s as usize].size > 0)
+            .map(|s| {
+                let story = &self.stories[s as usize];
+                let dot: f32 = vz
+                    .words
+                    .iter()
+                    .filter_map(|(t, w)| story.centroid.get(t).map(|c| c * w))
+                    .sum();
+                (s, dot / story.norms[words].max(f32::EPSILON))
+            })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut by_term = v.clone();
-        by_term.sort_unstable_by_key(|x| x.0);
-        let mut ranked: Vec<(u32, f32, f32)> = scored
-            .into_iter()
-            .enumerate()
-            .map(|(rank, (s, centroid))| {
-                let story = &self.stories[s as usize];
-                let member_sim = if rank < MEMBER_CHECKS {
-                    story
-                        .recent
-                        .iter()
-                        .map(|(_, m)| cosine(&by_term, m))
-                        .fold(0.0f32, f32::max)
-                } else {
-                    0.0
-                };
-                // A single member counts for less than the whole story, against chaining.
-                let mut sim = centroid.max(member_sim * 0.75);
-                if let (Some(a), Some(b)) = (at, story.last) {
-                    let days = (a - b).abs() as f64 / 86_400.0;
-                    sim *= (0.5 + 0.5 * (-days / self.cfg.time_scale_days).exp()) as f32;
-                }
-                let related = sim;
-                if !names.is_empty() && !names.iter().any(|t| story.centroid.contains_key(t)) {
-                    let story_names = story.centroid.keys().any(|t| self.is_name[*t as usize]);
-                    if story_names {
-                        sim *= self.cfg.name_mismatch;
+        let weights = self.cfg.model.weights(vz.headline);
+        let mut ranked: Vec<Ranked> = self.with_dense(vz, |dense| {
+            scored
+                .into_iter()
+                .enumerate()
+                .map(|(rank, (s, word_sim))| {
+                    // Related news fades with time (to half).
+                    let decay = 1.0 - 0.5 * self.time_gap(vz.published, &self.stories[s as usize]);
+                    if rank < MODEL_CHECKS {
+                        let x = self.model_features(s, vz, dense, None);
+                        // A single member counts for less than the whole story.
+                        let related = x[2 * words].max(0.75 * x[2 * words + 1]) * decay;
+                        Ranked {
+                            story: s,
+                            p: self.belongs(weights, &x, vz.published, s),
+                            related,
+                            x: Some(x),
+                        }
+                    } else {
+                        Ranked {
+                            story: s,
+                            p: 0.0,
+                            related: word_sim * decay,
+                            x: None,
+                        }
                     }
-                }
-                (s, sim, related)
-            })
-            .filter(|&(_, _, related)| related > 0.0)
-            .collect();
+                })
+                .filter(|r| r.related > 0.0 || r.x.is_some())
+                .collect()
+        });
         // Ties go to the older story, so the order of candidates never matters.
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| {
+            b.p.total_cmp(&a.p)
+                .then(b.related.total_cmp(&a.related))
+                .then(a.story.cmp(&b.story))
+        });
         ranked
     }
 
-    fn open(&mut self, v: &Vector, at: Option<i64>, id: Option<u64>, doc: u32) -> u32 {
+    /// A second look at the placements made since the last one: an article
+    /// that another story now claims more surely than its own moves there
+    /// (its copies with it); one that was a story on its own merges into it.
+    fn refine(&mut self) -> (Vec<u32>, Merges) {
+        let pending = std::mem::take(&mut self.pending);
+        let (mut moved, mut merged) = (Vec::new(), Vec::new());
+        for (d, vz) in pending {
+            let own = self.live(self.docs[d as usize].story);
+            let originals = self.stories[own as usize]
+                .members
+                .iter()
+                .filter(|&&m| self.docs[m as usize].copy_of.is_none())
+                .count();
+            let weights = *self.cfg.model.weights(vz.headline);
+            let stay = if originals > 1 {
+                let x = self.with_dense(&vz, |dense| self.model_features(own, &vz, dense, Some(d)));
+                self.belongs(&weights, &x, vz.published, own)
+            } else {
+                0.0
+            };
+            let Some(best) = self
+                .rank_stories(&vz, Some(own))
+                .into_iter()
+                .next()
+                .filter(|r| r.p >= self.cfg.join_threshold && r.p > stay)
+            else {
+                continue;
+            };
+            let to = self.live(best.story);
+            if originals > 1 {
+                moved.extend(self.move_doc(d, &vz, own, to));
+            } else {
+                let (keep, gone) = older_first(&self.stories, own, to);
+                self.merge(gone, keep);
+                merged.push((
+                    self.stories[gone as usize].id,
+                    self.stories[keep as usize].id,
+                ));
+            }
+        }
+        (moved, merged)
+    }
+
+    /// Moves an article and its copies from one story to another; returns
+    /// the docs that moved.
+    fn move_doc(&mut self, d: u32, vz: &Vectorized, from: u32, to: u32) -> Vec<u32> {
+        let going: Vec<u32> = self.stories[from as usize]
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| m == d || self.docs[m as usize].copy_of == Some(d))
+            .collect();
+        let f = &mut self.stories[from as usize];
+        for (t, w) in &vz.v {
+            if let Some(c) = f.centroid.get_mut(t) {
+                *c -= w;
+                if *c <= 1e-6 {
+                    f.centroid.remove(t);
+                }
+            }
+        }
+        f.recent.retain(|(m, _)| *m != d);
+        f.members.retain(|m| !going.contains(m));
+        f.size = f.size.saturating_sub(going.len() as u32);
+        self.settle_story(from);
+        let t = &mut self.stories[to as usize];
+        for (term, w) in &vz.v {
+            *t.centroid.entry(*term).or_insert(0.0) += w;
+        }
+        t.size += going.len() as u32;
+        t.last = t.last.max(vz.published);
+        t.recent.push((d, vz.member.clone()));
+        t.recent.sort_by_key(|(m, _)| *m);
+        let excess = t.recent.len().saturating_sub(RECENT_MEMBERS);
+        t.recent.drain(..excess);
+        t.members.extend(&going);
+        self.settle_story(to);
+        self.index(to, vz);
+        for &m in &going {
+            self.docs[m as usize].story = to;
+        }
+        going
+    }
+
+    fn open(&mut self, vz: &Vectorized, id: Option<u64>, doc: u32) -> u32 {
         let idx = self.stories.len() as u32;
         let id = id.unwrap_or(self.next_story);
         self.next_story = self.next_story.max(id + 1);
@@ -534,56 +892,76 @@ impl Clusterer {
             id,
             merged_into: None,
             centroid: AHashMap::new(),
-            norm: 1.0,
+            norms: [0.0; GROUPS],
             size: 0,
-            last: at,
+            last: vz.published,
             recent: Vec::new(),
             members: Vec::new(),
             since_check: 0,
         });
-        self.join(idx, v, at, doc);
+        self.join(idx, vz, doc);
         idx
     }
 
-    fn join(&mut self, s: u32, v: &Vector, at: Option<i64>, doc: u32) {
+    fn join(&mut self, s: u32, vz: &Vectorized, doc: u32) {
         let story = &mut self.stories[s as usize];
-        for (t, w) in v {
+        for (t, w) in &vz.v {
             *story.centroid.entry(*t).or_insert(0.0) += w;
         }
         story.size += 1;
-        story.last = story.last.max(at);
+        story.last = story.last.max(vz.published);
         if story.recent.len() == RECENT_MEMBERS {
             story.recent.remove(0);
         }
-        let mut by_term = v.clone();
-        by_term.sort_unstable_by_key(|x| x.0);
-        story.recent.push((doc, by_term));
+        story.recent.push((doc, vz.member.clone()));
         story.since_check += 1;
-        self.settle(s);
-        for (t, _) in v.iter().take(15) {
-            let p = self.postings.entry(*t).or_default();
+        self.settle_story(s);
+        self.index(s, vz);
+    }
+
+    /// Lists a story under the article's top words and names.
+    fn index(&mut self, s: u32, vz: &Vectorized) {
+        let terms = vz
+            .words
+            .iter()
+            .take(INDEX_WORDS)
+            .map(|(t, _)| *t)
+            .chain(vz.names.iter().copied());
+        for t in terms {
+            let p = self.postings.entry(t).or_default();
             if p.last() != Some(&s) {
                 p.push(s);
             }
         }
     }
 
-    /// Trims a centroid to its top terms and recomputes its norm.
-    fn settle(&mut self, s: u32) {
+    /// Trims a centroid to its top terms per group and recomputes its norms.
+    fn settle_story(&mut self, s: u32) {
+        let limit: usize = self.cfg.story_terms.iter().sum();
+        let group = &self.group;
         let story = &mut self.stories[s as usize];
-        if story.centroid.len() > self.cfg.story_terms * 2 {
+        if story.centroid.len() > limit * 2 {
             let mut all: Vec<(u32, f32)> = story.centroid.drain().collect();
-            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            all.truncate(self.cfg.story_terms);
-            story.centroid = all.into_iter().collect();
+            all.sort_by(|a, b| {
+                group[a.0 as usize]
+                    .cmp(&group[b.0 as usize])
+                    .then(b.1.total_cmp(&a.1))
+                    .then(a.0.cmp(&b.0))
+            });
+            let mut kept = [0usize; GROUPS];
+            for (t, w) in all {
+                let g = group[t as usize] as usize;
+                if kept[g] < self.cfg.story_terms[g] {
+                    kept[g] += 1;
+                    story.centroid.insert(t, w);
+                }
+            }
         }
-        story.norm = story
-            .centroid
-            .values()
-            .map(|w| w * w)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::EPSILON);
+        let mut norms = [0.0f32; GROUPS];
+        for (t, w) in &story.centroid {
+            norms[group[*t as usize] as usize] += w * w;
+        }
+        story.norms = norms.map(f32::sqrt);
     }
 
     /// Folds story `gone` into `keep`; `gone`'s id resolves to `keep` from now on.
@@ -605,21 +983,32 @@ impl Clusterer {
         let excess = k.recent.len().saturating_sub(RECENT_MEMBERS);
         k.recent.drain(..excess);
         k.members.extend(members);
-        self.settle(keep);
+        self.settle_story(keep);
     }
 
     /// After every few joins, divides the story's recent members in two
-    /// (2-means); when the halves are far apart, the half without the oldest
-    /// member becomes a new story, with the copies of its members. Returns
-    /// the docs that moved.
+    /// (2-means over their words); when the halves are far apart, the half
+    /// without the oldest member becomes a new story, with the copies of its
+    /// members. Returns the docs that moved.
     fn split_check(&mut self, s: u32) -> Option<Vec<u32>> {
         let story = &mut self.stories[s as usize];
         if story.since_check < SPLIT_EVERY || story.recent.len() < 2 * SPLIT_MIN {
             return None;
         }
         story.since_check = 0;
-        let vectors: Vec<&Vector> = story.recent.iter().map(|(_, v)| v).collect();
-        let (a, b, apart) = two_means(&vectors)?;
+        let words = Group::Words as u8;
+        let vectors: Vec<Vector> = story
+            .recent
+            .iter()
+            .map(|(_, v)| {
+                v.iter()
+                    .filter(|(t, _)| self.group[*t as usize] == words)
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&Vector> = vectors.iter().collect();
+        let (a, b, apart) = two_means(&refs)?;
         if a.len() < SPLIT_MIN || b.len() < SPLIT_MIN || apart >= self.cfg.split_threshold {
             return None;
         }
@@ -663,7 +1052,7 @@ impl Clusterer {
         story.members.retain(|m| moved.binary_search(m).is_err());
         story.size = story.size.saturating_sub(moved.len() as u32);
         let last = story.last;
-        self.settle(s);
+        self.settle_story(s);
 
         let idx = self.stories.len() as u32;
         let id = self.next_story;
@@ -679,21 +1068,22 @@ impl Clusterer {
             id,
             merged_into: None,
             centroid,
-            norm: 1.0,
+            norms: [0.0; GROUPS],
             size: moved.len() as u32,
             last,
             recent: leave,
             members: moved.clone(),
             since_check: 0,
         });
-        self.settle(idx);
+        self.settle_story(idx);
         let mut top: Vec<(u32, f32)> = self.stories[idx as usize]
             .centroid
             .iter()
+            .filter(|(t, _)| self.group[**t as usize] == words)
             .map(|(t, w)| (*t, *w))
             .collect();
         top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (t, _) in top.into_iter().take(15) {
+        for (t, _) in top.into_iter().take(INDEX_WORDS) {
             self.postings.entry(t).or_default().push(idx);
         }
         for &d in &moved {
@@ -708,10 +1098,19 @@ impl Clusterer {
         self.next_story = self.next_story.max(id + 1);
     }
 
-    /// The story an article is in now (merges and splits followed).
+    /// The story an article is in now (merges and moves followed).
     pub fn story_of(&self, id: &str) -> Option<u64> {
         let &d = self.by_id.get(id)?;
         Some(self.stories[self.live(self.docs[d as usize].story) as usize].id)
+    }
+}
+
+/// Of two stories, (older, newer): the older one keeps its id in a merge.
+fn older_first(stories: &[Story], a: u32, b: u32) -> (u32, u32) {
+    if stories[b as usize].id < stories[a as usize].id {
+        (b, a)
+    } else {
+        (a, b)
     }
 }
 
@@ -791,35 +1190,72 @@ fn cosine(a: &Vector, b: &Vector) -> f32 {
     dot
 }
 
-/// Similarity of two articles in [0, 1], 1 meaning the same story: the larger
-/// of shingle overlap (copies) and the cosine of their term vectors, with
-/// document frequencies `df` over `n_docs` documents (every text being compared).
-pub fn similarity(a: &Features, b: &Features, df: &HashMap<String, u32>, n_docs: u32) -> f32 {
+/// Probability in [0, 1] that two articles tell the same story: the larger
+/// of their shingle overlap (copies) and the model's judgement of one as a
+/// story of the other, with document frequencies `df` over `n_docs`
+/// documents (every text being compared).
+pub fn similarity(
+    a: &Features,
+    b: &Features,
+    df: &HashMap<String, u32>,
+    n_docs: u32,
+    model: &Model,
+) -> f32 {
     let jac = minhash::jaccard(&a.shingles, &b.shingles);
-    fn vec<'f>(f: &'f Features, df: &HashMap<String, u32>, n_docs: u32) -> HashMap<&'f str, f32> {
+    let cfg = Config::default();
+    fn groups<'f>(
+        f: &'f Features,
+        df: &HashMap<String, u32>,
+        n_docs: u32,
+        keep: &[usize; GROUPS],
+    ) -> [HashMap<&'f str, f32>; GROUPS] {
         let n = f64::from(n_docs.max(1));
-        let mut v: HashMap<&str, f32> = f
+        let mut all: Vec<(&str, usize, f32)> = f
             .terms
             .iter()
             .map(|(t, &w)| {
                 let d = f64::from(df.get(t).copied().unwrap_or(1));
                 let idf = ((n + 1.0) / (d + 1.0)).ln() + 1.0;
-                (t.as_str(), ((1.0 + f64::from(w).ln()) * idf) as f32)
+                (
+                    t.as_str(),
+                    group_of(t) as usize,
+                    ((1.0 + f64::from(w).ln()) * idf) as f32,
+                )
             })
             .collect();
-        let norm = v
-            .values()
-            .map(|w| w * w)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::EPSILON);
-        v.values_mut().for_each(|w| *w /= norm);
-        v
+        all.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(b.0)));
+        let mut out: [HashMap<&str, f32>; GROUPS] = Default::default();
+        for (t, g, w) in all {
+            if out[g].len() < keep[g] {
+                out[g].insert(t, w);
+            }
+        }
+        for part in &mut out {
+            let norm = part
+                .values()
+                .map(|w| w * w)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::EPSILON);
+            part.values_mut().for_each(|w| *w /= norm);
+        }
+        out
     }
-    let (va, vb) = (vec(a, df, n_docs), vec(b, df, n_docs));
-    let cos: f32 = va
-        .iter()
-        .filter_map(|(t, w)| vb.get(t).map(|x| x * w))
-        .sum();
-    jac.max(cos).clamp(0.0, 1.0)
+    let (ga, gb) = (
+        groups(a, df, n_docs, &cfg.doc_terms),
+        groups(b, df, n_docs, &cfg.doc_terms),
+    );
+    let mut x = [0.0f32; FEATURES];
+    for g in 0..GROUPS {
+        let cos: f32 = ga[g]
+            .iter()
+            .filter_map(|(t, w)| gb[g].get(t).map(|x| x * w))
+            .sum();
+        // One article as a story of the other: centroid and member agree.
+        x[2 * g] = cos;
+        x[2 * g + 1] = cos;
+    }
+    let headline = a.is_headline() || b.is_headline();
+    jac.max(model.weights(headline).probability(&x))
+        .clamp(0.0, 1.0)
 }

@@ -125,7 +125,8 @@ fn similarity_scores_pairs() {
             *df.entry(t.clone()).or_insert(0) += 1;
         }
     }
-    let s = |a: usize, b: usize| similarity(&f[a], &f[b], &df, 4);
+    let model = Model::default();
+    let s = |a: usize, b: usize| similarity(&f[a], &f[b], &df, 4, &model);
     assert!(s(0, 1) > 0.9);
     assert!(s(0, 2) > s(0, 3));
     assert!((0.0..=1.0).contains(&s(0, 3)));
@@ -325,4 +326,106 @@ fn a_chained_story_splits() {
         .iter()
         .all(|(id, s)| id.starts_with('b') && *s == second));
     assert_eq!(c.stories(), 2);
+}
+
+/// One article of a stream in `testdata/`.
+struct Line {
+    value: serde_json::Value,
+}
+
+impl Line {
+    fn str(&self, key: &str) -> Option<&str> {
+        self.value[key].as_str()
+    }
+
+    fn doc(&self) -> Doc<'_> {
+        Doc {
+            id: self.str("id").expect("id"),
+            title: self.str("title").unwrap_or(""),
+            text: self.str("text").unwrap_or(""),
+            lang: self.str("lang"),
+            published: self.value["published"].as_i64(),
+        }
+    }
+}
+
+fn stream(name: &str) -> Vec<Line> {
+    let path = format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .lines()
+        .map(|l| Line {
+            value: serde_json::from_str(l).unwrap_or_else(|e| panic!("{path}: {e}")),
+        })
+        .collect()
+}
+
+/// Every stream in `testdata/*.jsonl`, placed in order: articles with the
+/// same `gold` label end in one story and articles with different labels in
+/// different stories, except that an article whose `linked` names another
+/// label may be in that story or list it as related (a follow-up months
+/// later); `duplicate_of` is the copy found.
+#[test]
+fn check() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("testdata")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    for name in names {
+        let lines = stream(&name);
+        let mut c = Clusterer::new(Config::default());
+        let mut related: HashMap<String, Vec<u64>> = HashMap::new();
+        for line in &lines {
+            let a = c.add(&line.doc());
+            let id = line.str("id").expect("id");
+            assert_eq!(
+                a.duplicate_of.as_deref(),
+                line.str("duplicate_of"),
+                "{name}: copy of {id}"
+            );
+            related.insert(id.to_string(), a.related.iter().map(|r| r.0).collect());
+        }
+        c.settle();
+        let story = |id: &str| c.story_of(id).expect("placed");
+        for a in &lines {
+            for b in &lines {
+                let (ia, ib) = (a.str("id").expect("id"), b.str("id").expect("id"));
+                let same = story(ia) == story(ib);
+                if a.str("gold") == b.str("gold") {
+                    assert!(same, "{name}: {ia} and {ib} are one story");
+                } else if a.str("linked").is_some() && a.str("linked") == b.str("gold") {
+                    let linked = related[ia].iter().any(|&s| c.resolve(s) == story(ib));
+                    assert!(same || linked, "{name}: {ia} is linked to {ib}");
+                } else if b.str("linked").is_none() || b.str("linked") != a.str("gold") {
+                    assert!(!same, "{name}: {ia} and {ib} are different stories");
+                }
+            }
+        }
+    }
+}
+
+// An article that opened a story of its own because nothing like it had come
+// yet joins the story later articles show it belongs to, on the second look
+// (merges on arrival are off here, so only the second look can do it).
+#[test]
+fn second_look_brings_an_early_article_into_its_story() {
+    let cfg = Config {
+        merge_threshold: 2.0,
+        ..Config::default()
+    };
+    let mut c = Clusterer::new(cfg);
+    let lines = stream("second-look.jsonl");
+    let placed: Vec<Assignment> = lines.iter().map(|l| c.add(&l.doc())).collect();
+    assert_ne!(placed[0].story, placed[1].story, "m2 opens its own story");
+    assert!(placed.iter().all(|a| a.merged.is_empty()));
+    let (moved, merged) = c.settle();
+    assert!(moved.is_empty(), "{moved:?}");
+    assert_eq!(merged, vec![(placed[1].story, placed[0].story)]);
+    assert_eq!(c.story_of("m2"), Some(placed[0].story));
+    assert_eq!(c.resolve(placed[1].story), placed[0].story);
+    assert_ne!(c.story_of("x1"), Some(placed[0].story));
 }

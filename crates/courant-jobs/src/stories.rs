@@ -139,9 +139,11 @@ impl StoryWorker {
                     .iter()
                     .map(|&(other, score)| (story, other as i64, score)),
             );
-            batch
-                .merges
-                .extend(asg.merged.iter().map(|&gone| (gone as i64, story)));
+            batch.merges.extend(
+                asg.merged
+                    .iter()
+                    .map(|&(gone, into)| (gone as i64, into as i64)),
+            );
             batch.moves.extend(
                 asg.moved
                     .iter()

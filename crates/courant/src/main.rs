@@ -103,20 +103,27 @@ enum Cmd {
     Cluster {
         /// JSONL file, or `-` for standard input.
         file: PathBuf,
-        /// Similarity to a story needed to join it (default: the library's).
+        /// Probability of belonging to a story needed to join it (default: the library's).
         #[arg(long)]
         join_threshold: Option<f32>,
-        /// Centroid cosine at which two stories an article joins are merged.
+        /// Probability at which a second story an article belongs to merges with the first.
         #[arg(long)]
         merge_threshold: Option<f32>,
         /// Cosine of a story's two halves below which it splits.
         #[arg(long)]
         split_threshold: Option<f32>,
+        /// The story model's weights as JSON (`{"article":{"bias","w"},"headline":{..}}`)
+        /// instead of the built-in ones: how `bench/train_cluster.py` scores weights it fits.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
     Similarity {
         /// JSONL file, or `-` for standard input.
         file: PathBuf,
+        /// The story model's weights as JSON, as for `cluster`.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Extract the article from an HTML page and print it as JSON: title, text, html, authors,
     /// dates, language, canonical URL, lead image and caption, description, site name, tags.
@@ -304,8 +311,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             join_threshold,
             merge_threshold,
             split_threshold,
+            model,
         } => {
             let mut cfg = courant_cluster::Config::default();
+            if let Some(path) = model {
+                cfg.model = stories::load_model(&path)?;
+            }
             if let Some(t) = join_threshold {
                 cfg.join_threshold = t;
             }
@@ -317,7 +328,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             stories::cluster(&file, cfg)
         }
-        Cmd::Similarity { file } => stories::similarity(&file),
+        Cmd::Similarity { file, model } => {
+            let model = match model {
+                Some(path) => stories::load_model(&path)?,
+                None => courant_cluster::Model::default(),
+            };
+            stories::similarity(&file, model)
+        }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;

@@ -40,6 +40,18 @@ fn id_string(v: &serde_json::Value) -> String {
     }
 }
 
+/// Reads story model weights from a JSON file (at most 64 KiB).
+pub fn load_model(path: &Path) -> anyhow::Result<courant_cluster::Model> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .with_context(|| format!("opening {}", path.display()))?
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a story model", path.display()))
+}
+
 /// Longest JSONL line accepted (one article).
 const MAX_LINE: u64 = 8 * 1024 * 1024;
 
@@ -97,6 +109,8 @@ pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> 
         placed.push((a.id, id, asg.story, asg.duplicate_of));
         Ok(())
     })?;
+    // The last placements get their second look too.
+    c.settle();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (id, key, story, duplicate_of) in placed {
@@ -127,7 +141,7 @@ struct Pair {
     b: Side,
 }
 
-pub fn similarity(file: &Path) -> anyhow::Result<()> {
+pub fn similarity(file: &Path, model: courant_cluster::Model) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     for_each_line(file, |n, line| {
         let p: Pair =
@@ -152,7 +166,7 @@ pub fn similarity(file: &Path) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (id, a, b) in &pairs {
-        let score = courant_cluster::similarity(a, b, &df, n);
+        let score = courant_cluster::similarity(a, b, &df, n, &model);
         serde_json::to_writer(&mut out, &serde_json::json!({ "id": id, "score": score }))?;
         out.write_all(b"\n")?;
     }

@@ -358,6 +358,37 @@ fn cluster_and_similarity_commands() {
     let out = courant().arg("cluster").arg(&bad).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+    // Weights from a file: a model that never joins keeps every original apart.
+    let model = dir.path().join("model.json");
+    let never = serde_json::json!({"bias": -50.0, "w": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]});
+    std::fs::write(
+        &model,
+        serde_json::json!({"article": never, "headline": never}).to_string(),
+    )
+    .unwrap();
+    let out = run_ok(
+        courant()
+            .arg("cluster")
+            .arg("--model")
+            .arg(&model)
+            .arg(&arts),
+    );
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[1]["duplicate_of"], "1", "copies need no model");
+    assert_ne!(rows[0]["story"], rows[2]["story"]);
+    std::fs::write(&model, "{\"article\": 1}").unwrap();
+    let out = courant()
+        .arg("cluster")
+        .arg("--model")
+        .arg(&model)
+        .arg(&arts)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a story model"));
 }
 
 /// `courant extract` on one page and on a folder: fields, furniture left out,
