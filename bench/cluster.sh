@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Story clustering benchmark: B-cubed and pairwise F1 on ECB+ (gold = subtopic)
-# and on the UCI headline stream (gold = Google News story), plus throughput.
+# Story clustering benchmark: B-cubed and pairwise F1 on ECB+ (gold = subtopic),
+# on the UCI headline stream (gold = Google News story) and, as a weak check of
+# other languages, on the ITN blurbs; plus throughput.
 # Reads ../shared/data/clustering; writes nothing into the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +25,20 @@ with open(f"{tmp}/uci.jsonl", "w") as a, open(f"{tmp}/uci.gold", "w") as g:
     for r in rows:
         a.write(json.dumps({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en", "published": int(r["TIMESTAMP"])}) + "\n")
         g.write(json.dumps({"id": r["ID"], "gold": r["STORY"]}) + "\n")
+# ITN: one-sentence blurbs in about 40 languages, in time order; gold = the
+# blurb's Wikidata item and language. Weak gold (an item's group can hold
+# several events years apart): a check that other languages behave, not a target.
+import html, re
+itn = json.load(open(f"{data}/../demo/itn-corpus/corpus.json"))
+blurbs = sorted((int(float(ts)), q, it["lang"], html.unescape(re.sub(r"<[^>]+>", "", it["blurb"])).strip())
+                for q, items in itn.items() for ts, it in items.items())
+with open(f"{tmp}/itn.jsonl", "w") as a, open(f"{tmp}/itn.gold", "w") as g:
+    for i, (ts, q, lang, text) in enumerate(blurbs):
+        a.write(json.dumps({"id": i, "title": "", "text": text, "lang": lang, "published": ts}) + "\n")
+        g.write(json.dumps({"id": i, "gold": f"{q}-{lang}"}) + "\n")
 PY
 
-for set in ecb uci; do
+for set in ecb uci itn; do
   start=$(date +%s.%N)
   "$bin" cluster "$tmp/$set.jsonl" > "$tmp/$set.pred"
   end=$(date +%s.%N)

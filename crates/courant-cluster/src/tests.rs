@@ -203,9 +203,10 @@ fn related_stories_are_reported_below_the_joining_threshold() {
     assert!(chile.related.iter().all(|(_, sim)| *sim < 0.2));
 }
 
-// Two stories opened apart (a month between them, so time keeps the second
-// from joining the first) merge when an article joins both and their
-// centroids agree; the merged id resolves to the older story for good.
+// Two stories opened apart (a month between them, and little in common) merge
+// when an article belongs to both (here at a probability of 0.3, below the
+// default, since the two halves share few words); the merged id resolves to
+// the older story for good.
 #[test]
 fn stories_merge_and_old_ids_resolve() {
     let cfg = Config {
@@ -268,9 +269,9 @@ fn words_keep_their_marks_and_unspaced_scripts_become_bigrams() {
     );
 }
 
-// A join threshold far too low chains two events into one story; the split
-// check divides the story and the second event's articles move to a new one,
-// while the first keeps the id.
+// A join threshold far too low (a probability of 0.02) chains two events
+// into one story; the split check divides the story and the second event's
+// articles move to a new one, while the first keeps the id.
 #[test]
 fn a_chained_story_splits() {
     let cfg = Config {
