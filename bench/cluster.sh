@@ -2,41 +2,15 @@
 # Story clustering benchmark: B-cubed and pairwise F1 on ECB+ (gold = subtopic),
 # on the UCI headline stream (gold = Google News story) and, as a weak check of
 # other languages, on the ITN blurbs; plus throughput.
-# Reads ../shared/data/clustering; writes nothing into the repository.
+# Reads ../shared/data (bench/cluster_sets.py); writes nothing into the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=${SHARED:-../shared}/data/clustering
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cargo build --release -q -p courant
 bin=target/release/courant
 
-python3 - "$data" "$tmp" <<'PY'
-import csv, json, sys
-data, tmp = sys.argv[1], sys.argv[2]
-with open(f"{tmp}/ecb.jsonl", "w") as a, open(f"{tmp}/ecb.gold", "w") as g:
-    for line in open(f"{data}/ecbplus-dev/ecbplus_docs.jsonl"):
-        d = json.loads(line)
-        a.write(json.dumps({"id": d["doc_id"], "title": d["title"], "text": d["text"], "lang": "en"}) + "\n")
-        g.write(json.dumps({"id": d["doc_id"], "gold": d["subtopic"]}) + "\n")
-rows = list(csv.DictReader(open(f"{data}/uci-news-aggregator-sample/uci-news-aggregator-first-rows.csv")))
-rows.sort(key=lambda r: int(r["TIMESTAMP"]))
-with open(f"{tmp}/uci.jsonl", "w") as a, open(f"{tmp}/uci.gold", "w") as g:
-    for r in rows:
-        a.write(json.dumps({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en", "published": int(r["TIMESTAMP"])}) + "\n")
-        g.write(json.dumps({"id": r["ID"], "gold": r["STORY"]}) + "\n")
-# ITN: one-sentence blurbs in about 40 languages, in time order; gold = the
-# blurb's Wikidata item and language. Weak gold (an item's group can hold
-# several events years apart): a check that other languages behave, not a target.
-import html, re
-itn = json.load(open(f"{data}/../demo/itn-corpus/corpus.json"))
-blurbs = sorted((int(float(ts)), q, it["lang"], html.unescape(re.sub(r"<[^>]+>", "", it["blurb"])).strip())
-                for q, items in itn.items() for ts, it in items.items())
-with open(f"{tmp}/itn.jsonl", "w") as a, open(f"{tmp}/itn.gold", "w") as g:
-    for i, (ts, q, lang, text) in enumerate(blurbs):
-        a.write(json.dumps({"id": i, "title": "", "text": text, "lang": lang, "published": ts}) + "\n")
-        g.write(json.dumps({"id": i, "gold": f"{q}-{lang}"}) + "\n")
-PY
+python3 bench/cluster_sets.py "${SHARED:-../shared}/data" "$tmp"
 
 for set in ecb uci itn; do
   start=$(date +%s.%N)

@@ -23,7 +23,6 @@ Prints the weights as JSON and as the Rust to paste into model.rs.
 Standard library only.
 """
 import collections
-import csv
 import json
 import math
 import os
@@ -32,25 +31,11 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from cluster_sets import prepare  # noqa: E402  (beside this script)
 FEATURES = 8
 OFFSETS = [-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
 L2 = 0.1  # on the weights, not the intercept
-
-
-def prepare(data, tmp):
-    """The same inputs as bench/cluster.sh."""
-    with open(f"{tmp}/ecb.jsonl", "w") as a, open(f"{tmp}/ecb.gold", "w") as g:
-        for line in open(f"{data}/clustering/ecbplus-dev/ecbplus_docs.jsonl"):
-            d = json.loads(line)
-            a.write(json.dumps({"id": d["doc_id"], "title": d["title"], "text": d["text"], "lang": "en"}) + "\n")
-            g.write(json.dumps({"id": d["doc_id"], "gold": d["subtopic"]}) + "\n")
-    rows = list(csv.DictReader(open(f"{data}/clustering/uci-news-aggregator-sample/uci-news-aggregator-first-rows.csv")))
-    rows.sort(key=lambda r: int(r["TIMESTAMP"]))
-    with open(f"{tmp}/uci.jsonl", "w") as a, open(f"{tmp}/uci.gold", "w") as g:
-        for r in rows:
-            a.write(json.dumps({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en",
-                                "published": int(r["TIMESTAMP"])}) + "\n")
-            g.write(json.dumps({"id": r["ID"], "gold": r["STORY"]}) + "\n")
 
 
 def subset(tmp, name, keep, tag):
