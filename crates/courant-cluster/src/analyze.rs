@@ -186,7 +186,14 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
         .collect();
     let title_words = courant_lang::words(title);
     let text_words = courant_lang::words(text);
-    let lead_words = courant_lang::words(&text[..text.floor_char_boundary(LEAD_BYTES)]);
+    // The lead ends at a space, so that no word is cut in two.
+    let lead = match text.get(..text.floor_char_boundary(LEAD_BYTES)) {
+        Some(cut) if cut.len() < text.len() => {
+            cut.rsplit_once(char::is_whitespace).map_or("", |(l, _)| l)
+        }
+        _ => text,
+    };
+    let lead_words = courant_lang::words(lead);
     // Each distinct surface form is lowercased and stemmed once.
     let mut forms: AHashMap<&str, f32> = AHashMap::with_capacity(text_words.len() / 2 + 8);
     for (list, weight) in [(&title_words, 2.0f32), (&text_words, 1.0)] {

@@ -64,8 +64,8 @@ impl Default for Model {
     fn default() -> Self {
         Model {
             article: Weights {
-                bias: -5.837,
-                w: [1.736, 3.421, 3.454, 2.984, 7.127, -0.3, 3.989, -0.345],
+                bias: -5.836,
+                w: [1.665, 3.503, 3.474, 2.962, 7.1, -0.281, 4.156, -0.574],
             },
             headline: Weights {
                 bias: -5.97,
