@@ -188,8 +188,9 @@ const MEMBER_TERMS: [usize; GROUPS] = [64, 24, 16, 24];
 /// Words that rank candidates before the model judges the best of them.
 const RANK_WORDS: usize = 20;
 
-/// Placements are looked at again once this many articles have come after
-/// the first of them: later articles make stories that did not exist yet.
+/// Placements are looked at again once this many wait (at least as many
+/// articles have come after the first of them): later articles make stories
+/// that did not exist yet.
 const REFINE_EVERY: usize = 64;
 
 /// Placements the model was at least this sure of are not looked at again
@@ -397,8 +398,8 @@ impl Clusterer {
     }
 
     /// Looks again at every placement not looked at since it was made (the
-    /// last ones of a stream): [`Clusterer::add`] does this on its own every
-    /// [`REFINE_EVERY`] articles. Returns the articles that moved and the
+    /// last ones of a stream): [`Clusterer::add`] does this on its own when
+    /// [`REFINE_EVERY`] placements wait. Returns the articles that moved and the
     /// stories that merged, as in [`Assignment`].
     pub fn settle(&mut self) -> (Moves, Merges) {
         let (moved, merged) = self.refine();
