@@ -127,7 +127,6 @@ pub type Merges = Vec<(u64, u64)>;
 type Vector = Vec<(u32, f32)>;
 
 /// An article's vector and what finds its candidate stories.
-#[derive(Clone)]
 struct Vectorized {
     v: Vector,
     /// The top of `v` per group ([`MEMBER_TERMS`]): what a story keeps of
