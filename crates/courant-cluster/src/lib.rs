@@ -405,6 +405,11 @@ impl Clusterer {
         (self.moved_ids(moved, u32::MAX), merged)
     }
 
+    /// Placements still waiting for their second look.
+    pub fn unsettled(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Moved docs as (id, live story id), without `me` (the caller's own
     /// article, reported as its story).
     fn moved_ids(&self, mut moved: Vec<u32>, me: u32) -> Moves {

@@ -1,7 +1,8 @@
 //! Keeps the search index in step with the store.
 //!
 //! The index follows the store's placement log (`cluster_seq`): every placed
-//! article is indexed once, in placement order, and each commit records the
+//! article is indexed in placement order (again when it moves to another
+//! story, which renumbers it; the index replaces it by id), and each commit records the
 //! last placement indexed and the store's instance id. So a restart, a kill -9
 //! or a new web node catches up from where its index stands, and an index
 //! that belongs to another (recreated) database is emptied first. Hidden

@@ -81,6 +81,11 @@ impl StoryWorker {
         result
     }
 
+    /// Placements in the index still waiting for their second look.
+    pub fn unsettled(&self) -> usize {
+        self.clusterer.unsettled()
+    }
+
     /// This worker's name in the lease table.
     pub fn holder(&self) -> &str {
         &self.holder
@@ -91,22 +96,37 @@ impl StoryWorker {
         self.seen = 0;
     }
 
-    /// Replays every stored decision this index has not seen.
+    /// Replays every stored decision this index has not seen. Moves and
+    /// merges come back as placements of articles the index already holds;
+    /// one that disagrees with the index means another worker changed
+    /// what this one replayed, so the index is rebuilt from the store.
     fn catch_up(&mut self, store: &dyn Store) -> courant_store::Result<()> {
         loop {
             let placed = store.placed_since(self.seen, 5_000)?;
             let Some(last) = placed.last().map(|p| p.seq) else {
                 break;
             };
+            let mut stale = false;
             for p in &placed {
                 if let Some(story) = p.article.story {
                     let id = p.article.id.to_string();
-                    self.clusterer.restore(
-                        &doc(&p.article, &id),
-                        story as u64,
-                        p.article.duplicate_of.is_some(),
-                    );
+                    match self.clusterer.story_of(&id) {
+                        Some(known) if known != story as u64 => {
+                            stale = true;
+                            break;
+                        }
+                        Some(_) => {}
+                        None => self.clusterer.restore(
+                            &doc(&p.article, &id),
+                            story as u64,
+                            p.article.duplicate_of.is_some(),
+                        ),
+                    }
                 }
+            }
+            if stale {
+                self.reset();
+                continue;
             }
             self.seen = last;
         }
@@ -146,6 +166,22 @@ impl StoryWorker {
             );
             batch.moves.extend(
                 asg.moved
+                    .iter()
+                    .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
+            );
+        }
+        if articles.len() < BATCH {
+            // The queue is drained: unsure placements get their second look
+            // now rather than after the next ones arrive, which on a quiet
+            // source can be hours away.
+            let (moves, merges) = self.clusterer.settle();
+            batch.merges.extend(
+                merges
+                    .iter()
+                    .map(|&(gone, into)| (gone as i64, into as i64)),
+            );
+            batch.moves.extend(
+                moves
                     .iter()
                     .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
             );

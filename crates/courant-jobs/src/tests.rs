@@ -391,6 +391,11 @@ async fn ready_articles_are_placed_into_stories() {
         stories::cluster_pending(&worker, &ctx.store).await.unwrap(),
         4
     );
+    assert_eq!(
+        worker.lock().unwrap().unsettled(),
+        0,
+        "a drained queue gives every unsure placement its second look"
+    );
     let get = |id: i64| ctx.store.article(id).unwrap().unwrap();
     let quake = get(ids[0]).story.unwrap();
     assert_eq!(get(ids[1]).story, Some(quake));
@@ -495,6 +500,82 @@ fn concurrent_workers_never_open_two_stories_for_one_event() {
     // w1 comes back with a stale index: it cannot write while w2 holds the
     // lease, and after a failed write it rebuilds from the store.
     assert_eq!(w1.step(store.as_ref()).unwrap(), 0);
+}
+
+/// A standby worker replays decisions while another holds the lease; when
+/// the holder later merges stories, the standby's index must learn of it
+/// before it places anything, or a copy would land in the merged story.
+#[test]
+fn standby_worker_learns_of_merges_before_placing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let ids = ready_articles(
+        store.as_ref(),
+        &[
+            (
+                "https://a.example/feed",
+                "1",
+                "Earthquake kills hundreds in Turkey",
+                QUAKE,
+                0,
+            ),
+            (
+                "https://b.example/feed",
+                "1",
+                "Survivors pulled from rubble in Turkey",
+                QUAKE_LATER,
+                7,
+            ),
+        ],
+    );
+    let now = Utc::now();
+    let lease_until = now + chrono::Duration::milliseconds(300);
+    assert!(store
+        .acquire_lease(stories::LEASE, "old", now, lease_until)
+        .unwrap());
+    let place = |article, story| courant_store::Placement {
+        article,
+        story,
+        duplicate_of: None,
+        central: 1.0,
+    };
+    let record = |batch: courant_store::StoryBatch| {
+        store
+            .record_stories(stories::LEASE, "old", &batch, Utc::now())
+            .unwrap()
+    };
+    record(courant_store::StoryBatch {
+        placements: vec![place(ids[0], 1), place(ids[1], 2)],
+        ..courant_store::StoryBatch::default()
+    });
+    // The standby replays both placements but cannot place.
+    let mut standby = stories::StoryWorker::new(Duration::from_secs(30));
+    assert_eq!(standby.step(store.as_ref()).unwrap(), 0);
+    assert_eq!(standby.indexed(), 2);
+    record(courant_store::StoryBatch {
+        merges: vec![(2, 1)],
+        ..courant_store::StoryBatch::default()
+    });
+    std::thread::sleep(Duration::from_millis(350));
+    let copy = ready_articles(
+        store.as_ref(),
+        &[(
+            "https://c.example/feed",
+            "1",
+            "Survivors pulled from rubble in Turkey",
+            QUAKE_LATER,
+            7,
+        )],
+    );
+    assert_eq!(standby.step(store.as_ref()).unwrap(), 1);
+    let placed = store.article(copy[0]).unwrap().unwrap();
+    assert_eq!(placed.duplicate_of, Some(ids[1]));
+    assert_eq!(
+        placed.story,
+        Some(1),
+        "the copy follows its original's merge"
+    );
+    assert_eq!(store.story(1).unwrap().unwrap().articles, 3);
 }
 
 /// A story merged away leaves no article behind, so a replay never sees its

@@ -253,6 +253,8 @@ pub trait Store: Send + Sync {
     /// Ready articles not placed in a story yet, oldest publication first.
     fn unclustered(&self, limit: usize) -> Result<Vec<Article>>;
     /// Placed articles after placement `after`, in placement order (replay).
+    /// A move or a merge places its articles again, later in that order, so
+    /// each article appears once, where its story last changed.
     fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>>;
     /// Writes a batch of clustering decisions, only while `holder` still holds
     /// lease `lease` (fencing: a worker that lost it cannot write). Returns

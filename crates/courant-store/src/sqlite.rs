@@ -831,9 +831,12 @@ impl Store for SqliteStore {
                 "INSERT INTO stories (id, updated_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
                 params![story, ts(now)],
             )?;
+            // A new sequence number puts the move in the replay stream, so a
+            // standby worker's index learns of it.
+            seq += 1;
             tx.execute(
-                "UPDATE articles SET story_id = ?2 WHERE id = ?1",
-                params![article, story],
+                "UPDATE articles SET story_id = ?2, cluster_seq = ?3 WHERE id = ?1",
+                params![article, story, seq],
             )?;
             touched.extend(from);
             touched.insert(story);
@@ -848,10 +851,19 @@ impl Store for SqliteStore {
             }
         }
         for &(gone, keep) in &batch.merges {
-            tx.execute(
-                "UPDATE articles SET story_id = ?2 WHERE story_id = ?1",
-                params![gone, keep],
-            )?;
+            // Each article of the merged story is placed anew in the replay
+            // stream, as for a move.
+            let members: Vec<i64> = tx
+                .prepare_cached("SELECT id FROM articles WHERE story_id = ?1 ORDER BY cluster_seq")?
+                .query_map([gone], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for article in members {
+                seq += 1;
+                tx.execute(
+                    "UPDATE articles SET story_id = ?2, cluster_seq = ?3 WHERE id = ?1",
+                    params![article, keep, seq],
+                )?;
+            }
             tx.execute(
                 "UPDATE stories SET merged_into = ?2, articles = 0, sources = 0, updated_at = ?3
                  WHERE id = ?1 OR merged_into = ?1",

@@ -383,16 +383,19 @@ fn stories_record_members_links_and_merges() {
     assert_eq!(s.story(2).unwrap().unwrap().articles, 3);
     assert_eq!(s.article(a[1]).unwrap().unwrap().story, Some(4));
 
-    // Replay sees every placement in order.
+    // Replay sees every article once, in order; a moved or merged one comes
+    // again at the point it moved, with its new story.
     let placed = s.placed_since(0, 100).unwrap();
     assert_eq!(placed.len(), 6);
     assert!(placed.windows(2).all(|w| w[0].seq < w[1].seq));
-    assert_eq!(placed[5].article.story, Some(2));
+    assert_eq!(placed[5].article.id, a[1], "the move comes last");
     assert_eq!(
-        placed[2].article.story,
+        placed[5].article.story,
         Some(4),
         "replay sees the moved story"
     );
+    assert_eq!(placed[4].article.story, Some(2), "merged into 2");
+    assert!(placed.iter().all(|p| p.article.story != Some(3)));
     assert_eq!(s.placed_since(placed[4].seq, 100).unwrap().len(), 1);
 
     // Removing a source sums its stories again.
