@@ -33,7 +33,8 @@ impl Features {
 pub enum Group {
     /// Stemmed content words of title and body.
     Words = 0,
-    /// Names: runs of capitalized words inside sentences of the body.
+    /// Names: runs of capitalized words inside sentences of the body (in
+    /// German runs of two or more, and acronyms).
     Names = 1,
     /// Numbers of two to four digits (years, counts, scores).
     Numbers = 2,
@@ -172,6 +173,13 @@ fn term_of(w: &str, tag: &str, stem: Option<&Stemmer>, stops: &AHashSet<String>)
     })
 }
 
+/// Capitals and digits only, before any hyphen: "SPD", "A7", "US-Markt"
+/// (not "Österreich-Bezug").
+fn is_acronym(w: &str) -> bool {
+    let head = w.split('-').next().unwrap_or(w);
+    head.chars().nth(1).is_some() && head.chars().all(|c| c.is_uppercase() || c.is_numeric())
+}
+
 /// Extracts features from a title and a body.
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
@@ -224,9 +232,16 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
     }
     // Names: runs of capitalized words not at a sentence start weigh as their own terms.
     // Headlines are often in Title Case, where capitals say nothing: names come from the body.
+    // German capitalizes every noun, so there a lone capitalized word says
+    // nothing: names are runs of two or more ("Olaf Scholz", "Deutsche
+    // Bank") and acronyms ("SPD", "A7").
+    let nouns_capitalized = matches!(lang, "de" | "lb");
     let mut run: Vec<&str> = Vec::new();
     let mut sentence_start = true;
     let flush = |run: &mut Vec<&str>, terms: &mut AHashMap<String, f32>| {
+        if nouns_capitalized && run.len() == 1 && !is_acronym(run[0]) {
+            run.clear();
+        }
         if !run.is_empty() {
             *terms
                 .entry(format!("{tag}:N:{}", run.join(" ").to_lowercase()))
@@ -237,8 +252,15 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
     for tok in text.split_whitespace() {
         let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
         let cap = w.chars().next().is_some_and(char::is_uppercase) && w.chars().nth(1).is_some();
+        if tok.starts_with(|c: char| !c.is_alphanumeric()) {
+            flush(&mut run, &mut f.terms);
+        }
         if cap && !sentence_start && !stops.contains(&w.to_lowercase()) {
             run.push(w);
+            // "in Kassel, Olaf Scholz": punctuation ends a name.
+            if tok.ends_with(|c: char| !c.is_alphanumeric()) {
+                flush(&mut run, &mut f.terms);
+            }
         } else {
             flush(&mut run, &mut f.terms);
         }

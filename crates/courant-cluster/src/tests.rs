@@ -430,3 +430,27 @@ fn second_look_brings_an_early_article_into_its_story() {
     assert_eq!(c.resolve(placed[1].story), placed[0].story);
     assert_ne!(c.story_of("x1"), Some(placed[0].story));
 }
+
+/// German capitalizes every noun: there only runs and acronyms are names.
+#[test]
+fn german_names_are_runs_and_acronyms() {
+    let text = "Am Montag sagte die Polizei in Kassel, Bundeskanzler Olaf Scholz \
+                und die SPD seien auf der A7 im Stau gewesen. Der US-Markt reagierte.";
+    let names = |lang: &str| -> Vec<String> {
+        let mut n: Vec<String> = features("", text, lang)
+            .terms
+            .into_keys()
+            .filter(|t| group_of(t) == Group::Names)
+            .map(|t| t.split_once(":N:").map(|(_, n)| n.to_string()).unwrap_or(t))
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names("de"),
+        ["a7", "bundeskanzler olaf scholz", "spd", "us-markt"]
+    );
+    // English capitals mark names, so single words count there.
+    assert!(names("en").contains(&"kassel".to_string()));
+    assert!(names("en").contains(&"polizei".to_string()));
+}
