@@ -502,11 +502,9 @@ fn concurrent_workers_never_open_two_stories_for_one_event() {
     assert_eq!(w1.step(store.as_ref()).unwrap(), 0);
 }
 
-/// A standby worker replays decisions while another holds the lease; when
-/// the holder later merges stories, the standby's index must learn of it
-/// before it places anything, or a copy would land in the merged story.
-#[test]
-fn standby_worker_learns_of_merges_before_placing() {
+/// A store with two reports of one quake, its story lease held by "old"
+/// for `ms` milliseconds, as a worker that writes and then dies would.
+fn quake_pair_leased_to_old(ms: i64) -> (tempfile::TempDir, Arc<dyn Store>, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
     let ids = ready_articles(
@@ -529,16 +527,32 @@ fn standby_worker_learns_of_merges_before_placing() {
         ],
     );
     let now = Utc::now();
-    let lease_until = now + chrono::Duration::milliseconds(300);
     assert!(store
-        .acquire_lease(stories::LEASE, "old", now, lease_until)
+        .acquire_lease(
+            stories::LEASE,
+            "old",
+            now,
+            now + chrono::Duration::milliseconds(ms)
+        )
         .unwrap());
-    let place = |article, story| courant_store::Placement {
+    (dir, store, ids)
+}
+
+fn place(article: i64, story: i64) -> courant_store::Placement {
+    courant_store::Placement {
         article,
         story,
         duplicate_of: None,
         central: 1.0,
-    };
+    }
+}
+
+/// A standby worker replays decisions while another holds the lease; when
+/// the holder later merges stories, the standby's index must learn of it
+/// before it places anything, or a copy would land in the merged story.
+#[test]
+fn standby_worker_learns_of_merges_before_placing() {
+    let (_dir, store, ids) = quake_pair_leased_to_old(300);
     let record = |batch: courant_store::StoryBatch| {
         store
             .record_stories(stories::LEASE, "old", &batch, Utc::now())
@@ -582,42 +596,8 @@ fn standby_worker_learns_of_merges_before_placing() {
 /// id; new stories must still not reuse it.
 #[test]
 fn ids_of_merged_stories_are_never_reused() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
-    let ids = ready_articles(
-        store.as_ref(),
-        &[
-            (
-                "https://a.example/feed",
-                "1",
-                "Earthquake kills hundreds in Turkey",
-                QUAKE,
-                0,
-            ),
-            (
-                "https://b.example/feed",
-                "1",
-                "Survivors pulled from rubble in Turkey",
-                QUAKE_LATER,
-                7,
-            ),
-        ],
-    );
+    let (_dir, store, ids) = quake_pair_leased_to_old(50);
     let now = Utc::now();
-    assert!(store
-        .acquire_lease(
-            stories::LEASE,
-            "old",
-            now,
-            now + chrono::Duration::milliseconds(50)
-        )
-        .unwrap());
-    let place = |article, story| courant_store::Placement {
-        article,
-        story,
-        duplicate_of: None,
-        central: 1.0,
-    };
     store
         .record_stories(
             stories::LEASE,
