@@ -119,6 +119,7 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     let declared_canonical = canonical(&doc, url);
     prune::furniture(&doc);
     let harvest = prune::harvest(&doc);
+    let parts = prune::parts(&doc);
     // Next to no paragraphs: keep the page's leaf blocks in case nothing else is left.
     let loose = (harvest.len < LOOSE_BELOW).then(|| prune::loose(&doc));
     let mut r = dom_smoothie::Readability::with_document(doc, url, Some(cfg))
@@ -172,6 +173,11 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     // wrong pick (a teaser, a comment), so take the prose itself.
     if (text.len() as f64) < HARVEST_RATIO * harvest.len as f64 {
         (clean_html, text) = body(&sanitize::html(&harvest.html, url), &title, &authors);
+    }
+    // The pick is one part of an article cut into parts: the other parts
+    // join it, in page order.
+    if let Some(whole) = rejoin(&parts, &text, &clean_html) {
+        (clean_html, text) = body(&sanitize::html(&whole, url), &title, &authors);
     }
     // The standfirst often sits above the content container. When the page
     // shows its description as a paragraph the pick lacks, it leads the body.
@@ -245,6 +251,46 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
 }
 
 /// The prose block that repeats the page's description, if there is one.
+/// Share of a part's blocks the pick must hold to count as that part.
+const PART_IN_PICK: f64 = 0.5;
+/// Paragraphs of 80 bytes or more a missing part needs to be added: a
+/// teaser (headline and one summary) or a promotion box has fewer.
+const PART_MIN_PARAGRAPHS: usize = 2;
+
+/// The whole article when `text` (the pick) holds one part of a group from
+/// [`prune::parts`] and misses others: the missing parts' prose around the
+/// pick's HTML, in page order. `None` when no group fits.
+fn rejoin(groups: &[Vec<prune::Harvest>], text: &str, html: &str) -> Option<String> {
+    let pick = squash(text);
+    let held = |b: &String| pick.contains(&b[..b.floor_char_boundary(60)]);
+    for parts in groups {
+        let share: Vec<f64> = parts
+            .iter()
+            .map(|p| p.blocks.iter().filter(|b| held(b)).count() as f64 / p.blocks.len() as f64)
+            .collect();
+        let Some(first_in) = share.iter().position(|&s| s >= PART_IN_PICK) else {
+            continue;
+        };
+        let missing = |i: usize| {
+            share[i] == 0.0
+                && parts[i].blocks.iter().filter(|b| b.len() >= 80).count() >= PART_MIN_PARAGRAPHS
+        };
+        if !(0..parts.len()).any(missing) {
+            continue;
+        }
+        let mut whole = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i == first_in {
+                whole.push_str(html);
+            } else if missing(i) {
+                whole.push_str(&p.html);
+            }
+        }
+        return Some(whole);
+    }
+    None
+}
+
 fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {
     let d = squash(description);
     if d.len() < 80 {

@@ -471,6 +471,100 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
     Harvest { html, len, blocks }
 }
 
+/// Containers that can hold one part of an article cut into several.
+const PART_TAGS: &[&str] = &["div", "section", "article"];
+
+/// Articles cut into parts: sibling containers of one tag and class that each
+/// hold prose (publishers put ads and sign-up boxes between the parts of one
+/// story, and Readability picks one part). Each group lists its parts with
+/// prose, in document order.
+pub(crate) fn parts(doc: &Document) -> Vec<Vec<Harvest>> {
+    let Some(body) = doc.root().descendants_it().find(|n| n.has_name("body")) else {
+        return Vec::new();
+    };
+    let mut groups: Vec<((dom_query::NodeId, String), Vec<NodeRef<'_>>)> = Vec::new();
+    let mut index: std::collections::HashMap<(dom_query::NodeId, String), usize> =
+        std::collections::HashMap::new();
+    for n in crate::elements(&body) {
+        let Some(el) = n.element_ref() else { continue };
+        if !PART_TAGS.contains(&&*el.name.local) {
+            continue;
+        }
+        let (Some(class), Some(parent)) = (n.attr("class"), n.parent()) else {
+            continue;
+        };
+        if class.trim().is_empty() {
+            continue;
+        }
+        let key = (parent.id, format!("{}.{}", el.name.local, class.trim()));
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(n),
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((key, vec![n]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .map(|(_, members)| {
+            members
+                .iter()
+                .map(prose_of)
+                .filter(|h| h.len > 0)
+                .collect::<Vec<_>>()
+        })
+        .filter(|parts| parts.len() >= 2)
+        .collect()
+}
+
+/// The prose blocks under one element, as [`harvest`] takes them.
+fn prose_of(root: &NodeRef<'_>) -> Harvest {
+    let mut out = Harvest {
+        html: String::new(),
+        len: 0,
+        blocks: Vec::new(),
+    };
+    for p in crate::elements(root) {
+        let Some(el) = p.element_ref() else { continue };
+        if !matches!(&*el.name.local, "p" | "h2" | "h3" | "blockquote") {
+            continue;
+        }
+        let mut nested = false;
+        let mut in_link = false;
+        for a in p.ancestors_it(None).take_while(|a| a.id != root.id) {
+            nested |= a.has_name("p") || a.has_name("blockquote");
+            in_link |= a.has_name("a");
+        }
+        if nested {
+            continue;
+        }
+        let text = p.text();
+        let t = text.trim();
+        if t.len() < 2 {
+            continue;
+        }
+        let heading = matches!(&*el.name.local, "h2" | "h3");
+        // A linked heading is a teaser's: a list of teasers is no article.
+        if heading && (in_link || !p.find(&["a"]).is_empty()) {
+            return Harvest {
+                html: String::new(),
+                len: 0,
+                blocks: Vec::new(),
+            };
+        }
+        let links: usize = p.find(&["a"]).iter().map(|a| a.text().len()).sum();
+        if in_link || links * 2 > t.len() {
+            continue;
+        }
+        out.len += t.len();
+        out.html.push_str(&p.html());
+        out.blocks.push(crate::squash(t));
+    }
+    out
+}
+
 /// The page's leaf text blocks, for a page with no paragraph markup at all
 /// (recipes and shops built of `<div>`s): each block that holds no other
 /// block and is mostly not link text, as a paragraph.

@@ -252,3 +252,29 @@ fn summary_text_keeps_loose_text() {
         assert_eq!(sanitize::text(html), want, "{html:?}");
     }
 }
+
+/// An article cut into parts (ads and sign-up boxes between them): when the
+/// pick holds one part, the others join it in page order, and same-class
+/// teaser cards (a linked headline and one summary) do not.
+#[test]
+fn a_pick_of_one_part_gets_the_other_parts() {
+    let html = std::fs::read_to_string(testdata().join("en-split-article.html")).unwrap();
+    let doc = dom_query::Document::from(html.as_str());
+    prune::furniture(&doc);
+    let groups = prune::parts(&doc);
+    let middle = [
+        "Shopkeepers on Quay Street said the move would cost them the passengers who walk past their windows twice a day. The bakery at the corner said a third of its morning trade comes off the first ferry.",
+        "The board's chair said the engineers had given no choice. A pier that might fail under a full gangway could not stay open, she said, whatever it cost the street.",
+        "A shuttle bus will run between the north berth and the bus station every fifteen minutes while the ferries run, paid for by the board for the first year.",
+    ];
+    let pick_html: String = middle.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let whole = rejoin(&groups, &middle.join("\n\n"), &pick_html).expect("the other parts");
+    let at = |s: &str| whole.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("two of its timber piles") < at("Shopkeepers on Quay Street"));
+    assert!(at("Shopkeepers on Quay Street") < at("a covered waiting room"));
+    assert!(!whole.contains("Swing bridge"), "a teaser joined");
+    assert!(!whole.contains("Saturday market"), "a teaser joined");
+    // A pick that holds every part is left alone.
+    let all = article(&html, None).unwrap();
+    assert!(rejoin(&groups, &all.text, &all.html).is_none());
+}
