@@ -261,8 +261,26 @@ const PART_MIN_PARAGRAPHS: usize = 2;
 /// [`prune::parts`] and misses others: the missing parts' prose around the
 /// pick's HTML, in page order. `None` when no group fits.
 fn rejoin(groups: &[Vec<prune::Harvest>], text: &str, html: &str) -> Option<String> {
+    if groups.is_empty() {
+        return None;
+    }
     let pick = squash(text);
-    let held = |b: &String| pick.contains(&b[..b.floor_char_boundary(60)]);
+    let prefix = |b: &str| b[..b.floor_char_boundary(60)].to_string();
+    // Every block's start looked for in one pass over the pick: a search
+    // through the pick per block is quadratic on a page of many parts.
+    let mut prefixes: Vec<String> = groups
+        .iter()
+        .flatten()
+        .flat_map(|p| p.blocks.iter().map(|b| prefix(b)))
+        .collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    let ac = aho_corasick::AhoCorasick::new(&prefixes).ok()?;
+    let mut found = vec![false; prefixes.len()];
+    for m in ac.find_overlapping_iter(&pick) {
+        found[m.pattern().as_usize()] = true;
+    }
+    let held = |b: &String| prefixes.binary_search(&prefix(b)).is_ok_and(|i| found[i]);
     for parts in groups {
         let share: Vec<f64> = parts
             .iter()
