@@ -446,13 +446,30 @@ const DATE_WORDS: &[&str] = &[
 /// text. The fallback when the content picker
 /// chose a block far smaller than this.
 pub(crate) fn harvest(doc: &Document) -> Harvest {
-    let mut html = String::new();
-    let mut len = 0;
-    let mut blocks = Vec::new();
-    for p in body_elements(doc, &["p", "h2", "h3", "blockquote"]) {
-        if p.ancestors_it(None)
-            .any(|a| a.has_name("p") || a.has_name("blockquote"))
-        {
+    doc.root()
+        .descendants_it()
+        .find(|n| n.has_name("body"))
+        .and_then(|body| prose(&body, false))
+        .unwrap_or_default()
+}
+
+/// The prose blocks under `root` (`<p>`, `<h2>`, `<h3>`, `<blockquote>`, not
+/// nested, mostly not link text). With `teasers`, text inside a link is left
+/// out, and a linked heading makes the whole of `root` a teaser: `None`.
+fn prose(root: &NodeRef<'_>, teasers: bool) -> Option<Harvest> {
+    let mut out = Harvest::default();
+    for p in crate::elements(root) {
+        let Some(el) = p.element_ref() else { continue };
+        if !matches!(&*el.name.local, "p" | "h2" | "h3" | "blockquote") {
+            continue;
+        }
+        let mut nested = false;
+        let mut in_link = false;
+        for a in p.ancestors_it(None).take_while(|a| a.id != root.id) {
+            nested |= a.has_name("p") || a.has_name("blockquote");
+            in_link |= a.has_name("a");
+        }
+        if nested {
             continue;
         }
         let text = p.text();
@@ -460,15 +477,20 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
         if t.len() < 2 {
             continue;
         }
+        let heading = matches!(&*el.name.local, "h2" | "h3");
+        // A linked heading is a teaser's: a list of teasers is no article.
+        if teasers && heading && (in_link || !p.find(&["a"]).is_empty()) {
+            return None;
+        }
         let links: usize = p.find(&["a"]).iter().map(|a| a.text().len()).sum();
-        if links * 2 > t.len() {
+        if (teasers && in_link) || links * 2 > t.len() {
             continue;
         }
-        len += t.len();
-        html.push_str(&p.html());
-        blocks.push(crate::squash(t));
+        out.len += t.len();
+        out.html.push_str(&p.html());
+        out.blocks.push(crate::squash(t));
     }
-    Harvest { html, len, blocks }
+    Some(out)
 }
 
 /// Containers that can hold one part of an article cut into several.
@@ -511,58 +533,12 @@ pub(crate) fn parts(doc: &Document) -> Vec<Vec<Harvest>> {
         .map(|(_, members)| {
             members
                 .iter()
-                .map(prose_of)
+                .filter_map(|m| prose(m, true))
                 .filter(|h| h.len > 0)
                 .collect::<Vec<_>>()
         })
         .filter(|parts| parts.len() >= 2)
         .collect()
-}
-
-/// The prose blocks under one element, as [`harvest`] takes them.
-fn prose_of(root: &NodeRef<'_>) -> Harvest {
-    let mut out = Harvest {
-        html: String::new(),
-        len: 0,
-        blocks: Vec::new(),
-    };
-    for p in crate::elements(root) {
-        let Some(el) = p.element_ref() else { continue };
-        if !matches!(&*el.name.local, "p" | "h2" | "h3" | "blockquote") {
-            continue;
-        }
-        let mut nested = false;
-        let mut in_link = false;
-        for a in p.ancestors_it(None).take_while(|a| a.id != root.id) {
-            nested |= a.has_name("p") || a.has_name("blockquote");
-            in_link |= a.has_name("a");
-        }
-        if nested {
-            continue;
-        }
-        let text = p.text();
-        let t = text.trim();
-        if t.len() < 2 {
-            continue;
-        }
-        let heading = matches!(&*el.name.local, "h2" | "h3");
-        // A linked heading is a teaser's: a list of teasers is no article.
-        if heading && (in_link || !p.find(&["a"]).is_empty()) {
-            return Harvest {
-                html: String::new(),
-                len: 0,
-                blocks: Vec::new(),
-            };
-        }
-        let links: usize = p.find(&["a"]).iter().map(|a| a.text().len()).sum();
-        if in_link || links * 2 > t.len() {
-            continue;
-        }
-        out.len += t.len();
-        out.html.push_str(&p.html());
-        out.blocks.push(crate::squash(t));
-    }
-    out
 }
 
 /// The page's leaf text blocks, for a page with no paragraph markup at all
@@ -611,6 +587,7 @@ fn body_elements<'a>(doc: &'a Document, names: &[&str]) -> Vec<NodeRef<'a>> {
 }
 
 /// The page's prose blocks (see [`harvest`]).
+#[derive(Default)]
 pub(crate) struct Harvest {
     /// The blocks as HTML.
     pub html: String,
