@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use courant_cluster::{Clusterer, Config, Doc};
+use courant_cluster::{Clusterer, Config, Doc, Merges, Moves};
 use courant_model::Article;
 use courant_store::{Placement, Store, StoryBatch};
 
@@ -159,32 +159,14 @@ impl StoryWorker {
                     .iter()
                     .map(|&(other, score)| (story, other as i64, score)),
             );
-            batch.merges.extend(
-                asg.merged
-                    .iter()
-                    .map(|&(gone, into)| (gone as i64, into as i64)),
-            );
-            batch.moves.extend(
-                asg.moved
-                    .iter()
-                    .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
-            );
+            changes(&mut batch, &asg.moved, &asg.merged);
         }
         if articles.len() < BATCH {
             // The queue is drained: unsure placements get their second look
             // now rather than after the next ones arrive, which on a quiet
             // source can be hours away.
             let (moves, merges) = self.clusterer.settle();
-            batch.merges.extend(
-                merges
-                    .iter()
-                    .map(|&(gone, into)| (gone as i64, into as i64)),
-            );
-            batch.moves.extend(
-                moves
-                    .iter()
-                    .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
-            );
+            changes(&mut batch, &moves, &merges);
         }
         self.seen = store.record_stories(LEASE, &self.holder, &batch, Utc::now())?;
         metrics::counter!("courant_articles_clustered_total").increment(articles.len() as u64);
@@ -193,6 +175,20 @@ impl StoryWorker {
         metrics::histogram!("courant_cluster_batch_seconds").record(start.elapsed().as_secs_f64());
         Ok(articles.len())
     }
+}
+
+/// Adds the clusterer's moves and merges to a batch in the store's ids.
+fn changes(batch: &mut StoryBatch, moves: &Moves, merges: &Merges) {
+    batch.merges.extend(
+        merges
+            .iter()
+            .map(|&(gone, into)| (gone as i64, into as i64)),
+    );
+    batch.moves.extend(
+        moves
+            .iter()
+            .filter_map(|(id, to)| Some((id.parse().ok()?, *to as i64))),
+    );
 }
 
 fn doc<'a>(a: &'a Article, id: &'a str) -> Doc<'a> {
