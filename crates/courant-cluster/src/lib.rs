@@ -605,12 +605,7 @@ impl Clusterer {
                 .take(keep)
                 .copied()
                 .collect();
-            let norm = part
-                .iter()
-                .map(|(_, w)| w * w)
-                .sum::<f32>()
-                .sqrt()
-                .max(f32::EPSILON);
+            let norm = norm(&part);
             if g == Group::Words as usize {
                 words = part
                     .iter()
@@ -1169,13 +1164,17 @@ fn mean(vs: &[&Vector], which: &[usize]) -> Vector {
 
 /// Scales a vector to unit length (an empty one stays empty).
 fn unit(v: &mut Vector) {
-    let norm = v
-        .iter()
+    let norm = norm(v);
+    v.iter_mut().for_each(|(_, w)| *w /= norm);
+}
+
+/// Euclidean length of a sparse vector, never below `f32::EPSILON`.
+fn norm(v: &[(u32, f32)]) -> f32 {
+    v.iter()
         .map(|(_, w)| w * w)
         .sum::<f32>()
         .sqrt()
-        .max(f32::EPSILON);
-    v.iter_mut().for_each(|(_, w)| *w /= norm);
+        .max(f32::EPSILON)
 }
 
 /// Cosine of two unit vectors sorted by term id: one merge pass.
