@@ -33,6 +33,12 @@ const LINKED_BLOCK: f64 = 0.9;
 const REPEATED_LINE: usize = 200;
 /// Prose length under which the page's leaf blocks are kept as the last fallback.
 const LOOSE_BELOW: usize = 500;
+/// Longest heading that can be an orphan: a box's label, not a standfirst.
+const ORPHAN_HEADING_MAX: usize = 80;
+/// Longest line at the end of the body that can be a leftover label.
+const TRAILING_LABEL_MAX: usize = 40;
+/// Blocks whose short lines are data, not labels.
+const DATA_BLOCKS: &[&str] = &["img", "li", "td", "dd", "dt", "table"];
 /// The extracted text is replaced by the JSON-LD `articleBody` (or steps)
 /// when it is shorter than this share of it.
 const DECLARED_RATIO: f64 = 0.5;
@@ -264,23 +270,8 @@ fn rejoin(groups: &[Vec<prune::Harvest>], text: &str, html: &str) -> Option<Stri
     if groups.is_empty() {
         return None;
     }
-    let pick = squash(text);
-    let prefix = |b: &str| b[..b.floor_char_boundary(60)].to_string();
-    // Every block's start looked for in one pass over the pick: a search
-    // through the pick per block is quadratic on a page of many parts.
-    let mut prefixes: Vec<String> = groups
-        .iter()
-        .flatten()
-        .flat_map(|p| p.blocks.iter().map(|b| prefix(b)))
-        .collect();
-    prefixes.sort_unstable();
-    prefixes.dedup();
-    let ac = aho_corasick::AhoCorasick::new(&prefixes).ok()?;
-    let mut found = vec![false; prefixes.len()];
-    for m in ac.find_overlapping_iter(&pick) {
-        found[m.pattern().as_usize()] = true;
-    }
-    let held = |b: &String| prefixes.binary_search(&prefix(b)).is_ok_and(|i| found[i]);
+    let held = Held::new(groups.iter().flatten().flat_map(|p| &p.blocks), text)?;
+    let held = |b: &String| held.has(b);
     for parts in groups {
         let share: Vec<f64> = parts
             .iter()
@@ -307,6 +298,41 @@ fn rejoin(groups: &[Vec<prune::Harvest>], text: &str, html: &str) -> Option<Stri
         return Some(whole);
     }
     None
+}
+
+/// Which of some blocks the pick holds, judged by each block's first 60
+/// bytes, all looked for in one pass over the pick: a search through the
+/// pick per block is quadratic on a page of many blocks.
+struct Held {
+    prefixes: Vec<String>,
+    found: Vec<bool>,
+}
+
+impl Held {
+    fn new<'a>(blocks: impl IntoIterator<Item = &'a String>, text: &str) -> Option<Self> {
+        let mut prefixes: Vec<String> = blocks
+            .into_iter()
+            .map(|b| Self::prefix(b).to_string())
+            .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let ac = aho_corasick::AhoCorasick::new(&prefixes).ok()?;
+        let mut found = vec![false; prefixes.len()];
+        for m in ac.find_overlapping_iter(&squash(text)) {
+            found[m.pattern().as_usize()] = true;
+        }
+        Some(Self { prefixes, found })
+    }
+
+    fn prefix(b: &str) -> &str {
+        &b[..b.floor_char_boundary(60)]
+    }
+
+    fn has(&self, b: &str) -> bool {
+        self.prefixes
+            .binary_search_by(|p| p.as_str().cmp(Self::prefix(b)))
+            .is_ok_and(|i| self.found[i])
+    }
 }
 
 fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {
@@ -374,6 +400,9 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
     for n in doomed {
         n.remove_from_parent();
     }
+    for n in loose_ends(&doc) {
+        n.remove_from_parent();
+    }
     // A fragment's children hang under one <html> element.
     let root = doc.select("html");
     let text = blocks_to_text(&root);
@@ -382,6 +411,86 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
         out = out.replace("\n\n\n", "\n\n");
     }
     (out, text)
+}
+
+/// Whether a block's text ends as a sentence (or a quote, or a bracket) does.
+fn ends_sentence(t: &str) -> bool {
+    t.ends_with([
+        '.', '!', '?', '。', '！', '？', '"', '”', '“', '’', '‘', '»', '«', ')',
+    ]) && !t.ends_with("...")
+}
+
+/// What furniture leaves behind once it is gone:
+/// - headings with nothing under them, the heading of a related-links box or
+///   a comment form ("Mehr zum Thema", "You might also like:"), followed by
+///   the end of the body or by a heading of the same or a higher rank;
+/// - short labels at the very end of the body ("Kommentare schreiben",
+///   "drukuj", "Weiterführende Links") with no sentence after them.
+///
+/// Trailing list items, table cells and images stay: there the short lines
+/// are data (ingredients, results, specifications).
+fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
+    let rank = |n: &dom_query::NodeRef<'_>| {
+        n.element_ref().and_then(|el| match &*el.name.local {
+            "h1" => Some(1),
+            "h2" => Some(2),
+            "h3" => Some(3),
+            "h4" => Some(4),
+            "h5" => Some(5),
+            "h6" => Some(6),
+            _ => None,
+        })
+    };
+    // Blocks with text (or images), in document order, with their heading rank.
+    let mut seq = Vec::new();
+    for n in doc.root().descendants_it() {
+        let Some(el) = n.element_ref() else { continue };
+        let r = rank(&n);
+        // A <div> counts by its own text: one with bare text is a block.
+        let own_text = || {
+            n.children_it(false)
+                .any(|c| c.is_text() && !c.text().trim().is_empty())
+        };
+        let block = r.is_some()
+            || DATA_BLOCKS.contains(&&*el.name.local)
+            || matches!(&*el.name.local, "p" | "blockquote" | "pre" | "figure")
+            || (el.name.local.eq("div") && own_text());
+        if !block || (!el.name.local.eq("img") && n.text().trim().is_empty()) {
+            continue;
+        }
+        if r.is_some() && n.ancestors_it(None).any(|a| rank(&a).is_some()) {
+            continue;
+        }
+        seq.push((n, r));
+    }
+    let mut out = Vec::new();
+    for (i, (n, r)) in seq.iter().enumerate() {
+        let Some(r) = r else { continue };
+        // A sentence, or a heading holding blocks, is content set as a heading.
+        let t = n.text();
+        let t = t.trim();
+        let next = seq.get(i + 1);
+        let holds = |m: &dom_query::NodeRef<'_>| m.ancestors_it(None).any(|a| a.id == n.id);
+        if t.len() > ORPHAN_HEADING_MAX || ends_sentence(t) || next.is_some_and(|(m, _)| holds(m)) {
+            continue;
+        }
+        if next.is_none_or(|(_, nr)| nr.is_some_and(|nr| nr <= *r)) {
+            out.push(*n);
+        }
+    }
+    for (n, _) in seq.iter().rev() {
+        if out.iter().any(|o| o.id == n.id) {
+            continue;
+        }
+        let t = n.text();
+        let t = t.trim();
+        let data = DATA_BLOCKS.iter().any(|x| n.has_name(x));
+        if data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
+            break;
+        }
+        out.push(*n);
+    }
+    out
 }
 
 /// The elements under `root` in document order. Code that looks at every
