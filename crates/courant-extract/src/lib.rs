@@ -35,7 +35,7 @@ const REPEATED_LINE: usize = 200;
 const LOOSE_BELOW: usize = 500;
 /// Longest heading that can be an orphan: a box's label, not a standfirst.
 const ORPHAN_HEADING_MAX: usize = 80;
-/// Longest line at the end of the body that can be a leftover label.
+/// Longest line at either end of the body that can be a leftover label.
 const TRAILING_LABEL_MAX: usize = 40;
 /// Blocks whose short lines are data, not labels.
 const DATA_BLOCKS: &[&str] = &["img", "li", "td", "dd", "dt", "table"];
@@ -425,9 +425,10 @@ fn ends_sentence(t: &str) -> bool {
 ///   a comment form ("Mehr zum Thema", "You might also like:"), followed by
 ///   the end of the body or by a heading of the same or a higher rank;
 /// - short labels at the very end of the body ("Kommentare schreiben",
-///   "drukuj", "Weiterführende Links") with no sentence after them.
+///   "drukuj", "Weiterführende Links") with no sentence after them, and
+///   before its first sentence or heading ("Community", a date, a breadcrumb).
 ///
-/// Trailing list items, table cells and images stay: there the short lines
+/// List items, table cells and images stop the cut: there the short lines
 /// are data (ingredients, results, specifications).
 fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
     let rank = |n: &dom_query::NodeRef<'_>| {
@@ -477,6 +478,15 @@ fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
         if next.is_none_or(|(_, nr)| nr.is_some_and(|nr| nr <= *r)) {
             out.push(*n);
         }
+    }
+    for (n, r) in seq.iter() {
+        let t = n.text();
+        let t = t.trim();
+        let data = DATA_BLOCKS.iter().any(|x| n.has_name(x));
+        if r.is_some() || data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
+            break;
+        }
+        out.push(*n);
     }
     for (n, _) in seq.iter().rev() {
         if out.iter().any(|o| o.id == n.id) {
