@@ -33,6 +33,10 @@ const LINKED_BLOCK: f64 = 0.9;
 const REPEATED_LINE: usize = 200;
 /// Prose length under which the page's leaf blocks are kept as the last fallback.
 const LOOSE_BELOW: usize = 500;
+/// Most blocks between the title and the pick that are taken as its lead.
+const LEAD_MAX: usize = 3;
+/// Shortest block taken into a lead: bylines, dates and labels are shorter.
+const LEAD_MIN: usize = 80;
 /// Longest heading that can be an orphan: a box's label, not a standfirst.
 const ORPHAN_HEADING_MAX: usize = 80;
 /// Longest line at either end of the body that can be a leftover label.
@@ -185,6 +189,14 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     if let Some(whole) = rejoin(&parts, &text, &clean_html) {
         (clean_html, text) = body(&sanitize::html(&whole, url), &title, &authors);
     }
+    // The lead often sits between the title and the content container.
+    if let Some(lead) = lead(&harvest, &text) {
+        (clean_html, text) = body(
+            &sanitize::html(&format!("{lead}{clean_html}"), url),
+            &title,
+            &authors,
+        );
+    }
     // The standfirst often sits above the content container. When the page
     // shows its description as a paragraph the pick lacks, it leads the body.
     if let Some(lead) = meta
@@ -333,6 +345,24 @@ impl Held {
             .binary_search_by(|p| p.as_str().cmp(Self::prefix(b)))
             .is_ok_and(|i| self.found[i])
     }
+}
+
+/// The prose blocks between the page's title (its `<h1>`) and the first
+/// block the pick holds, as HTML, when there are one to `LEAD_MAX` of them:
+/// a standfirst, a lead paragraph or a subtitle printed above the container
+/// that Readability picked.
+fn lead(harvest: &prune::Harvest, text: &str) -> Option<String> {
+    let from = harvest.title_at?;
+    let held = Held::new(&harvest.blocks, text)?;
+    let first = (from..harvest.blocks.len()).find(|&i| held.has(&harvest.blocks[i]))?;
+    if first == from || first - from > LEAD_MAX {
+        return None;
+    }
+    let html: String = (from..first)
+        .filter(|&i| harvest.blocks[i].chars().count() >= LEAD_MIN)
+        .map(|i| &harvest.html[harvest.spans[i].clone()])
+        .collect();
+    (!html.is_empty()).then_some(html)
 }
 
 fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {

@@ -460,6 +460,9 @@ fn prose(root: &NodeRef<'_>, teasers: bool) -> Option<Harvest> {
     let mut out = Harvest::default();
     for p in crate::elements(root) {
         let Some(el) = p.element_ref() else { continue };
+        if el.name.local.eq("h1") && out.title_at.is_none() {
+            out.title_at = Some(out.blocks.len());
+        }
         if !matches!(&*el.name.local, "p" | "h2" | "h3" | "blockquote") {
             continue;
         }
@@ -487,7 +490,9 @@ fn prose(root: &NodeRef<'_>, teasers: bool) -> Option<Harvest> {
             continue;
         }
         out.len += t.len();
+        let start = out.html.len();
         out.html.push_str(&p.html());
+        out.spans.push(start..out.html.len());
         out.blocks.push(crate::squash(t));
     }
     Some(out)
@@ -568,7 +573,12 @@ pub(crate) fn loose(doc: &Document) -> Harvest {
         html.push_str("</p>");
         blocks.push(t);
     }
-    Harvest { html, len, blocks }
+    Harvest {
+        html,
+        len,
+        blocks,
+        ..Harvest::default()
+    }
 }
 
 /// The elements under `<body>` named one of `names`, in document order
@@ -595,6 +605,10 @@ pub(crate) struct Harvest {
     pub len: usize,
     /// Their text, whitespace squashed.
     pub blocks: Vec<String>,
+    /// Where each block's HTML lies in `html`.
+    pub spans: Vec<std::ops::Range<usize>>,
+    /// How many blocks come before the page's first `<h1>` (its title).
+    pub title_at: Option<usize>,
 }
 
 /// Labels that lead a "read also" teaser: the label and a linked headline.
