@@ -222,6 +222,15 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
             (clean_html, text) = (h, t);
         }
     }
+    // A recipe whose ingredients or steps the text lacks (they sit in a
+    // widget apart from the prose): the declared ones close the body.
+    if let Some(missing) = meta.recipe.as_ref().and_then(|r| recipe_missing(r, &text)) {
+        (clean_html, text) = body(
+            &sanitize::html(&format!("{clean_html}\n{missing}"), url),
+            &title,
+            &authors,
+        );
+    }
     // On a page of next to no paragraphs, a text much shorter than its leaf
     // blocks (the same share as for the prose) is a wrong pick too: a forum
     // thread written in <div>s and <br>s, of which Readability took one reply.
@@ -363,6 +372,24 @@ fn lead(harvest: &prune::Harvest, text: &str) -> Option<String> {
         .map(|i| &harvest.html[harvest.spans[i].clone()])
         .collect();
     (!html.is_empty()).then_some(html)
+}
+
+/// The parts of a declared recipe the text holds fewer than half of, as
+/// HTML lists: the ingredients, then the steps.
+fn recipe_missing(recipe: &meta::Recipe, text: &str) -> Option<String> {
+    let mut out = String::new();
+    for (items, tag) in [(&recipe.ingredients, "ul"), (&recipe.steps, "ol")] {
+        let held = Held::new(items, text)?;
+        if items.is_empty() || items.iter().filter(|i| held.has(i)).count() * 2 >= items.len() {
+            continue;
+        }
+        out.push_str(&format!("<{tag}>"));
+        for i in items {
+            out.push_str(&format!("<li>{}</li>", sanitize::escape(i)));
+        }
+        out.push_str(&format!("</{tag}>\n"));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn standfirst<'a>(description: &str, blocks: &'a [String]) -> Option<&'a str> {

@@ -26,6 +26,15 @@ pub(crate) struct Meta {
     /// recipe's steps), as HTML: the fallback for pages whose markup holds
     /// little of it (script-rendered pages).
     pub declared_body: Option<String>,
+    /// The ingredients and steps of a recipe the page declares in JSON-LD.
+    pub recipe: Option<Recipe>,
+}
+
+/// A recipe's parts as declared, each one line of text.
+#[derive(Debug, Default)]
+pub(crate) struct Recipe {
+    pub ingredients: Vec<String>,
+    pub steps: Vec<String>,
 }
 
 /// Article types in JSON-LD, best first; a `WebPage` is used only when nothing better exists.
@@ -48,6 +57,7 @@ pub(crate) fn read(doc: &Document) -> Meta {
     let ld = best_article(&found);
     let mut m = Meta {
         declared_body: declared_body(&found),
+        recipe: recipe(&found),
         ..Meta::default()
     };
     if let Some(a) = &ld {
@@ -514,6 +524,28 @@ fn declared_body(found: &[Value]) -> Option<String> {
         }
     }
     best
+}
+
+/// The first recipe declared with ingredients or steps.
+fn recipe(found: &[Value]) -> Option<Recipe> {
+    found.iter().find_map(|v| {
+        let mut ingredients = Vec::new();
+        steps(v.get("recipeIngredient")?, &mut ingredients, 0);
+        let mut list = Vec::new();
+        if let Some(s) = v.get("recipeInstructions") {
+            steps(s, &mut list, 0);
+        }
+        let line = |s: &&str| crate::squash(s);
+        let r = Recipe {
+            ingredients: ingredients
+                .iter()
+                .map(line)
+                .filter(|s| !s.is_empty())
+                .collect(),
+            steps: list.iter().map(line).filter(|s| !s.is_empty()).collect(),
+        };
+        (!r.ingredients.is_empty()).then_some(r)
+    })
 }
 
 /// The texts of a step list: strings, `HowToStep`s, `HowToSection`s of steps.
