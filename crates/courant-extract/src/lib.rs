@@ -34,7 +34,7 @@ const REPEATED_LINE: usize = 200;
 /// Prose length under which the page's leaf blocks are kept as the last fallback.
 const LOOSE_BELOW: usize = 500;
 /// Most blocks between the title and the pick that are taken as its lead.
-const LEAD_MAX: usize = 3;
+const LEAD_MAX: usize = 5;
 /// Shortest block taken into a lead: bylines, dates and labels are shorter.
 const LEAD_MIN: usize = 80;
 /// Longest heading that can be an orphan: a box's label, not a standfirst.
@@ -321,9 +321,10 @@ fn rejoin(groups: &[Vec<prune::Harvest>], text: &str, html: &str) -> Option<Stri
     None
 }
 
-/// Which of some blocks the pick holds, judged by each block's first 60
-/// bytes, all looked for in one pass over the pick: a search through the
-/// pick per block is quadratic on a page of many blocks.
+/// Which of some blocks the pick holds, judged by each block's first 48
+/// bytes without whitespace (a `<br>` is a space in the pick's text and
+/// nothing in a block's), all looked for in one pass over the pick: a search
+/// through the pick per block is quadratic on a page of many blocks.
 struct Held {
     prefixes: Vec<String>,
     found: Vec<bool>,
@@ -331,28 +332,32 @@ struct Held {
 
 impl Held {
     fn new<'a>(blocks: impl IntoIterator<Item = &'a String>, text: &str) -> Option<Self> {
-        let mut prefixes: Vec<String> = blocks
-            .into_iter()
-            .map(|b| Self::prefix(b).to_string())
-            .collect();
+        let mut prefixes: Vec<String> = blocks.into_iter().map(|b| Self::prefix(b)).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
         let ac = aho_corasick::AhoCorasick::new(&prefixes).ok()?;
         let mut found = vec![false; prefixes.len()];
-        for m in ac.find_overlapping_iter(&squash(text)) {
+        let pick: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for m in ac.find_overlapping_iter(&pick) {
             found[m.pattern().as_usize()] = true;
         }
         Some(Self { prefixes, found })
     }
 
-    fn prefix(b: &str) -> &str {
-        &b[..b.floor_char_boundary(60)]
+    fn prefix(b: &str) -> String {
+        let mut out = String::new();
+        for c in b.chars().filter(|c| !c.is_whitespace()) {
+            if out.len() + c.len_utf8() > 48 {
+                break;
+            }
+            out.push(c);
+        }
+        out
     }
 
     fn has(&self, b: &str) -> bool {
-        self.prefixes
-            .binary_search_by(|p| p.as_str().cmp(Self::prefix(b)))
-            .is_ok_and(|i| self.found[i])
+        let p = Self::prefix(b);
+        self.prefixes.binary_search(&p).is_ok_and(|i| self.found[i])
     }
 }
 
