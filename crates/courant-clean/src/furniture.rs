@@ -110,6 +110,25 @@ const DISCLAIMERS: &[&str] = &[
     "généré automatiquement",
     "this article is for informational purposes only",
     "dieser artikel dient nur zur information",
+    // Notes about the page, not the news: comment forms, helpfulness
+    // widgets, permalinks, affiliate and opinion disclosures.
+    "must be logged in to post a comment",
+    "comments are closed",
+    "was this article helpful",
+    "bookmark the permalink",
+    "this entry was posted in",
+    "receive compensation for some of the links",
+    "receive compensation when you click",
+    "we may earn a commission",
+    "müssen sie eingeloggt sein",
+    "müssen sich einloggen",
+    "kommentare geschlossen",
+    "war der artikel nützlich",
+    "war dieser artikel hilfreich",
+    "gibt die meinung des autors wieder",
+    "halten sie sich an unsere netiquette",
+    "vous devez être connecté pour",
+    "debes iniciar sesión para",
 ];
 
 const CAPTION_LEADS: &[&str] = &[
