@@ -42,7 +42,7 @@ const ORPHAN_HEADING_MAX: usize = 80;
 /// Longest line at either end of the body that can be a leftover label.
 const TRAILING_LABEL_MAX: usize = 40;
 /// Blocks whose short lines are data, not labels.
-const DATA_BLOCKS: &[&str] = &["img", "li", "td", "dd", "dt", "table"];
+const DATA_BLOCKS: &[&str] = &["img", "li", "td", "th", "dd", "dt"];
 /// The extracted text is replaced by the JSON-LD `articleBody` (or steps)
 /// when it is shorter than this share of it.
 const DECLARED_RATIO: f64 = 0.5;
@@ -335,7 +335,11 @@ impl Held {
         let mut prefixes: Vec<String> = blocks.into_iter().map(|b| Self::prefix(b)).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        let ac = aho_corasick::AhoCorasick::new(&prefixes).ok()?;
+        // Built per page for one scan: a DFA's build costs more than it saves.
+        let ac = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .build(&prefixes)
+            .ok()?;
         let mut found = vec![false; prefixes.len()];
         let pick: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         for m in ac.find_overlapping_iter(&pick) {
@@ -367,9 +371,11 @@ impl Held {
 /// that Readability picked.
 fn lead(harvest: &prune::Harvest, text: &str) -> Option<String> {
     let from = harvest.title_at?;
-    let held = Held::new(&harvest.blocks, text)?;
-    let first = (from..harvest.blocks.len()).find(|&i| held.has(&harvest.blocks[i]))?;
-    if first == from || first - from > LEAD_MAX {
+    // Only the first block held within reach matters.
+    let reach = harvest.blocks.len().min(from + LEAD_MAX + 1);
+    let held = Held::new(&harvest.blocks[from..reach], text)?;
+    let first = (from..reach).find(|&i| held.has(&harvest.blocks[i]))?;
+    if first == from {
         return None;
     }
     let html: String = (from..first)
@@ -504,10 +510,12 @@ fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
             _ => None,
         })
     };
-    // Blocks with text (or images), in document order, with their heading rank.
+    // Blocks with text (or images), in document order, with their heading
+    // rank and trimmed text (read once: this walk runs on every body).
     let mut seq = Vec::new();
     for n in doc.root().descendants_it() {
         let Some(el) = n.element_ref() else { continue };
+        let name = &*el.name.local;
         let r = rank(&n);
         // A <div> counts by its own text: one with bare text is a block.
         let own_text = || {
@@ -515,49 +523,43 @@ fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
                 .any(|c| c.is_text() && !c.text().trim().is_empty())
         };
         let block = r.is_some()
-            || DATA_BLOCKS.contains(&&*el.name.local)
-            || matches!(&*el.name.local, "p" | "blockquote" | "pre" | "figure")
-            || (el.name.local.eq("div") && own_text());
-        if !block || (!el.name.local.eq("img") && n.text().trim().is_empty()) {
+            || DATA_BLOCKS.contains(&name)
+            || matches!(name, "p" | "blockquote" | "pre")
+            || (name == "div" && own_text());
+        if !block || (r.is_some() && n.ancestors_it(None).any(|a| rank(&a).is_some())) {
             continue;
         }
-        if r.is_some() && n.ancestors_it(None).any(|a| rank(&a).is_some()) {
+        let t = n.text().trim().to_string();
+        if t.is_empty() && name != "img" {
             continue;
         }
-        seq.push((n, r));
+        seq.push((n, r, t, DATA_BLOCKS.contains(&name)));
     }
     let mut out = Vec::new();
-    for (i, (n, r)) in seq.iter().enumerate() {
+    for (i, (n, r, t, _)) in seq.iter().enumerate() {
         let Some(r) = r else { continue };
         // A sentence, or a heading holding blocks, is content set as a heading.
-        let t = n.text();
-        let t = t.trim();
         let next = seq.get(i + 1);
         let holds = |m: &dom_query::NodeRef<'_>| m.ancestors_it(None).any(|a| a.id == n.id);
-        if t.len() > ORPHAN_HEADING_MAX || ends_sentence(t) || next.is_some_and(|(m, _)| holds(m)) {
+        if t.len() > ORPHAN_HEADING_MAX || ends_sentence(t) || next.is_some_and(|(m, ..)| holds(m))
+        {
             continue;
         }
-        if next.is_none_or(|(_, nr)| nr.is_some_and(|nr| nr <= *r)) {
+        if next.is_none_or(|(_, nr, ..)| nr.is_some_and(|nr| nr <= *r)) {
             out.push(*n);
         }
     }
-    for (n, r) in seq.iter() {
-        let t = n.text();
-        let t = t.trim();
-        let data = DATA_BLOCKS.iter().any(|x| n.has_name(x));
-        if r.is_some() || data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
+    for (n, r, t, data) in seq.iter() {
+        if r.is_some() || *data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
             break;
         }
         out.push(*n);
     }
-    for (n, _) in seq.iter().rev() {
+    for (n, _, t, data) in seq.iter().rev() {
         if out.iter().any(|o| o.id == n.id) {
             continue;
         }
-        let t = n.text();
-        let t = t.trim();
-        let data = DATA_BLOCKS.iter().any(|x| n.has_name(x));
-        if data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
+        if *data || t.len() > TRAILING_LABEL_MAX || ends_sentence(t) {
             break;
         }
         out.push(*n);
