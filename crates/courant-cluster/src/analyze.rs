@@ -183,6 +183,8 @@ fn is_acronym(w: &str) -> bool {
 /// Extracts features from a title and a body.
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
+    let (title, text) = (courant_lang::plain(title), courant_lang::plain(text));
+    let (title, text) = (&*title, &*text);
     let stem = stemmer(lang);
     let stops = stopwords(lang);
     // Terms are per language: stories and related news stay within one

@@ -454,3 +454,18 @@ fn german_names_are_runs_and_acronyms() {
     assert!(names("en").contains(&"kassel".to_string()));
     assert!(names("en").contains(&"polizei".to_string()));
 }
+
+#[test]
+fn soft_hyphens_and_decomposed_letters_do_not_split_words() {
+    let marked = "Die Mit\u{ad}tel\u{ad}al\u{ad}ter\u{ad}mes\u{ad}se in Mu\u{308}nchen \
+                  lockte am Wochenende viele Besucher an.";
+    let plain = "Die Mittelaltermesse in München lockte am Wochenende viele Besucher an.";
+    let a = features("", marked, "de");
+    let b = features("", plain, "de");
+    let mut ta: Vec<_> = a.terms.keys().collect();
+    let mut tb: Vec<_> = b.terms.keys().collect();
+    ta.sort();
+    tb.sort();
+    assert_eq!(ta, tb);
+    assert_eq!(a.shingles, b.shingles);
+}

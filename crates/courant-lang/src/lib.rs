@@ -11,7 +11,7 @@
 mod tests;
 mod words;
 
-pub use words::words;
+pub use words::{plain, words};
 
 /// Below this many characters the detector is not trusted over a declared language.
 pub const MIN_CONFIDENT_CHARS: usize = 200;

@@ -86,3 +86,15 @@ fn close_languages_keep_their_declaration() {
         dan bantuan tunai kepada isi rumah berpendapatan rendah di seluruh negara mulai bulan hadapan.";
     assert_eq!(decide(text, Some("ms")).unwrap().lang, "ms");
 }
+
+#[test]
+fn plain_text_joins_soft_hyphens_and_composes() {
+    let soft = "Im Mit\u{ad}tel\u{ad}al\u{ad}ter in M\u{75}\u{308}nchen";
+    assert_eq!(
+        words(&plain(soft)),
+        vec!["Im", "Mittelalter", "in", "München"]
+    );
+    // Nothing to do: the text itself comes back, not a copy.
+    let clean = "Im Mittelalter in München";
+    assert!(matches!(plain(clean), std::borrow::Cow::Borrowed(_)));
+}

@@ -17,6 +17,24 @@ fn unspaced(c: char) -> bool {
         | 0xF900..=0xFAFF) // Han compatibility
 }
 
+/// The text as the word splitter should see it: without soft hyphens, which
+/// only mark where a line may break ("Mit\u{ad}tel\u{ad}al\u{ad}ter" would be
+/// four words), and composed (NFC), so "München" written as "u" plus a
+/// combining diaeresis is one word. Borrowed when there is nothing to do.
+pub fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    let composed = matches!(is_nfc_quick(text.chars()), IsNormalized::Yes);
+    if composed && !text.contains('\u{ad}') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bare = text.chars().filter(|&c| c != '\u{ad}');
+    std::borrow::Cow::Owned(if composed {
+        bare.collect()
+    } else {
+        bare.nfc().collect()
+    })
+}
+
 /// Words of a text: runs of letters, digits and combining marks (Devanagari
 /// vowel signs, Thai tone marks belong to their word); runs in unspaced
 /// scripts as overlapping character bigrams.
