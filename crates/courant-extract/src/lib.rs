@@ -564,6 +564,11 @@ fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
         }
         out.push(*n);
     }
+    // A body of nothing but short lines keeps them: they are all there is.
+    let left = |n: &dom_query::NodeRef<'_>| out.iter().all(|o| o.id != n.id);
+    if !seq.iter().any(|(n, _, t, _)| !t.is_empty() && left(n)) {
+        return Vec::new();
+    }
     out
 }
 
