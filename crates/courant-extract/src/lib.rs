@@ -390,8 +390,11 @@ fn lead(harvest: &prune::Harvest, text: &str) -> Option<String> {
 fn recipe_missing(recipe: &meta::Recipe, text: &str) -> Option<String> {
     let mut out = String::new();
     for (items, tag) in [(&recipe.ingredients, "ul"), (&recipe.steps, "ol")] {
+        if items.is_empty() {
+            continue;
+        }
         let held = Held::new(items, text)?;
-        if items.is_empty() || items.iter().filter(|i| held.has(i)).count() * 2 >= items.len() {
+        if items.iter().filter(|i| held.has(i)).count() * 2 >= items.len() {
             continue;
         }
         out.push_str(&format!("<{tag}>"));
@@ -481,7 +484,7 @@ fn body(html: &str, title: &str, authors: &[String]) -> (String, String) {
     (out, text)
 }
 
-/// Whether a block's text ends as a sentence (or a quote, or a bracket) does.
+/// Whether a block's text ends the way a sentence, a quote or a bracket does.
 fn ends_sentence(t: &str) -> bool {
     t.ends_with([
         '.', '!', '?', '。', '！', '？', '"', '”', '“', '’', '‘', '»', '«', ')',
@@ -499,15 +502,14 @@ fn ends_sentence(t: &str) -> bool {
 /// List items, table cells and images stop the cut: there the short lines
 /// are data (ingredients, results, specifications).
 fn loose_ends(doc: &dom_query::Document) -> Vec<dom_query::NodeRef<'_>> {
+    // A heading's rank: 1 for <h1> to 6 for <h6>.
     let rank = |n: &dom_query::NodeRef<'_>| {
-        n.element_ref().and_then(|el| match &*el.name.local {
-            "h1" => Some(1),
-            "h2" => Some(2),
-            "h3" => Some(3),
-            "h4" => Some(4),
-            "h5" => Some(5),
-            "h6" => Some(6),
-            _ => None,
+        n.element_ref().and_then(|el| {
+            el.name
+                .local
+                .strip_prefix('h')
+                .and_then(|d| d.parse::<u8>().ok())
+                .filter(|d| (1..=6).contains(d))
         })
     };
     // Blocks with text (or images), in document order, with their heading
