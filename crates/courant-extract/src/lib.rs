@@ -178,24 +178,22 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         .title
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| squash(&a.title));
-    let (mut clean_html, mut text) = body(&sanitize::html(&a.content, url), &title, &authors);
+    // Every candidate body is sanitized and cleaned the same way.
+    let judge = |html: &str| body(&sanitize::html(html, url), &title, &authors);
+    let (mut clean_html, mut text) = judge(&a.content);
     // Readability picked a block much smaller than the page's prose: a
     // wrong pick (a teaser, a comment), so take the prose itself.
     if (text.len() as f64) < HARVEST_RATIO * harvest.len as f64 {
-        (clean_html, text) = body(&sanitize::html(&harvest.html, url), &title, &authors);
+        (clean_html, text) = judge(&harvest.html);
     }
     // The pick is one part of an article cut into parts: the other parts
     // join it, in page order.
     if let Some(whole) = rejoin(&parts, &text, &clean_html) {
-        (clean_html, text) = body(&sanitize::html(&whole, url), &title, &authors);
+        (clean_html, text) = judge(&whole);
     }
     // The lead often sits between the title and the content container.
     if let Some(lead) = lead(&harvest, &text) {
-        (clean_html, text) = body(
-            &sanitize::html(&format!("{lead}{clean_html}"), url),
-            &title,
-            &authors,
-        );
+        (clean_html, text) = judge(&format!("{lead}{clean_html}"));
     }
     // The standfirst often sits above the content container. When the page
     // shows its description as a paragraph the pick lacks, it leads the body.
@@ -217,7 +215,7 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         .as_deref()
         .filter(|d| (text.len() as f64) < DECLARED_RATIO * d.len() as f64)
     {
-        let (h, t) = body(&sanitize::html(declared, url), &title, &authors);
+        let (h, t) = judge(declared);
         if (text.len() as f64) < DECLARED_RATIO * t.len() as f64 {
             (clean_html, text) = (h, t);
         }
@@ -225,11 +223,7 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     // A recipe whose ingredients or steps the text lacks (they sit in a
     // widget apart from the prose): the declared ones close the body.
     if let Some(missing) = meta.recipe.as_ref().and_then(|r| recipe_missing(r, &text)) {
-        (clean_html, text) = body(
-            &sanitize::html(&format!("{clean_html}\n{missing}"), url),
-            &title,
-            &authors,
-        );
+        (clean_html, text) = judge(&format!("{clean_html}\n{missing}"));
     }
     // On a page of next to no paragraphs, a text much shorter than its leaf
     // blocks (the same share as for the prose) is a wrong pick too: a forum
