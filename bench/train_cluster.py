@@ -1,9 +1,10 @@
 """Fits the story model's weights and scores them honestly.
 
-    python3 bench/train_cluster.py [SHARED_DATA_DIR]     (default ../shared/data)
+    python3 bench/train_cluster.py [SHARED_DATA_DIR] [--embed MODEL_DIR]
 
 The model (crates/courant-cluster/src/model.rs) is a logistic function of
-eight features of an article against a candidate story. Its training rows
+ten features of an article against a candidate story (the last two are
+embedding cosines, zero for an article without an embedding). Its training rows
 come from `examples/train_rows`, which places every article of a set in its
 gold story, in stream order, and writes the features of each candidate story
 the clusterer judged, labelled gold or not. Articles with a body train the
@@ -19,6 +20,11 @@ with `courant cluster --model`. The figures printed as "cross-validated" are
 the honest ones; "in-sample" are what bench/cluster.sh shows with the
 shipped weights, fitted on the same sets.
 
+With --embed (a model folder, `scripts/fetch-model.sh`), the sets are also
+embedded with `courant embed`, and the `headline_vector` and
+`article_vector` weights are fitted and scored the same way, on the sets
+with their embeddings, beside the shipped plain weights.
+
 Prints the weights as JSON and as the Rust to paste into model.rs.
 Standard library only.
 """
@@ -33,7 +39,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from cluster_sets import prepare  # noqa: E402  (beside this script)
-FEATURES = 8
+FEATURES = 10
+PLAIN = range(8)  # the embedding features are zero without embeddings
 OFFSETS = [-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
 L2 = 0.1  # on the weights, not the intercept
 
@@ -70,9 +77,10 @@ def solve(a, b):
 # A headline has no body: no names and no lead to weigh (the few short
 # texts that count as headlines have some, which would only teach noise).
 HEADLINE_FEATURES = [0, 1, 4, 5]
+VECTOR_FEATURES = [8, 9]
 
 
-def fit(rows, use=range(FEATURES)):
+def fit(rows, use=PLAIN):
     """L2-regularized logistic regression by Newton's method over the
     features in `use` (the others get weight 0): (bias, weights)."""
     use = list(use)
@@ -109,9 +117,16 @@ def fit(rows, use=range(FEATURES)):
     return beta[0], weights
 
 
-def model_json(article, headline, offset_a, offset_h):
-    w = lambda fit, off: {"bias": round(fit[0] + off, 3), "w": [round(x, 3) for x in fit[1]]}
-    return {"article": w(article, offset_a), "headline": w(headline, offset_h)}
+def weights_json(fit, off):
+    return {"bias": round(fit[0] + off, 3), "w": [round(x, 3) for x in fit[1]]}
+
+
+def model_json(article, headline, offset_a, offset_h, base=None):
+    """A model: plain weights, or `base` (a model) with these as its vector weights."""
+    if base is None:
+        return {"article": weights_json(article, offset_a), "headline": weights_json(headline, offset_h)}
+    return dict(base, article_vector=weights_json(article, offset_a),
+                headline_vector=weights_json(headline, offset_h))
 
 
 def bcubed(gold_path, pred_lines, only=None):
@@ -149,7 +164,13 @@ def pooled(results):
 
 
 def main():
-    data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
+    args = sys.argv[1:]
+    embed = None
+    if "--embed" in args:
+        i = args.index("--embed")
+        embed = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    data = args[0] if args else os.path.join(ROOT, "..", "shared", "data")
     # Two builds: `--example` would limit the first to the example alone.
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "courant"], check=True, cwd=ROOT)
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "courant-cluster", "--example", "train_rows"],
@@ -162,46 +183,62 @@ def main():
             "ecb": [subset(tmp, "ecb", lambda i, k=k: topics[i] % 2 == k, f"f{k}") for k in (0, 1)],
             "uci": [subset(tmp, "uci", lambda i, k=k: (i < n_uci // 2) == (k == 0), f"f{k}") for k in (0, 1)],
         }
-        sizes = {s: [sum(1 for _ in open(f"{p}.jsonl")) for p in ps] for s, ps in folds.items()}
-        rows = {s: [rows_of(p) for p in ps] for s, ps in folds.items()}
-        all_rows = [r for s in rows.values() for fold in s for r in fold]
-        final_a = fit([r for r in all_rows if r[1] == 0])
-        final_h = fit([r for r in all_rows if r[1] == 1], HEADLINE_FEATURES)
-        # Fold models: fitted without the fold they are scored on (the other
-        # set whole). They cluster the whole set, so that a fold meets as
-        # many other stories as the shipped weights do, and are scored on
-        # the articles of the held-out fold alone.
-        cv = {}
-        for s, other in (("ecb", "uci"), ("uci", "ecb")):
-            for k in (0, 1):
-                train = rows[s][1 - k] + rows[other][0] + rows[other][1]
-                fa = fit([r for r in train if r[1] == 0])
-                fh = fit([r for r in train if r[1] == 1], HEADLINE_FEATURES)
-                held = {json.loads(l)["id"] for l in open(f"{folds[s][k]}.jsonl")}
-                for off in OFFSETS:
-                    res = cluster(f"{tmp}/{s}", model_json(fa, fh, off, off), tmp, held)
-                    cv.setdefault((s, off), []).append((sizes[s][k], res))
-        best = {}
-        for s in ("ecb", "uci"):
-            print(f"# {s}: cross-validated B-cubed F1 by offset")
+        model = train(tmp, folds, PLAIN, HEADLINE_FEATURES, None)
+        if embed:
+            for s in ("ecb", "uci"):
+                for path in [f"{tmp}/{s}"] + folds[s]:
+                    with open(f"{path}.v", "w") as out:
+                        subprocess.run([f"{ROOT}/target/release/courant", "embed", "--embed", embed,
+                                        f"{path}.jsonl"], check=True, stdout=out)
+                    os.replace(f"{path}.v", f"{path}.jsonl")
+            print("# with embeddings")
+            train(tmp, folds, list(PLAIN) + VECTOR_FEATURES, HEADLINE_FEATURES + VECTOR_FEATURES, model)
+
+
+def train(tmp, folds, use_a, use_h, base):
+    """Fits and scores one pair of weights; `base` (a model) makes them its
+    vector weights. Returns the model with them."""
+    sizes = {s: [sum(1 for _ in open(f"{p}.jsonl")) for p in ps] for s, ps in folds.items()}
+    rows = {s: [rows_of(p) for p in ps] for s, ps in folds.items()}
+    all_rows = [r for s in rows.values() for fold in s for r in fold]
+    final_a = fit([r for r in all_rows if r[1] == 0], use_a)
+    final_h = fit([r for r in all_rows if r[1] == 1], use_h)
+    # Fold models: fitted without the fold they are scored on (the other
+    # set whole). They cluster the whole set, so that a fold meets as
+    # many other stories as the shipped weights do, and are scored on
+    # the articles of the held-out fold alone.
+    cv = {}
+    for s, other in (("ecb", "uci"), ("uci", "ecb")):
+        for k in (0, 1):
+            train = rows[s][1 - k] + rows[other][0] + rows[other][1]
+            fa = fit([r for r in train if r[1] == 0], use_a)
+            fh = fit([r for r in train if r[1] == 1], use_h)
+            held = {json.loads(l)["id"] for l in open(f"{folds[s][k]}.jsonl")}
             for off in OFFSETS:
-                p, r, f = pooled(cv[(s, off)])
-                print(f"  offset {off:.1f}: P {p:.3f} R {r:.3f} F1 {f:.3f}")
-            best[s] = max(OFFSETS, key=lambda off: (round(pooled(cv[(s, off)])[2], 3), -off))
-        model = model_json(final_a, final_h, best["ecb"], best["uci"])
-        print(f"# chosen offsets: article {best['ecb']}, headline {best['uci']}")
-        for s in ("ecb", "uci"):
-            p, r, f = pooled(cv[(s, best[s])])
-            # The other model's offset does not matter for a set of one kind only,
-            # save for the few short ECB+ texts that count as headlines.
-            print(f"{s} cross-validated: P {p:.3f} R {r:.3f} F1 {f:.3f}")
-            p, r, f = cluster(f"{tmp}/{s}", model, tmp)
-            print(f"{s} in-sample (shipped weights): P {p:.3f} R {r:.3f} F1 {f:.3f}")
-        print(json.dumps(model))
-        for name in ("article", "headline"):
-            m = model[name]
-            w = ", ".join(f"{x}" for x in m["w"])
-            print(f"            {name}: Weights {{\n                bias: {m['bias']},\n                w: [{w}],\n            }},")
+                res = cluster(f"{tmp}/{s}", model_json(fa, fh, off, off, base), tmp, held)
+                cv.setdefault((s, off), []).append((sizes[s][k], res))
+    best = {}
+    for s in ("ecb", "uci"):
+        print(f"# {s}: cross-validated B-cubed F1 by offset")
+        for off in OFFSETS:
+            p, r, f = pooled(cv[(s, off)])
+            print(f"  offset {off:.1f}: P {p:.3f} R {r:.3f} F1 {f:.3f}")
+        best[s] = max(OFFSETS, key=lambda off: (round(pooled(cv[(s, off)])[2], 3), -off))
+    model = model_json(final_a, final_h, best["ecb"], best["uci"], base)
+    print(f"# chosen offsets: article {best['ecb']}, headline {best['uci']}")
+    for s in ("ecb", "uci"):
+        p, r, f = pooled(cv[(s, best[s])])
+        # The other model's offset does not matter for a set of one kind only,
+        # save for the few short ECB+ texts that count as headlines.
+        print(f"{s} cross-validated: P {p:.3f} R {r:.3f} F1 {f:.3f}")
+        p, r, f = cluster(f"{tmp}/{s}", model, tmp)
+        print(f"{s} in-sample (shipped weights): P {p:.3f} R {r:.3f} F1 {f:.3f}")
+    print(json.dumps(model))
+    for name in ("article", "headline") if base is None else ("article_vector", "headline_vector"):
+        m = model[name]
+        w = ", ".join(f"{x}" for x in m["w"])
+        print(f"            {name}: Weights {{\n                bias: {m['bias']},\n                w: [{w}],\n            }},")
+    return model
 
 
 if __name__ == "__main__":

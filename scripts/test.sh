@@ -19,6 +19,10 @@ if [ "$missing" = 1 ]; then
     wngerman wamerican wbritish wfrench hunspell-de-de hunspell-en-us hunspell-fr
 fi
 
+# The optional embedding model, for the test that checks the real one (it
+# skips, saying so, when the model cannot be fetched).
+scripts/fetch-model.sh || echo "embedding model not fetched: its real-model test will skip"
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

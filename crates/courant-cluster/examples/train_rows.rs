@@ -35,6 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let published = v["published"]
             .as_i64()
             .map(|x| if x > 100_000_000_000 { x / 1000 } else { x });
+        let vector: Option<Vec<f32>> = v["vector"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0) as f32).collect());
         let label = labels.get(&key).ok_or(format!("no gold for {key}"))?;
         let doc = Doc {
             id: &key,
@@ -42,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             text: &body,
             lang: lang.as_deref(),
             published,
+            vector: vector.as_deref(),
         };
         let headline = features(&title, &body, lang.as_deref().unwrap_or("en")).is_headline();
         for (x, gold) in c.add_labeled(&doc, label) {

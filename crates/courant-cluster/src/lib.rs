@@ -25,7 +25,7 @@ use ahash::AHashMap;
 use serde::Serialize;
 
 pub use analyze::{features, group_of, Features, Group, GROUPS, LEAD_BYTES};
-pub use model::{Model, Weights, FEATURES};
+pub use model::{Model, Weights, FEATURES, VECTOR};
 
 /// Tunables. The model's weights are fitted (see [`Model`]); the thresholds
 /// are probabilities of the model, and the rest are round values chosen on
@@ -91,6 +91,10 @@ pub struct Doc<'a> {
     pub lang: Option<&'a str>,
     /// Publication time, Unix seconds.
     pub published: Option<i64>,
+    /// The caller's embedding of the article (any length, the same for every
+    /// article of a stream), one more signal beside the words; `None` leaves
+    /// the article to the words alone.
+    pub vector: Option<&'a [f32]>,
 }
 
 /// Where an article went.
@@ -136,9 +140,14 @@ struct Vectorized {
     words: Vec<(u32, f32)>,
     /// Top names by weight, for the inverted index.
     names: Vec<u32>,
+    /// The caller's embedding, of unit length.
+    emb: Emb,
     headline: bool,
     published: Option<i64>,
 }
+
+/// An embedding of unit length, if the caller gave one.
+type Emb = Option<Box<[f32]>>;
 
 struct Story {
     /// The caller-visible id.
@@ -154,7 +163,9 @@ struct Story {
     /// The latest members (doc index, vector): a new article may resemble
     /// one of them more than their sum (headlines, follow-ups), and a split
     /// divides them.
-    recent: Vec<(u32, Vector)>,
+    recent: Vec<(u32, Vector, Emb)>,
+    /// Sum of its members' embeddings (empty while none has one).
+    emb: Vec<f32>,
     /// Every member's doc index, copies included.
     members: Vec<u32>,
     /// Joins since the last split check.
@@ -344,7 +355,7 @@ impl Clusterer {
         if let Some(copy) = self.place_copy(doc, &signature) {
             return copy;
         }
-        let vz = self.vectorize(&f, doc.published);
+        let vz = self.vectorize(&f, doc);
         let me = self.docs.len() as u32;
         let ranked = self.rank_stories(&vz, None);
         let mut merged = Vec::new();
@@ -472,7 +483,7 @@ impl Clusterer {
         if self.place_copy(doc, &signature).is_some() {
             return Vec::new();
         }
-        let vz = self.vectorize(&f, doc.published);
+        let vz = self.vectorize(&f, doc);
         let me = self.docs.len() as u32;
         let gold = self.gold.get(label).map(|&s| self.live(s));
         let rows = self
@@ -518,13 +529,13 @@ impl Clusterer {
                     i
                 }
                 None => {
-                    let v = self.vectorize(&f, doc.published);
+                    let v = self.vectorize(&f, doc);
                     self.n_docs -= 1;
                     self.open(&v, Some(story), me)
                 }
             }
         } else {
-            let v = self.vectorize(&f, doc.published);
+            let v = self.vectorize(&f, doc);
             match idx {
                 Some(i) => {
                     self.join(i, &v, me);
@@ -558,7 +569,8 @@ impl Clusterer {
 
     /// TF-IDF with sublinear term frequency, the top terms of each group,
     /// each group's part of unit length.
-    fn vectorize(&mut self, f: &Features, published: Option<i64>) -> Vectorized {
+    fn vectorize(&mut self, f: &Features, doc: &Doc<'_>) -> Vectorized {
+        let published = doc.published;
         self.n_docs += 1;
         let mut ids = Vec::with_capacity(f.terms.len());
         // In term order, so ids (and float sums) do not depend on hash order.
@@ -625,6 +637,7 @@ impl Clusterer {
             member,
             words,
             names,
+            emb: unit_emb(doc.vector),
             headline: f.is_headline(),
             published,
         }
@@ -704,7 +717,7 @@ impl Clusterer {
             }
         }
         let mut members = [0.0f32; GROUPS];
-        for (d, m) in &story.recent {
+        for (d, m, _) in &story.recent {
             if Some(*d) == without {
                 continue;
             }
@@ -721,6 +734,16 @@ impl Clusterer {
             let norm = norms2[g].max(0.0).sqrt();
             x[2 * g] = if norm > 1e-6 { dots[g] / norm } else { 0.0 };
             x[2 * g + 1] = members[g];
+        }
+        if let Some(e) = &vz.emb {
+            x[VECTOR] = emb_cosine(e, &story.emb, without.map(|_| &**e));
+            x[VECTOR + 1] = story
+                .recent
+                .iter()
+                .filter(|(d, _, _)| Some(*d) != without)
+                .filter_map(|(_, _, m)| m.as_deref())
+                .map(|m| dot(e, m))
+                .fold(0.0, f32::max);
         }
         x
     }
@@ -760,7 +783,7 @@ impl Clusterer {
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let weights = self.cfg.model.weights(vz.headline);
+        let weights = self.cfg.model.weights(vz.headline, vz.emb.is_some());
         let mut ranked: Vec<Ranked> = self.with_dense(vz, |dense| {
             scored
                 .into_iter()
@@ -812,7 +835,7 @@ impl Clusterer {
                 .iter()
                 .filter(|&&m| self.docs[m as usize].copy_of.is_none())
                 .count();
-            let weights = *self.cfg.model.weights(vz.headline);
+            let weights = *self.cfg.model.weights(vz.headline, vz.emb.is_some());
             let stay = if originals > 1 {
                 let x = self.with_dense(&vz, |dense| self.model_features(own, &vz, dense, Some(d)));
                 self.belongs(&weights, &x, vz.published, own)
@@ -860,7 +883,8 @@ impl Clusterer {
                 }
             }
         }
-        f.recent.retain(|(m, _)| *m != d);
+        f.recent.retain(|(m, _, _)| *m != d);
+        emb_add(&mut f.emb, vz.emb.as_deref(), -1.0);
         f.members.retain(|m| !going.contains(m));
         f.size = f.size.saturating_sub(going.len() as u32);
         self.settle_story(from);
@@ -870,8 +894,9 @@ impl Clusterer {
         }
         t.size += going.len() as u32;
         t.last = t.last.max(vz.published);
-        t.recent.push((d, vz.member.clone()));
-        t.recent.sort_by_key(|(m, _)| *m);
+        emb_add(&mut t.emb, vz.emb.as_deref(), 1.0);
+        t.recent.push((d, vz.member.clone(), vz.emb.clone()));
+        t.recent.sort_by_key(|(m, _, _)| *m);
         let excess = t.recent.len().saturating_sub(RECENT_MEMBERS);
         t.recent.drain(..excess);
         t.members.extend(&going);
@@ -896,6 +921,7 @@ impl Clusterer {
             size: 0,
             last: vz.published,
             recent: Vec::new(),
+            emb: Vec::new(),
             members: Vec::new(),
             since_check: 0,
         });
@@ -913,7 +939,8 @@ impl Clusterer {
         if story.recent.len() == RECENT_MEMBERS {
             story.recent.remove(0);
         }
-        story.recent.push((doc, vz.member.clone()));
+        story.recent.push((doc, vz.member.clone(), vz.emb.clone()));
+        emb_add(&mut story.emb, vz.emb.as_deref(), 1.0);
         story.since_check += 1;
         self.settle_story(s);
         self.index(s, vz);
@@ -970,6 +997,7 @@ impl Clusterer {
         g.merged_into = Some(keep);
         let centroid = std::mem::take(&mut g.centroid);
         let recent = std::mem::take(&mut g.recent);
+        let emb = std::mem::take(&mut g.emb);
         let members = std::mem::take(&mut g.members);
         let (size, last) = (g.size, g.last);
         let k = &mut self.stories[keep as usize];
@@ -978,8 +1006,9 @@ impl Clusterer {
         }
         k.size += size;
         k.last = k.last.max(last);
+        emb_add(&mut k.emb, (!emb.is_empty()).then_some(&emb[..]), 1.0);
         k.recent.extend(recent);
-        k.recent.sort_by_key(|(d, _)| *d);
+        k.recent.sort_by_key(|(d, _, _)| *d);
         let excess = k.recent.len().saturating_sub(RECENT_MEMBERS);
         k.recent.drain(..excess);
         k.members.extend(members);
@@ -1000,7 +1029,7 @@ impl Clusterer {
         let vectors: Vec<Vector> = story
             .recent
             .iter()
-            .map(|(_, v)| {
+            .map(|(_, v, _)| {
                 v.iter()
                     .filter(|(t, _)| self.group[*t as usize] == words)
                     .copied()
@@ -1026,7 +1055,10 @@ impl Clusterer {
         }
         debug_assert_eq!(stay.len(), keep.len());
         story.recent = stay;
-        for (_, v) in &leave {
+        let mut leaving_emb = Vec::new();
+        for (_, v, e) in &leave {
+            emb_add(&mut story.emb, e.as_deref(), -1.0);
+            emb_add(&mut leaving_emb, e.as_deref(), 1.0);
             for (t, w) in v {
                 if let Some(c) = story.centroid.get_mut(t) {
                     *c -= w;
@@ -1036,7 +1068,7 @@ impl Clusterer {
                 }
             }
         }
-        let leaving: Vec<u32> = leave.iter().map(|(d, _)| *d).collect();
+        let leaving: Vec<u32> = leave.iter().map(|(d, _, _)| *d).collect();
         let mut moved: Vec<u32> = story
             .members
             .iter()
@@ -1059,7 +1091,7 @@ impl Clusterer {
         self.next_story += 1;
         self.by_story_id.insert(id, idx);
         let mut centroid = AHashMap::new();
-        for (_, v) in &leave {
+        for (_, v, _) in &leave {
             for (t, w) in v {
                 *centroid.entry(*t).or_insert(0.0) += w;
             }
@@ -1072,6 +1104,7 @@ impl Clusterer {
             size: moved.len() as u32,
             last,
             recent: leave,
+            emb: leaving_emb,
             members: moved.clone(),
             since_check: 0,
         });
@@ -1102,6 +1135,53 @@ impl Clusterer {
     pub fn story_of(&self, id: &str) -> Option<u64> {
         let &d = self.by_id.get(id)?;
         Some(self.stories[self.live(self.docs[d as usize].story) as usize].id)
+    }
+}
+
+/// The caller's embedding scaled to unit length; none if empty or zero.
+fn unit_emb(v: Option<&[f32]>) -> Emb {
+    let v = v?;
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (n > 1e-6 && n.is_finite()).then(|| v.iter().map(|x| x / n).collect())
+}
+
+/// Adds `sign` times an embedding to a story's sum (started on first use);
+/// one of another length is left out.
+fn emb_add(sum: &mut Vec<f32>, e: Option<&[f32]>, sign: f32) {
+    let Some(e) = e else { return };
+    if sum.is_empty() {
+        sum.resize(e.len(), 0.0);
+    }
+    if sum.len() == e.len() {
+        sum.iter_mut().zip(e).for_each(|(s, x)| *s += sign * x);
+    }
+}
+
+/// Dot product; 0 for embeddings of different lengths.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Cosine of a unit embedding to a story's sum, less `without` (the
+/// article itself, on a second look).
+fn emb_cosine(e: &[f32], sum: &[f32], without: Option<&[f32]>) -> f32 {
+    if sum.len() != e.len() {
+        return 0.0;
+    }
+    let (mut d, mut n2) = (0.0f32, 0.0f32);
+    for (i, (x, s)) in e.iter().zip(sum).enumerate() {
+        let s = s - without.map_or(0.0, |w| w[i]);
+        d += x * s;
+        n2 += s * s;
+    }
+    let n = n2.sqrt();
+    if n > 1e-6 {
+        d / n
+    } else {
+        0.0
     }
 }
 
@@ -1197,13 +1277,15 @@ fn cosine(a: &Vector, b: &Vector) -> f32 {
 /// Probability in [0, 1] that two articles tell the same story: the larger
 /// of their shingle overlap (copies) and the model's judgement of one as a
 /// story of the other, with document frequencies `df` over `n_docs`
-/// documents (every text being compared).
+/// documents (every text being compared), and the caller's embeddings of
+/// both if it has them.
 pub fn similarity(
     a: &Features,
     b: &Features,
     df: &HashMap<String, u32>,
     n_docs: u32,
     model: &Model,
+    vectors: Option<(&[f32], &[f32])>,
 ) -> f32 {
     let jac = minhash::jaccard(&a.shingles, &b.shingles);
     let cfg = Config::default();
@@ -1259,7 +1341,12 @@ pub fn similarity(
         x[2 * g] = cos;
         x[2 * g + 1] = cos;
     }
+    let vectors = vectors.and_then(|(va, vb)| Some((unit_emb(Some(va))?, unit_emb(Some(vb))?)));
+    if let Some((va, vb)) = &vectors {
+        x[VECTOR] = dot(va, vb);
+        x[VECTOR + 1] = x[VECTOR];
+    }
     let headline = a.is_headline() || b.is_headline();
-    jac.max(model.weights(headline).probability(&x))
+    jac.max(model.weights(headline, vectors.is_some()).probability(&x))
         .clamp(0.0, 1.0)
 }

@@ -7,6 +7,7 @@ fn doc<'a>(id: &'a str, title: &'a str, text: &'a str, day: i64) -> Doc<'a> {
         text,
         lang: Some("en"),
         published: Some(1_700_000_000 + day * 86_400),
+        vector: None,
     }
 }
 
@@ -106,6 +107,7 @@ fn odd_input_gets_a_sensible_result() {
         text: "Qwrt zxcv plkm",
         lang: Some("xx"),
         published: None,
+        vector: None,
     });
     assert!(unknown.story < 10);
 }
@@ -126,7 +128,7 @@ fn similarity_scores_pairs() {
         }
     }
     let model = Model::default();
-    let s = |a: usize, b: usize| similarity(&f[a], &f[b], &df, 4, &model);
+    let s = |a: usize, b: usize| similarity(&f[a], &f[b], &df, 4, &model, None);
     assert!(s(0, 1) > 0.9);
     assert!(s(0, 2) > s(0, 3));
     assert!((0.0..=1.0).contains(&s(0, 3)));
@@ -332,6 +334,8 @@ fn a_chained_story_splits() {
 /// One article of a stream in `testdata/`.
 struct Line {
     value: serde_json::Value,
+    /// The caller's embedding, if the stream gives one.
+    vector: Option<Vec<f32>>,
 }
 
 impl Line {
@@ -346,6 +350,7 @@ impl Line {
             text: self.str("text").unwrap_or(""),
             lang: self.str("lang"),
             published: self.value["published"].as_i64(),
+            vector: self.vector.as_deref(),
         }
     }
 }
@@ -355,8 +360,15 @@ fn stream(name: &str) -> Vec<Line> {
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .lines()
-        .map(|l| Line {
-            value: serde_json::from_str(l).unwrap_or_else(|e| panic!("{path}: {e}")),
+        .map(|l| {
+            let value: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let vector = value["vector"].as_array().map(|a| {
+                a.iter()
+                    .map(|x| x.as_f64().expect("a number") as f32)
+                    .collect()
+            });
+            Line { value, vector }
         })
         .collect()
 }
@@ -468,4 +480,65 @@ fn soft_hyphens_and_decomposed_letters_do_not_split_words() {
     tb.sort();
     assert_eq!(ta, tb);
     assert_eq!(a.shingles, b.shingles);
+}
+
+/// Headlines with the same embedding join though they share one word only;
+/// with unrelated embeddings, or none, they stay apart. (Candidates still
+/// come from shared words: an embedding judges a story, it does not find one.)
+#[test]
+fn an_embedding_joins_headlines_that_share_little() {
+    let one = [0.6f32, 0.8, 0.0, 0.0];
+    let other = [0.0f32, 0.0, 1.0, 0.0];
+    let place = |vectors: [Option<&[f32]>; 3]| {
+        let mut c = Clusterer::new(Config::default());
+        let titles = [
+            "Fed holds borrowing costs at record low",
+            "Powell and the Fed keep interest rates unchanged, citing weak jobs data",
+            "Hurricane floods coastal towns",
+        ];
+        let ids = ["a", "b", "c"];
+        for ((id, title), vector) in ids.iter().zip(titles).zip(vectors) {
+            c.add(&Doc {
+                vector,
+                ..doc(id, title, "", 0)
+            });
+        }
+        c.settle();
+        ids.map(|id| c.story_of(id).expect("placed"))
+    };
+    let [a, b, c] = place([Some(&one), Some(&one), Some(&other)]);
+    assert_eq!(a, b, "the same embedding joins");
+    assert_ne!(a, c, "an unrelated embedding does not");
+    let [a, b, _] = place([Some(&one), Some(&other), None]);
+    assert_ne!(a, b, "unrelated embeddings and no shared word");
+    let [a, b, _] = place([None, None, None]);
+    assert_ne!(a, b, "no embeddings: words alone");
+}
+
+#[test]
+fn similarity_weighs_embeddings_when_both_sides_have_one() {
+    let f = [
+        features("Central bank holds borrowing costs", "", "en"),
+        features("Fed keeps interest rates unchanged", "", "en"),
+    ];
+    let mut df = HashMap::new();
+    for x in &f {
+        for t in x.terms.keys() {
+            *df.entry(t.clone()).or_insert(0) += 1;
+        }
+    }
+    let model = Model::default();
+    let v = [0.6f32, 0.8, 0.0];
+    let w = [0.0f32, 0.0, 1.0];
+    let words = similarity(&f[0], &f[1], &df, 2, &model, None);
+    let same = similarity(&f[0], &f[1], &df, 2, &model, Some((&v, &v)));
+    let apart = similarity(&f[0], &f[1], &df, 2, &model, Some((&v, &w)));
+    assert!(same > 0.9, "{same}");
+    assert!(apart < 0.1 && words < 0.1, "{apart} {words}");
+    // A zero vector is no embedding.
+    let zero = [0.0f32; 3];
+    assert_eq!(
+        similarity(&f[0], &f[1], &df, 2, &model, Some((&v, &zero))),
+        words
+    );
 }

@@ -116,6 +116,16 @@ enum Cmd {
         /// instead of the built-in ones: how `bench/train_cluster.py` scores weights it fits.
         #[arg(long)]
         model: Option<PathBuf>,
+        #[command(flatten)]
+        embed: stories::EmbedArgs,
+    },
+    /// Add embeddings to articles: reads the JSONL of `cluster`, writes each line with a
+    /// `vector` when it is in a language the model reads (`--embed-langs`), else unchanged.
+    Embed {
+        /// JSONL file, or `-` for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        embed: stories::EmbedArgs,
     },
     /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
     Similarity {
@@ -124,6 +134,8 @@ enum Cmd {
         /// The story model's weights as JSON, as for `cluster`.
         #[arg(long)]
         model: Option<PathBuf>,
+        #[command(flatten)]
+        embed: stories::EmbedArgs,
     },
     /// Extract the article from an HTML page and print it as JSON: title, text, html, authors,
     /// dates, language, canonical URL, lead image and caption, description, site name, tags.
@@ -312,6 +324,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             merge_threshold,
             split_threshold,
             model,
+            embed,
         } => {
             let mut cfg = courant_cluster::Config::default();
             if let Some(path) = model {
@@ -326,14 +339,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(t) = split_threshold {
                 cfg.split_threshold = t;
             }
-            stories::cluster(&file, cfg)
+            let embedder = embed.load()?;
+            stories::cluster(&file, cfg, embedder.as_ref())
         }
-        Cmd::Similarity { file, model } => {
+        Cmd::Embed { file, embed } => {
+            let embedder = embed.load()?.context("give the model with --embed DIR")?;
+            stories::embed(&file, &embedder)
+        }
+        Cmd::Similarity { file, model, embed } => {
             let model = match model {
                 Some(path) => stories::load_model(&path)?,
                 None => courant_cluster::Model::default(),
             };
-            stories::similarity(&file, model)
+            let embedder = embed.load()?;
+            stories::similarity(&file, model, embedder.as_ref())
         }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;

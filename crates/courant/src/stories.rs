@@ -17,6 +17,8 @@ struct Article {
     text: String,
     lang: Option<String>,
     published: Option<serde_json::Value>,
+    /// The caller's embedding of the article, if any.
+    vector: Option<Vec<f32>>,
 }
 
 /// Publication time as Unix seconds: a number (seconds or milliseconds) or an RFC 3339 string.
@@ -50,6 +52,84 @@ pub fn load_model(path: &Path) -> anyhow::Result<courant_cluster::Model> {
         .read_to_string(&mut text)
         .with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{}: not a story model", path.display()))
+}
+
+/// The optional embedding model: one more signal for the story model.
+#[derive(Debug, clap::Args)]
+pub struct EmbedArgs {
+    /// A sentence embedding model folder (`scripts/fetch-model.sh` fetches
+    /// all-MiniLM-L6-v2 into models/): articles without a `vector` of their
+    /// own are embedded where the story model weighs embeddings (headlines,
+    /// with the built-in weights).
+    #[arg(long, value_name = "DIR")]
+    embed: Option<std::path::PathBuf>,
+    /// Languages the embedding model reads (comma-separated); articles in
+    /// others are left to their words. An article without a language counts
+    /// as English.
+    #[arg(long, value_delimiter = ',', default_value = "en")]
+    embed_langs: Vec<String>,
+}
+
+/// A loaded embedding model and the languages it reads.
+pub struct Embed {
+    model: courant_embed::Embedder,
+    langs: Vec<String>,
+}
+
+impl EmbedArgs {
+    pub fn load(&self) -> anyhow::Result<Option<Embed>> {
+        let Some(dir) = &self.embed else {
+            return Ok(None);
+        };
+        let model = courant_embed::Embedder::load(dir)
+            .with_context(|| format!("loading the embedding model in {}", dir.display()))?;
+        Ok(Some(Embed {
+            model,
+            langs: self.embed_langs.clone(),
+        }))
+    }
+}
+
+impl Embed {
+    /// The embedding of title and text, if the model reads the language.
+    fn vector(
+        &self,
+        title: &str,
+        text: &str,
+        lang: Option<&str>,
+    ) -> anyhow::Result<Option<Vec<f32>>> {
+        let lang = lang.unwrap_or("en");
+        if !self.langs.iter().any(|l| l == lang) {
+            return Ok(None);
+        }
+        let input = if text.trim().is_empty() {
+            title.to_string()
+        } else {
+            format!("{title}\n{text}")
+        };
+        Ok(Some(self.model.embed(&input)?))
+    }
+
+    /// [`Embed::vector`], for an article of a kind the story model weighs
+    /// embeddings for (the rest would cost time and change nothing).
+    fn weighed(
+        &self,
+        model: &courant_cluster::Model,
+        title: &str,
+        text: &str,
+        lang: Option<&str>,
+    ) -> anyhow::Result<Option<Vec<f32>>> {
+        let weighed = if text.trim().is_empty() {
+            model.headline_vector.is_some()
+        } else {
+            model.article_vector.is_some()
+        };
+        if weighed {
+            self.vector(title, text, lang)
+        } else {
+            Ok(None)
+        }
+    }
 }
 
 /// Longest JSONL line accepted (one article).
@@ -90,7 +170,12 @@ fn for_each_line(
     Ok(())
 }
 
-pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> {
+pub fn cluster(
+    file: &Path,
+    cfg: courant_cluster::Config,
+    embed: Option<&Embed>,
+) -> anyhow::Result<()> {
+    let model = cfg.model;
     let mut c = courant_cluster::Clusterer::new(cfg);
     // Lines are written at the end so that articles whose story merged or
     // split later in the stream show under their story now, as on the site.
@@ -99,12 +184,19 @@ pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> 
         let a: Article =
             serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
         let id = id_string(&a.id);
+        let vector = match (&a.vector, embed) {
+            (None, Some(e)) => e
+                .weighed(&model, &a.title, &a.text, a.lang.as_deref())
+                .with_context(|| format!("line {n}: embedding"))?,
+            _ => a.vector.clone(),
+        };
         let asg = c.add(&courant_cluster::Doc {
             id: &id,
             title: &a.title,
             text: &a.text,
             lang: a.lang.as_deref(),
             published: a.published.as_ref().and_then(unix),
+            vector: vector.as_deref(),
         });
         placed.push((a.id, id, asg.story, asg.duplicate_of));
         Ok(())
@@ -125,6 +217,32 @@ pub fn cluster(file: &Path, cfg: courant_cluster::Config) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Writes each article line with its embedding added, for every article in a
+/// language the model reads (`courant embed`).
+pub fn embed(file: &Path, embed: &Embed) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for_each_line(file, |n, line| {
+        let mut v: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
+        let a: Article = serde_json::from_value(serde_json::Value::Object(v.clone()))
+            .with_context(|| format!("line {n}: not an article"))?;
+        if a.vector.is_none() {
+            if let Some(vector) = embed
+                .vector(&a.title, &a.text, a.lang.as_deref())
+                .with_context(|| format!("line {n}: embedding"))?
+            {
+                v.insert("vector".into(), serde_json::json!(vector));
+            }
+        }
+        serde_json::to_writer(&mut out, &v)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 struct Side {
     #[serde(default)]
@@ -132,6 +250,7 @@ struct Side {
     #[serde(default)]
     text: String,
     lang: Option<String>,
+    vector: Option<Vec<f32>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,7 +260,11 @@ struct Pair {
     b: Side,
 }
 
-pub fn similarity(file: &Path, model: courant_cluster::Model) -> anyhow::Result<()> {
+pub fn similarity(
+    file: &Path,
+    model: courant_cluster::Model,
+    embed: Option<&Embed>,
+) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     for_each_line(file, |n, line| {
         let p: Pair =
@@ -150,12 +273,19 @@ pub fn similarity(file: &Path, model: courant_cluster::Model) -> anyhow::Result<
             courant_cluster::features(&p.a.title, &p.a.text, p.a.lang.as_deref().unwrap_or("en"));
         let fb =
             courant_cluster::features(&p.b.title, &p.b.text, p.b.lang.as_deref().unwrap_or("en"));
-        pairs.push((p.id, fa, fb));
+        let side = |s: &Side| -> anyhow::Result<Option<Vec<f32>>> {
+            match (&s.vector, embed) {
+                (None, Some(e)) => e.weighed(&model, &s.title, &s.text, s.lang.as_deref()),
+                _ => Ok(s.vector.clone()),
+            }
+        };
+        let vectors = side(&p.a)?.zip(side(&p.b)?);
+        pairs.push((p.id, fa, fb, vectors));
         Ok(())
     })?;
     // Document frequencies over every text in the file.
     let mut df: HashMap<String, u32> = HashMap::new();
-    for (_, a, b) in &pairs {
+    for (_, a, b, _) in &pairs {
         for f in [a, b] {
             for t in f.terms.keys() {
                 *df.entry(t.clone()).or_insert(0) += 1;
@@ -165,8 +295,9 @@ pub fn similarity(file: &Path, model: courant_cluster::Model) -> anyhow::Result<
     let n = (pairs.len() * 2) as u32;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (id, a, b) in &pairs {
-        let score = courant_cluster::similarity(a, b, &df, n, &model);
+    for (id, a, b, vectors) in &pairs {
+        let vectors = vectors.as_ref().map(|(va, vb)| (&va[..], &vb[..]));
+        let score = courant_cluster::similarity(a, b, &df, n, &model, vectors);
         serde_json::to_writer(&mut out, &serde_json::json!({ "id": id, "score": score }))?;
         out.write_all(b"\n")?;
     }
