@@ -5,7 +5,9 @@
 //! The weights are fitted by `bench/train_cluster.py` on the shared
 //! development sets (ECB+ topics 1-22 for articles, the UCI sample for
 //! headlines) and copied here; that script also reports the scores of
-//! weights fitted without the part of each set they are scored on.
+//! weights fitted without the part of each set they are scored on. With
+//! `--embed DIR` it fits the weights for articles that come with an
+//! embedding as well.
 
 use serde::{Deserialize, Serialize};
 
