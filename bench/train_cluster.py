@@ -210,7 +210,7 @@ def train(tmp, folds, use_a, use_h, base):
     cv = {}
     for s, other in (("ecb", "uci"), ("uci", "ecb")):
         for k in (0, 1):
-            train = rows[s][1 - k] + rows[other][0] + rows[other][1]
+            fold_rows = rows[s][1 - k] + rows[other][0] + rows[other][1]
             fa = fit([r for r in fold_rows if r[1] == 0], use_a)
             fh = fit([r for r in fold_rows if r[1] == 1], use_h)
             held = {json.loads(l)["id"] for l in open(f"{folds[s][k]}.jsonl")}
