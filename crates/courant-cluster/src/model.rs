@@ -29,7 +29,24 @@ pub struct Weights {
     pub bias: f32,
     /// One weight per feature, in the order of [`FEATURES`]: words
     /// (centroid, member), names (..), numbers (..), lead (..), embedding (..).
+    /// A file with fewer (written before the embedding features) reads
+    /// with zeros for the rest.
+    #[serde(deserialize_with = "weights_or_fewer")]
     pub w: [f32; FEATURES],
+}
+
+/// Reads up to [`FEATURES`] weights; missing ones are zero.
+fn weights_or_fewer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f32; FEATURES], D::Error> {
+    let v: Vec<f32> = Vec::deserialize(d)?;
+    if v.len() > FEATURES {
+        return Err(serde::de::Error::invalid_length(
+            v.len(),
+            &"at most 10 weights",
+        ));
+    }
+    let mut w = [0.0; FEATURES];
+    w[..v.len()].copy_from_slice(&v);
+    Ok(w)
 }
 
 impl Weights {

@@ -542,3 +542,17 @@ fn similarity_weighs_embeddings_when_both_sides_have_one() {
         words
     );
 }
+
+#[test]
+fn a_model_file_of_eight_weights_still_reads() {
+    let old = r#"{"article":{"bias":-5.8,"w":[1,2,3,4,5,6,7,8]},"headline":{"bias":-6,"w":[1,2,0,0,3,4,0,0]}}"#;
+    let m: Model = serde_json::from_str(old).expect("an older model file");
+    assert_eq!(
+        m.article.w,
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 0.0, 0.0]
+    );
+    assert!(m.headline_vector.is_none());
+    let long =
+        r#"{"article":{"bias":0,"w":[1,2,3,4,5,6,7,8,9,10,11]},"headline":{"bias":0,"w":[]}}"#;
+    assert!(serde_json::from_str::<Model>(long).is_err());
+}

@@ -654,3 +654,31 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
     }
     assert!(saw_title, "the text itself survives");
 }
+
+/// The embedding model is optional: asked for and missing, it is a clear
+/// error, not a silent run on words alone.
+#[test]
+fn embed_without_a_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let arts = dir.path().join("a.jsonl");
+    std::fs::write(&arts, "{\"id\":\"1\",\"title\":\"Fed holds rates\"}\n").unwrap();
+    let out = courant().arg("embed").arg(&arts).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--embed DIR"));
+    let missing = dir.path().join("no-model");
+    for cmd in ["embed", "cluster"] {
+        let out = courant()
+            .arg(cmd)
+            .arg("--embed")
+            .arg(&missing)
+            .arg(&arts)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("embedding model") && err.contains("config.json"),
+            "{cmd}: {err}"
+        );
+    }
+}
