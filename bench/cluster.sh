@@ -12,14 +12,21 @@ bin=target/release/courant
 
 python3 bench/cluster_sets.py "${SHARED:-../shared}/data" "$tmp"
 
-for set in ecb uci itn; do
+# Clusters one set's FILE (a name under $tmp) and scores it against the
+# set's gold; prints LABEL first and the clustering time after.
+score() {
+  local set=$1 file=$2 label=$3 start end n
   start=$(date +%s.%N)
-  "$bin" cluster "$tmp/$set.jsonl" > "$tmp/$set.pred"
+  "$bin" cluster "$tmp/$file.jsonl" > "$tmp/$file.pred"
   end=$(date +%s.%N)
-  n=$(wc -l < "$tmp/$set.jsonl")
-  printf '%-4s ' "$set"
-  python3 bench/bcubed.py "$tmp/$set.gold" "$tmp/$set.pred"
-  python3 -c "print(f'     {int($n)} articles in {$end-$start:.2f}s (process, incl. start-up)')"
+  n=$(wc -l < "$tmp/$file.jsonl")
+  printf '%-4s %s' "$set" "$label"
+  python3 bench/bcubed.py "$tmp/$set.gold" "$tmp/$file.pred"
+  python3 -c "print(f'     {int($n)} articles clustered in {$end-$start:.2f}s (process, incl. start-up)')"
+}
+
+for set in ecb uci itn; do
+  score "$set" "$set" ""
 done
 
 # With sentence embeddings as one more signal (all-MiniLM-L6-v2, English;
@@ -31,13 +38,10 @@ if [ -z "${NO_EMBED:-}" ] && scripts/fetch-model.sh >/dev/null; then
   for set in ecb uci itn; do
     start=$(date +%s.%N)
     "$bin" embed --embed "$model" "$tmp/$set.jsonl" > "$tmp/${set}v.jsonl"
-    mid=$(date +%s.%N)
-    "$bin" cluster "$tmp/${set}v.jsonl" > "$tmp/${set}v.pred"
     end=$(date +%s.%N)
     n=$(wc -l < "$tmp/$set.jsonl")
-    printf '%-4s with embeddings: ' "$set"
-    python3 bench/bcubed.py "$tmp/$set.gold" "$tmp/${set}v.pred"
-    python3 -c "print(f'     embedding {int($n)} articles: {$mid-$start:.2f}s = {int($n)/($mid-$start):,.1f}/s; clustering them: {$end-$mid:.2f}s')"
+    python3 -c "print(f'$set  embedding {int($n)} articles: {$end-$start:.2f}s = {int($n)/($end-$start):,.1f}/s')"
+    score "$set" "${set}v" "with embeddings: "
   done
 fi
 
