@@ -91,12 +91,10 @@ impl Embedder {
         let json = read(path.clone(), MAX_JSON)?;
         let config: Config =
             serde_json::from_slice(&json).map_err(|source| Error::Config { path, source })?;
-        let dim = config_field(&json, "hidden_size").unwrap_or(0);
+        let dim = config.hidden_size;
         // The most word pieces the model reads; sentence-transformers stops
         // MiniLM at 256.
-        let max_tokens = config_field(&json, "max_position_embeddings")
-            .unwrap_or(512)
-            .clamp(2, 256);
+        let max_tokens = config.max_position_embeddings.clamp(2, 256);
         let mut tokenizer =
             tokenizers::Tokenizer::from_bytes(read(dir.join("tokenizer.json"), MAX_JSON)?)
                 .map_err(|e| Error::Tokenizer(e.to_string()))?;
@@ -152,11 +150,6 @@ impl Embedder {
             vec![0.0; self.dim]
         })
     }
-}
-
-fn config_field(json: &[u8], key: &str) -> Option<usize> {
-    let v: serde_json::Value = serde_json::from_slice(json).ok()?;
-    usize::try_from(v.get(key)?.as_u64()?).ok()
 }
 
 #[cfg(test)]

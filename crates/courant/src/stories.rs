@@ -184,12 +184,15 @@ pub fn cluster(
         let a: Article =
             serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
         let id = id_string(&a.id);
-        let vector = match (&a.vector, embed) {
-            (None, Some(e)) => e
-                .weighed(&model, &a.title, &a.text, a.lang.as_deref())
-                .with_context(|| format!("line {n}: embedding"))?,
-            _ => a.vector.clone(),
-        };
+        let vector = vector_of(
+            embed,
+            &model,
+            a.vector.clone(),
+            &a.title,
+            &a.text,
+            a.lang.as_deref(),
+        )
+        .with_context(|| format!("line {n}: embedding"))?;
         let asg = c.add(&courant_cluster::Doc {
             id: &id,
             title: &a.title,
@@ -217,22 +220,36 @@ pub fn cluster(
     Ok(())
 }
 
+/// The article's own vector, else its embedding where the story model weighs one.
+fn vector_of(
+    embed: Option<&Embed>,
+    model: &courant_cluster::Model,
+    own: Option<Vec<f32>>,
+    title: &str,
+    text: &str,
+    lang: Option<&str>,
+) -> anyhow::Result<Option<Vec<f32>>> {
+    match (own, embed) {
+        (None, Some(e)) => e.weighed(model, title, text, lang),
+        (own, _) => Ok(own),
+    }
+}
+
 /// Writes each article line with its embedding added, for every article in a
 /// language the model reads (`courant embed`).
 pub fn embed(file: &Path, embed: &Embed) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for_each_line(file, |n, line| {
-        let mut v: serde_json::Map<String, serde_json::Value> =
+        let mut v: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
-        let a: Article = serde_json::from_value(serde_json::Value::Object(v.clone()))
-            .with_context(|| format!("line {n}: not an article"))?;
+        let a = Article::deserialize(&v).with_context(|| format!("line {n}: not an article"))?;
         if a.vector.is_none() {
             if let Some(vector) = embed
                 .vector(&a.title, &a.text, a.lang.as_deref())
                 .with_context(|| format!("line {n}: embedding"))?
             {
-                v.insert("vector".into(), serde_json::json!(vector));
+                v["vector"] = serde_json::json!(vector);
             }
         }
         serde_json::to_writer(&mut out, &v)?;
@@ -273,11 +290,15 @@ pub fn similarity(
             courant_cluster::features(&p.a.title, &p.a.text, p.a.lang.as_deref().unwrap_or("en"));
         let fb =
             courant_cluster::features(&p.b.title, &p.b.text, p.b.lang.as_deref().unwrap_or("en"));
-        let side = |s: &Side| -> anyhow::Result<Option<Vec<f32>>> {
-            match (&s.vector, embed) {
-                (None, Some(e)) => e.weighed(&model, &s.title, &s.text, s.lang.as_deref()),
-                _ => Ok(s.vector.clone()),
-            }
+        let side = |s: &Side| {
+            vector_of(
+                embed,
+                &model,
+                s.vector.clone(),
+                &s.title,
+                &s.text,
+                s.lang.as_deref(),
+            )
         };
         let vectors = side(&p.a)?.zip(side(&p.b)?);
         pairs.push((p.id, fa, fb, vectors));
