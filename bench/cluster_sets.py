@@ -5,7 +5,8 @@
 Writes OUT_DIR/{ecb,uci,itn}.jsonl (articles, in stream order) and .gold
 (`{"id","gold"}` per line), from SHARED_DATA_DIR (../shared/data):
 - ecb: ECB+ topics 1-22, full texts, gold = subtopic (no dates given);
-- uci: the UCI headlines in timestamp order, gold = Google News story;
+- uci: the UCI headlines with their URLs in timestamp order, gold = Google
+  News story;
 - itn: one-sentence ITN blurbs in about 40 languages, in time order, gold =
   the blurb's Wikidata item and language. Weak gold (an item's group can hold
   several events years apart): a check that other languages behave, not a
@@ -29,6 +30,8 @@ def write(out, name, rows):
 def ecb(data):
     for line in open(f"{data}/clustering/ecbplus-dev/ecbplus_docs.jsonl"):
         d = json.loads(line)
+        # No URL: only the ecbplus half has one, so it would mark the half,
+        # not the story.
         yield {"id": d["doc_id"], "title": d["title"], "text": d["text"], "lang": "en"}, d["subtopic"]
 
 
@@ -36,8 +39,8 @@ def uci(data):
     path = f"{data}/clustering/uci-news-aggregator-sample/uci-news-aggregator-first-rows.csv"
     rows = sorted(csv.DictReader(open(path)), key=lambda r: int(r["TIMESTAMP"]))
     for r in rows:
-        yield ({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en", "published": int(r["TIMESTAMP"])},
-               r["STORY"])
+        yield ({"id": r["ID"], "title": r["TITLE"], "text": "", "lang": "en", "published": int(r["TIMESTAMP"]),
+                "url": r["URL"]}, r["STORY"])
 
 
 def itn(data):

@@ -35,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let published = v["published"]
             .as_i64()
             .map(|x| if x > 100_000_000_000 { x / 1000 } else { x });
+        let url = v["url"].as_str().map(str::to_string);
         let vector: Option<Vec<f32>> = v["vector"]
             .as_array()
             .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0) as f32).collect());
@@ -45,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             text: &body,
             lang: lang.as_deref(),
             published,
+            url: url.as_deref(),
             vector: vector.as_deref(),
         };
         let headline = features(&title, &body, lang.as_deref().unwrap_or("en")).is_headline();

@@ -180,6 +180,71 @@ fn is_acronym(w: &str) -> bool {
     head.chars().nth(1).is_some() && head.chars().all(|c| c.is_uppercase() || c.is_numeric())
 }
 
+/// The prefix of a language's terms. Terms are per language: stories and
+/// related news stay within one language until cross-lingual features
+/// (embeddings) come in as a signal.
+fn lang_tag(lang: &str) -> String {
+    lang.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect()
+}
+
+/// URLs longer than this are not read for a slug.
+const MAX_URL_BYTES: usize = 2048;
+
+/// The words of a URL's slug: path segments of three or more words joined
+/// by '-', '_' or '+' ("/2014/03/fed-holds-rates-steady.html"). Editors
+/// write slugs as keywords, and a feed item without its page has little
+/// else. Section names ("/business/"), ids and words under three letters
+/// (desk codes such as "la-fi") are left out.
+pub fn slug_words(url: &str) -> Vec<String> {
+    if url.len() > MAX_URL_BYTES {
+        return Vec::new();
+    }
+    // The path only: no scheme, host, query or fragment.
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let path = path.split_once('/').map_or("", |(_, p)| p);
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let mut out = Vec::new();
+    for segment in path.split('/') {
+        // Without its file extension (".html", ".story").
+        let segment = match segment.rsplit_once('.') {
+            Some((stem, ext))
+                if (1..=5).contains(&ext.len())
+                    && ext.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                stem
+            }
+            _ => segment,
+        };
+        let words: Vec<&str> = segment
+            .split(['-', '_', '+', '.', ',', ' '])
+            .filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+            .collect();
+        if words.len() >= 3 {
+            out.extend(words.into_iter().map(str::to_string));
+        }
+    }
+    out
+}
+
+/// Adds the words of an article's URL slug ([`slug_words`]) as words of
+/// weight one. They join no shingle: copies are found by their text.
+pub fn add_url(f: &mut Features, url: &str, lang: &str) {
+    let words = slug_words(url);
+    if words.is_empty() {
+        return;
+    }
+    let (stem, stops, tag) = (stemmer(lang), stopwords(lang), lang_tag(lang));
+    for w in &words {
+        if let Some(term) = term_of(w, &tag, stem.as_ref(), stops) {
+            *f.terms.entry(term).or_insert(0.0) += 1.0;
+        }
+    }
+}
+
 /// Extracts features from a title and a body.
 pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let text = &text[..text.floor_char_boundary(MAX_ANALYZED_BYTES)];
@@ -187,13 +252,7 @@ pub fn features(title: &str, text: &str, lang: &str) -> Features {
     let (title, text) = (&*title, &*text);
     let stem = stemmer(lang);
     let stops = stopwords(lang);
-    // Terms are per language: stories and related news stay within one
-    // language until cross-lingual features (embeddings) come in as a signal.
-    let tag: String = lang
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(8)
-        .collect();
+    let tag = lang_tag(lang);
     let title_words = courant_lang::words(title);
     let text_words = courant_lang::words(text);
     // The lead ends at a space, so that no word is cut in two.

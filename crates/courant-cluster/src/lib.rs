@@ -24,7 +24,7 @@ use ahash::AHashMap;
 
 use serde::Serialize;
 
-pub use analyze::{features, group_of, Features, Group, GROUPS, LEAD_BYTES};
+pub use analyze::{add_url, features, group_of, slug_words, Features, Group, GROUPS, LEAD_BYTES};
 pub use model::{Model, Weights, FEATURES, VECTOR};
 
 /// Tunables. The model's weights are fitted (see [`Model`]); the thresholds
@@ -91,6 +91,8 @@ pub struct Doc<'a> {
     pub lang: Option<&'a str>,
     /// Publication time, Unix seconds.
     pub published: Option<i64>,
+    /// The article's URL: its slug's words count as words.
+    pub url: Option<&'a str>,
     /// The caller's embedding of the article (any length, the same for every
     /// article of a stream), one more signal beside the words; `None` leaves
     /// the article to the words alone.
@@ -349,8 +351,7 @@ impl Clusterer {
                 related: Vec::new(),
             };
         }
-        let lang = doc.lang.unwrap_or("en");
-        let f = features(doc.title, doc.text, lang);
+        let f = doc_features(doc);
         let signature = minhash::signature(&f.shingles);
         if let Some(copy) = self.place_copy(doc, &signature) {
             return copy;
@@ -478,7 +479,7 @@ impl Clusterer {
         if self.by_id.contains_key(doc.id) {
             return Vec::new();
         }
-        let f = features(doc.title, doc.text, doc.lang.unwrap_or("en"));
+        let f = doc_features(doc);
         let signature = minhash::signature(&f.shingles);
         if self.place_copy(doc, &signature).is_some() {
             return Vec::new();
@@ -513,8 +514,7 @@ impl Clusterer {
         if self.by_id.contains_key(doc.id) {
             return;
         }
-        let lang = doc.lang.unwrap_or("en");
-        let f = features(doc.title, doc.text, lang);
+        let f = doc_features(doc);
         let signature = minhash::signature(&f.shingles);
         self.next_story = self.next_story.max(story + 1);
         let idx = self.by_story_id.get(&story).map(|&i| self.live(i));
@@ -1139,6 +1139,16 @@ impl Clusterer {
 }
 
 /// The caller's embedding scaled to unit length; none if empty or zero.
+/// An article's features: its title, body and URL slug.
+fn doc_features(doc: &Doc<'_>) -> Features {
+    let lang = doc.lang.unwrap_or("en");
+    let mut f = features(doc.title, doc.text, lang);
+    if let Some(url) = doc.url {
+        analyze::add_url(&mut f, url, lang);
+    }
+    f
+}
+
 fn unit_emb(v: Option<&[f32]>) -> Emb {
     let v = v?;
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();

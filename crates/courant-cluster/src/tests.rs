@@ -7,6 +7,7 @@ fn doc<'a>(id: &'a str, title: &'a str, text: &'a str, day: i64) -> Doc<'a> {
         text,
         lang: Some("en"),
         published: Some(1_700_000_000 + day * 86_400),
+        url: None,
         vector: None,
     }
 }
@@ -107,6 +108,7 @@ fn odd_input_gets_a_sensible_result() {
         text: "Qwrt zxcv plkm",
         lang: Some("xx"),
         published: None,
+        url: None,
         vector: None,
     });
     assert!(unknown.story < 10);
@@ -350,6 +352,7 @@ impl Line {
             text: self.str("text").unwrap_or(""),
             lang: self.str("lang"),
             published: self.value["published"].as_i64(),
+            url: self.str("url"),
             vector: self.vector.as_deref(),
         }
     }
@@ -371,6 +374,31 @@ fn stream(name: &str) -> Vec<Line> {
             Line { value, vector }
         })
         .collect()
+}
+
+/// A slug is a path segment of three or more words; the rest of a URL is not.
+#[test]
+fn slug_words_are_the_slug_only() {
+    let cases: [(&str, &[&str]); 7] = [
+        (
+            "http://www.latimes.com/business/money/la-fi-mo-federal-reserve-plosser-stimulus-economy-20140310,0,1312750.story\\?track=rss",
+            &["federal", "reserve", "plosser", "stimulus", "economy"],
+        ),
+        ("https://example.com/news/world/", &[]),
+        ("https://example.com/2025/12/06/88412", &[]),
+        (
+            "https://www.example.de/politik/m%C3%BCnchen-w%C3%A4hlt-neuen-b%C3%BCrgermeister-a-1234.html",
+            &["münchen", "wählt", "neuen", "bürgermeister"],
+        ),
+        ("https://example.com/article?slug=fed-holds-rates-steady", &[]),
+        ("fed-holds-rates-steady", &[]),
+        ("https://example.com/a/b#fed-holds-rates-steady", &[]),
+    ];
+    for (url, words) in cases {
+        assert_eq!(slug_words(url), words, "{url}");
+    }
+    let long = format!("https://example.com/{}", "word-".repeat(1000));
+    assert!(slug_words(&long).is_empty(), "an oversized URL is not read");
 }
 
 /// Every stream in `testdata/*.jsonl`, placed in order: articles with the

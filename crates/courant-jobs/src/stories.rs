@@ -199,6 +199,7 @@ fn doc<'a>(a: &'a Article, id: &'a str) -> Doc<'a> {
         text,
         lang: a.lang(),
         published: a.published().map(|d| d.timestamp()),
+        url: a.url.as_deref(),
         vector: None,
     }
 }

@@ -17,6 +17,8 @@ struct Article {
     text: String,
     lang: Option<String>,
     published: Option<serde_json::Value>,
+    /// Its address: the slug's words count as words.
+    url: Option<String>,
     /// The caller's embedding of the article, if any.
     vector: Option<Vec<f32>>,
 }
@@ -199,6 +201,7 @@ pub fn cluster(
             text: &a.text,
             lang: a.lang.as_deref(),
             published: a.published.as_ref().and_then(unix),
+            url: a.url.as_deref(),
             vector: vector.as_deref(),
         });
         placed.push((a.id, id, asg.story, asg.duplicate_of));
@@ -267,6 +270,7 @@ struct Side {
     #[serde(default)]
     text: String,
     lang: Option<String>,
+    url: Option<String>,
     vector: Option<Vec<f32>>,
 }
 
@@ -275,6 +279,16 @@ struct Pair {
     id: serde_json::Value,
     a: Side,
     b: Side,
+}
+
+/// One side's features: title, body and URL slug.
+fn side_features(s: &Side) -> courant_cluster::Features {
+    let lang = s.lang.as_deref().unwrap_or("en");
+    let mut f = courant_cluster::features(&s.title, &s.text, lang);
+    if let Some(url) = &s.url {
+        courant_cluster::add_url(&mut f, url, lang);
+    }
+    f
 }
 
 pub fn similarity(
@@ -286,10 +300,7 @@ pub fn similarity(
     for_each_line(file, |n, line| {
         let p: Pair =
             serde_json::from_str(line).with_context(|| format!("line {n}: not a pair"))?;
-        let fa =
-            courant_cluster::features(&p.a.title, &p.a.text, p.a.lang.as_deref().unwrap_or("en"));
-        let fb =
-            courant_cluster::features(&p.b.title, &p.b.text, p.b.lang.as_deref().unwrap_or("en"));
+        let (fa, fb) = (side_features(&p.a), side_features(&p.b));
         let side = |s: &Side| {
             vector_of(
                 embed,
