@@ -230,9 +230,18 @@ pub fn slug_words(url: &str) -> Vec<String> {
     out
 }
 
-/// Adds the words of an article's URL slug ([`slug_words`]) as words of
-/// weight one. They join no shingle: copies are found by their text.
-pub fn add_url(f: &mut Features, url: &str, lang: &str) {
+/// An article's features: [`features`] of its title and body, and the
+/// words of its URL's slug ([`slug_words`]) as words of weight one. Slug
+/// words join no shingle: copies are found by their text.
+pub fn article_features(title: &str, text: &str, url: Option<&str>, lang: &str) -> Features {
+    let mut f = features(title, text, lang);
+    if let Some(url) = url {
+        add_url(&mut f, url, lang);
+    }
+    f
+}
+
+fn add_url(f: &mut Features, url: &str, lang: &str) {
     let words = slug_words(url);
     if words.is_empty() {
         return;

@@ -18,13 +18,15 @@ mod model;
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ahash::AHashMap;
 
 use serde::Serialize;
 
-pub use analyze::{add_url, features, group_of, slug_words, Features, Group, GROUPS, LEAD_BYTES};
+pub use analyze::{
+    article_features, features, group_of, slug_words, Features, Group, GROUPS, LEAD_BYTES,
+};
 pub use model::{Model, Weights, FEATURES, VECTOR};
 
 /// Tunables. The model's weights are fitted (see [`Model`]); the thresholds
@@ -1139,14 +1141,8 @@ impl Clusterer {
 }
 
 /// The caller's embedding scaled to unit length; none if empty or zero.
-/// An article's features: its title, body and URL slug.
 fn doc_features(doc: &Doc<'_>) -> Features {
-    let lang = doc.lang.unwrap_or("en");
-    let mut f = features(doc.title, doc.text, lang);
-    if let Some(url) = doc.url {
-        analyze::add_url(&mut f, url, lang);
-    }
-    f
+    article_features(doc.title, doc.text, doc.url, doc.lang.unwrap_or("en"))
 }
 
 fn unit_emb(v: Option<&[f32]>) -> Emb {
@@ -1304,7 +1300,7 @@ pub fn similarity(
         df: &HashMap<String, u32>,
         n_docs: u32,
         keep: &[usize; GROUPS],
-    ) -> [HashMap<&'f str, f32>; GROUPS] {
+    ) -> [BTreeMap<&'f str, f32>; GROUPS] {
         let n = f64::from(n_docs.max(1));
         let mut all: Vec<(&str, usize, f32)> = f
             .terms
@@ -1320,7 +1316,8 @@ pub fn similarity(
             })
             .collect();
         all.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(b.0)));
-        let mut out: [HashMap<&str, f32>; GROUPS] = Default::default();
+        // Ordered, so that sums (and so scores) are the same on every run.
+        let mut out: [BTreeMap<&str, f32>; GROUPS] = Default::default();
         for (t, g, w) in all {
             if out[g].len() < keep[g] {
                 out[g].insert(t, w);

@@ -281,16 +281,6 @@ struct Pair {
     b: Side,
 }
 
-/// One side's features: title, body and URL slug.
-fn side_features(s: &Side) -> courant_cluster::Features {
-    let lang = s.lang.as_deref().unwrap_or("en");
-    let mut f = courant_cluster::features(&s.title, &s.text, lang);
-    if let Some(url) = &s.url {
-        courant_cluster::add_url(&mut f, url, lang);
-    }
-    f
-}
-
 pub fn similarity(
     file: &Path,
     model: courant_cluster::Model,
@@ -300,7 +290,15 @@ pub fn similarity(
     for_each_line(file, |n, line| {
         let p: Pair =
             serde_json::from_str(line).with_context(|| format!("line {n}: not a pair"))?;
-        let (fa, fb) = (side_features(&p.a), side_features(&p.b));
+        let features = |s: &Side| {
+            courant_cluster::article_features(
+                &s.title,
+                &s.text,
+                s.url.as_deref(),
+                s.lang.as_deref().unwrap_or("en"),
+            )
+        };
+        let (fa, fb) = (features(&p.a), features(&p.b));
         let side = |s: &Side| {
             vector_of(
                 embed,
