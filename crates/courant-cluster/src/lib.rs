@@ -1140,11 +1140,11 @@ impl Clusterer {
     }
 }
 
-/// The caller's embedding scaled to unit length; none if empty or zero.
 fn doc_features(doc: &Doc<'_>) -> Features {
     article_features(doc.title, doc.text, doc.url, doc.lang.unwrap_or("en"))
 }
 
+/// The caller's embedding scaled to unit length; none if empty or zero.
 fn unit_emb(v: Option<&[f32]>) -> Emb {
     let v = v?;
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
