@@ -27,7 +27,6 @@ mod tests;
 
 use serde::Serialize;
 
-pub use furniture::is_furniture;
 pub use lexicon::{Lexicon, Lexicons};
 pub use translation::{check_translation, TranslationFlag};
 

@@ -6,8 +6,8 @@
 //! paragraphs, either reopening each one (the English convention) or closing
 //! once at its end, so an open mark is carried up to two paragraphs on.
 
-use crate::text::paragraphs;
 use crate::{finding, Finding, Kind};
+use courant_text::paragraphs;
 
 /// Paragraph breaks an open quotation may run over.
 const CARRY: usize = 2;

@@ -3,7 +3,9 @@
 //! (film and book titles, names) are left alone.
 
 use crate::lexicon::Lexicons;
-use crate::text::{paragraphs, sentences, Word};
+use courant_text::{paragraphs, sentences};
+
+use crate::text::Word;
 use crate::{finding, Finding, Kind};
 
 /// Words in a row before a run counts.

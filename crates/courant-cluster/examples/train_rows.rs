@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
-use courant_cluster::{features, Clusterer, Config, Doc};
+use courant_cluster::{features, Config, Doc, Trainer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
         labels.insert(id(&v["id"]), id(&v["gold"]));
     }
-    let mut c = Clusterer::new(Config::default());
+    let mut c = Trainer::new(Config::default());
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     for (n, line) in std::io::BufReader::new(std::fs::File::open(articles)?)

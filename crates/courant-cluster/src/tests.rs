@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::*;
 
 fn doc<'a>(id: &'a str, title: &'a str, text: &'a str, day: i64) -> Doc<'a> {

@@ -16,6 +16,7 @@ mod strip;
 mod tests;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use courant_text::{escape_text, squash};
 use serde::Serialize;
 
 /// Pages larger than this are cut before parsing (bounded time and memory).
@@ -203,7 +204,7 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
         .and_then(|d| standfirst(d, &harvest.blocks))
     {
         if !text.contains(&lead[..lead.floor_char_boundary(60)]) {
-            clean_html = format!("<p>{}</p>\n{clean_html}", sanitize::escape(lead));
+            clean_html = format!("<p>{}</p>\n{clean_html}", escape_text(lead));
             text = format!("{lead}\n\n{text}");
         }
     }
@@ -393,7 +394,7 @@ fn recipe_missing(recipe: &meta::Recipe, text: &str) -> Option<String> {
         }
         out.push_str(&format!("<{tag}>"));
         for i in items {
-            out.push_str(&format!("<li>{}</li>", sanitize::escape(i)));
+            out.push_str(&format!("<li>{}</li>", escape_text(i)));
         }
         out.push_str(&format!("</{tag}>\n"));
     }
@@ -673,10 +674,6 @@ fn raw_nesting_exceeds(html: &str, limit: usize) -> bool {
     false
 }
 
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A date in the URL path, as blogs and many news sites write it:
 /// `/2020/01/05/` or `/2020-01-05`.
 fn date_in_url(url: &str) -> Option<DateTime<FixedOffset>> {
@@ -688,7 +685,7 @@ fn date_in_url(url: &str) -> Option<DateTime<FixedOffset>> {
             return None;
         }
         let date = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
-        (1990..=2100)
+        courant_text::PLAUSIBLE_YEARS
             .contains(&date.year())
             .then(|| date.and_hms_opt(0, 0, 0))
             .flatten()

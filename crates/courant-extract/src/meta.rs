@@ -5,7 +5,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use dom_query::{Document, NodeRef};
 use serde_json::Value;
 
-use crate::{parse_date, squash};
+use courant_text::{decode_entities, squash, PLAUSIBLE_YEARS as YEARS};
+
+use crate::parse_date;
 
 /// Metadata read before the body is pruned.
 #[derive(Debug, Default)]
@@ -79,7 +81,7 @@ pub(crate) fn read(doc: &Document) -> Meta {
         let Some(content) = n.attr("content") else {
             continue;
         };
-        let content = squash(&html_unescape(&content));
+        let content = squash(&decode_entities(&content));
         if content.is_empty() {
             continue;
         }
@@ -267,9 +269,6 @@ pub(crate) fn date_in_text(text: &str) -> Option<DateTime<FixedOffset>> {
     date.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().fixed_offset())
 }
-
-/// Years a shown date may have; other four-digit numbers are not years.
-const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 /// The first `dd.mm.yyyy` or `yyyy-mm-dd`, with its byte offset.
 fn numeric_date(text: &str) -> Option<(usize, NaiveDate)> {
@@ -535,7 +534,7 @@ fn recipe(found: &[Value]) -> Option<Recipe> {
         if let Some(s) = v.get("recipeInstructions") {
             steps(s, &mut list, 0);
         }
-        let line = |s: &&str| crate::squash(s);
+        let line = |s: &&str| squash(s);
         let r = Recipe {
             ingredients: ingredients
                 .iter()
@@ -619,7 +618,7 @@ fn str_of(v: Option<&Value>) -> Option<String> {
         Value::Object(o) => return str_of(o.get("name").or_else(|| o.get("@value"))),
         _ => return None,
     };
-    let s = squash(&html_unescape(&s));
+    let s = squash(&decode_entities(&s));
     (!s.is_empty()).then_some(s)
 }
 
@@ -722,20 +721,4 @@ fn image_url(v: Option<&Value>) -> Option<String> {
             .and_then(|u| image_url(Some(u))),
         _ => None,
     }
-}
-
-/// JSON-LD and meta content often carry entities a second time.
-fn html_unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    // `&amp;` last, so "&amp;lt;" becomes "&lt;" and not "<".
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#039;", "'")
-        .replace("&apos;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
 }

@@ -330,7 +330,7 @@ pub(crate) fn is_furniture_paragraph(par: &str) -> bool {
     if words == 0 {
         return true;
     }
-    if courant_clean::is_furniture(par) {
+    if courant_text::is_furniture(par) {
         return true;
     }
     if words <= 12 {
@@ -493,7 +493,7 @@ fn prose(root: &NodeRef<'_>, teasers: bool) -> Option<Harvest> {
         let start = out.html.len();
         out.html.push_str(&p.html());
         out.spans.push(start..out.html.len());
-        out.blocks.push(crate::squash(t));
+        out.blocks.push(courant_text::squash(t));
     }
     Some(out)
 }
@@ -563,13 +563,13 @@ pub(crate) fn loose(doc: &Document) -> Harvest {
         }) {
             continue;
         }
-        let t = crate::squash(&b.text());
+        let t = courant_text::squash(&b.text());
         if t.len() < 2 || link_density(&b) > 0.5 {
             continue;
         }
         len += t.len();
         html.push_str("<p>");
-        html.push_str(&crate::sanitize::escape(&t));
+        html.push_str(&courant_text::escape_text(&t));
         html.push_str("</p>");
         blocks.push(t);
     }

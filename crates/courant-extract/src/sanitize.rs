@@ -90,13 +90,6 @@ pub fn html(fragment: &str, base: Option<&str>) -> String {
     }
 }
 
-/// Plain text made safe to place between tags.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Plain text of an HTML fragment, paragraphs separated by blank lines.
 pub fn text(fragment: &str) -> String {
     let doc =

@@ -201,36 +201,12 @@ pub(crate) fn resolve(base: Option<&str>, href: &str) -> String {
 /// Dates before the web or far in the future are feed bugs, not dates.
 fn plausible(d: &DateTime<Utc>) -> bool {
     let year = d.format("%Y").to_string().parse::<i32>().unwrap_or(0);
-    (1990..=2100).contains(&year)
+    courant_text::PLAUSIBLE_YEARS.contains(&year)
 }
 
 /// Titles are plain text; some feeds put markup or entities into them anyway.
 pub(crate) fn plain_title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for ch in s.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = decode_entities(&out);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+    courant_text::strip_tags(s)
 }
 
 /// Normalizes a declared language ("en-US", "de_DE", "EN") to its primary subtag.

@@ -115,7 +115,7 @@ pub fn clean(mut p: ProcessedArticle, lex: &courant_clean::Lexicons) -> Processe
     if cleaned != p.original_text {
         p.html = cleaned
             .split("\n\n")
-            .map(|par| format!("<p>{}</p>", sanitize::escape(par)))
+            .map(|par| format!("<p>{}</p>", courant_text::escape_text(par)))
             .collect::<Vec<_>>()
             .join("\n");
     }

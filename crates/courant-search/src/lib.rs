@@ -27,6 +27,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use courant_model::{Article, ArticleId, SourceId};
+use courant_text::escape_html;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
@@ -594,7 +595,7 @@ impl Highlighter {
     pub fn title(&mut self, lang: &str, title: &str) -> String {
         let field = self.fields.by_analyzer[analyzer_for(lang)].title;
         let Some(g) = self.generator(field, title.len() + 1) else {
-            return escape(title);
+            return escape_html(title);
         };
         // The snippet may leave out the title's ends; its ranges place the
         // marks in the whole title instead.
@@ -611,13 +612,13 @@ impl Highlighter {
             {
                 continue;
             }
-            html.push_str(&escape(&title[done..from]));
+            html.push_str(&escape_html(&title[done..from]));
             html.push_str("<mark>");
-            html.push_str(&escape(&title[from..to]));
+            html.push_str(&escape_html(&title[from..to]));
             html.push_str("</mark>");
             done = to;
         }
-        html.push_str(&escape(&title[done..]));
+        html.push_str(&escape_html(&title[done..]));
         html
     }
 
@@ -628,16 +629,7 @@ impl Highlighter {
         self.mark(field, text, SNIPPET_CHARS).unwrap_or_else(|| {
             let cut: String = text.chars().take(SNIPPET_CHARS).collect();
             let ellipsis = if cut.len() < text.len() { "…" } else { "" };
-            format!("{}{ellipsis}", escape(cut.trim_end()))
+            format!("{}{ellipsis}", escape_html(cut.trim_end()))
         })
     }
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

@@ -1,11 +1,13 @@
 //! The JSON API, version 1.
 
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use courant_store::{ArticleQuery, Counts, StoryQuery};
 use serde::{Deserialize, Serialize};
 
+use crate::search::{self, SearchParams};
 use crate::views::{self, ArticleSummary, ArticleView, SourceView, StoryView, TimelineEntry};
 use crate::{read, AppState, WebError};
 
@@ -48,7 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/stories", get(stories))
         .route("/stories/{id}", get(story))
         .route("/stats", get(stats))
-        .route("/search", get(crate::search::api))
+        .route("/search", get(search_articles))
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,4 +331,12 @@ async fn unhide(
     Path(id): Path<i64>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     set_hidden(st, headers, id, false).await
+}
+
+/// `/api/v1/search`
+async fn search_articles(
+    State(st): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(search::results(&st, p).await?).into_response())
 }

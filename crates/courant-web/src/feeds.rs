@@ -1,20 +1,18 @@
-//! Feeds out: Atom and JSON Feed for the whole site, each story and each
-//! source (and each search, through [`render_feed`]); an ordinary sitemap and
-//! a Google News sitemap.
-//!
-//! Bodies are the stored HTML, which the pipeline sanitized before storing;
-//! Atom escapes it as `type="html"` text (through `atom_syndication`), JSON
-//! Feed carries it as `content_html`. Every other string is plain text.
+//! Feed and sitemap requests: which articles a feed holds (site, story or
+//! source; search feeds live in `search`), rendered by the pure `publish`
+//! module. One handler serves every scope and format: the path says which.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use courant_model::Article;
 use courant_store::{ArticleQuery, StoryQuery};
 use serde::Deserialize;
 
-use crate::views::{self, safe_url, Names};
+use crate::publish::{self, Feed, Format};
+use crate::views::{self, Names};
 use crate::{read, AppState, WebError};
 
 /// Entries per feed.
@@ -30,10 +28,47 @@ pub(crate) struct FeedParams {
 }
 
 /// What a feed is about.
+#[derive(Debug, Clone, PartialEq)]
 enum Scope {
     Site(Option<String>),
     Story(i64),
     Source(i64),
+}
+
+/// A feed request as its path names it: `/feed.atom`, `/stories/7/feed.json`,
+/// `/sources/3/feed.atom`.
+#[derive(Debug, PartialEq)]
+pub(crate) struct FeedPath {
+    /// The scope without its language filter (that comes from the query).
+    scope: Scope,
+    format: Format,
+}
+
+impl FeedPath {
+    fn parse(path: &str) -> Result<FeedPath, WebError> {
+        let not_found = || WebError::NotFound("no such feed".into());
+        let (dir, ext) = path.rsplit_once("/feed.").ok_or_else(not_found)?;
+        let format = Format::from_ext(ext).ok_or_else(not_found)?;
+        let id = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| WebError::BadRequest(format!("not an id: {s}")))
+        };
+        let scope = match dir.split('/').collect::<Vec<_>>()[..] {
+            [""] => Scope::Site(None),
+            ["", "stories", n] => Scope::Story(id(n)?),
+            ["", "sources", n] => Scope::Source(id(n)?),
+            _ => return Err(not_found()),
+        };
+        Ok(FeedPath { scope, format })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FeedPath {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, WebError> {
+        FeedPath::parse(parts.uri.path())
+    }
 }
 
 /// Absolute base of the site's own links: the configured `base_url`, else the
@@ -116,10 +151,6 @@ async fn collect(
     .ok_or_else(|| WebError::NotFound("no such feed".into()))
 }
 
-fn updated(a: &Article) -> DateTime<Utc> {
-    a.published().unwrap_or(a.discovered_at)
-}
-
 fn with_type(body: String, content_type: &'static str) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
@@ -128,260 +159,62 @@ fn with_type(body: String, content_type: &'static str) -> Response {
         .into_response()
 }
 
-/// `path` is the page the feed belongs to, `query` its filter (`?lang=de`).
-fn atom(
-    base: &str,
-    title: &str,
-    page: &str,
-    feed: &str,
-    items: &[Article],
-    names: &Names,
-) -> String {
-    use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
-    let link = |href: String, rel: &str| Link {
-        href,
-        rel: rel.into(),
-        ..Link::default()
-    };
-    let entries: Vec<Entry> = items
-        .iter()
-        .map(|a| {
-            let p = a.processed.clone().unwrap_or_default();
-            let page = format!("{base}/articles/{}", a.id);
-            let mut links = vec![link(page.clone(), "alternate")];
-            if let Some(orig) = safe_url(a.url.as_deref()) {
-                links.push(link(orig, "related"));
-            }
-            let author = p
-                .author
-                .clone()
-                .filter(|x| !x.is_empty())
-                .or_else(|| names.get(&a.source_id).cloned())
-                .unwrap_or_default();
-            Entry {
-                title: Text::plain(a.title()),
-                id: page,
-                updated: updated(a).fixed_offset(),
-                published: a.published().map(|d| d.fixed_offset()),
-                authors: vec![Person {
-                    name: author,
-                    ..Person::default()
-                }],
-                links,
-                content: Some(Content {
-                    value: Some(p.html),
-                    content_type: Some("html".into()),
-                    lang: a.lang().map(str::to_string),
-                    ..Content::default()
-                }),
-                ..Entry::default()
-            }
-        })
-        .collect();
-    let feed = Feed {
-        title: Text::plain(title),
-        id: format!("{base}{feed}"),
-        updated: items
-            .iter()
-            .map(updated)
-            .max()
-            .unwrap_or_default()
-            .fixed_offset(),
-        links: vec![
-            link(format!("{base}{feed}"), "self"),
-            link(format!("{base}{page}"), "alternate"),
-        ],
-        entries,
-        ..Feed::default()
-    };
-    feed.to_string()
-}
-
-fn json_feed(
-    base: &str,
-    title: &str,
-    page: &str,
-    feed: &str,
-    items: &[Article],
-    names: &Names,
-) -> String {
-    let items: Vec<serde_json::Value> = items
-        .iter()
-        .map(|a| {
-            let p = a.processed.clone().unwrap_or_default();
-            let author = p
-                .author
-                .clone()
-                .filter(|x| !x.is_empty())
-                .or_else(|| names.get(&a.source_id).cloned());
-            serde_json::json!({
-                "id": format!("{base}/articles/{}", a.id),
-                "url": format!("{base}/articles/{}", a.id),
-                "external_url": safe_url(a.url.as_deref()),
-                "title": a.title(),
-                "content_html": p.html,
-                "date_published": a.published().map(|d| d.to_rfc3339()),
-                "authors": author.map(|n| vec![serde_json::json!({ "name": n })]).unwrap_or_default(),
-                "language": a.lang(),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": title,
-        "home_page_url": format!("{base}{page}"),
-        "feed_url": format!("{base}{feed}"),
-        "items": items,
-    })
-    .to_string()
-}
-
-/// Renders the scope as Atom or JSON Feed.
-async fn respond(
+/// Renders `items` (newest first) as a feed; `page` and `feed` are the
+/// site-relative paths of the page the feed follows and of the feed itself.
+pub(crate) fn respond(
     st: &AppState,
     headers: &HeaderMap,
-    scope: Scope,
-    json: bool,
-    feed_path: String,
+    format: Format,
+    (title, page, feed): (&str, &str, &str),
+    items: &[Article],
+    names: &Names,
+) -> Response {
+    let base = base(st, headers);
+    let body = Feed {
+        base: &base,
+        title,
+        page,
+        feed,
+        items,
+        names,
+    }
+    .render(format);
+    with_type(body, format.content_type())
+}
+
+/// Every site, story and source feed, in either format.
+pub(crate) async fn feed(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    FeedPath { scope, format }: FeedPath,
+    Query(p): Query<FeedParams>,
 ) -> Result<Response, WebError> {
-    let (title, page, items, names) = collect(st, scope).await?;
+    let (scope, feed_path) = match scope {
+        Scope::Site(_) => {
+            let lang = crate::pages::clean_lang(p.lang)?;
+            let query = lang
+                .as_deref()
+                .map(|l| format!("?lang={l}"))
+                .unwrap_or_default();
+            (Scope::Site(lang), format!("/feed.{}{query}", format.ext()))
+        }
+        Scope::Story(id) => (scope, format!("/stories/{id}/feed.{}", format.ext())),
+        Scope::Source(id) => (scope, format!("/sources/{id}/feed.{}", format.ext())),
+    };
+    let (title, page, items, names) = collect(&st, scope).await?;
     let page = if page.starts_with('?') {
         format!("/{page}")
     } else {
         page
     };
-    Ok(render_feed(
-        st, headers, &title, &page, &feed_path, &items, &names, json,
+    Ok(respond(
+        &st,
+        &headers,
+        format,
+        (&title, &page, &feed_path),
+        &items,
+        &names,
     ))
-}
-
-/// Atom or JSON Feed of `items` (newest first); `page` and `feed` are the
-/// site-relative paths of the page the feed follows and of the feed itself.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn render_feed(
-    st: &AppState,
-    headers: &HeaderMap,
-    title: &str,
-    page: &str,
-    feed: &str,
-    items: &[Article],
-    names: &Names,
-    json: bool,
-) -> Response {
-    let base = base(st, headers);
-    if json {
-        with_type(
-            json_feed(&base, title, page, feed, items, names),
-            "application/feed+json",
-        )
-    } else {
-        with_type(
-            atom(&base, title, page, feed, items, names),
-            "application/atom+xml; charset=utf-8",
-        )
-    }
-}
-
-fn lang_filter(p: FeedParams) -> Result<Option<String>, WebError> {
-    crate::pages::clean_lang(p.lang)
-}
-
-pub(crate) async fn site_atom(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<FeedParams>,
-) -> Result<Response, WebError> {
-    let lang = lang_filter(p)?;
-    let path = format!(
-        "/feed.atom{}",
-        lang.as_deref()
-            .map(|l| format!("?lang={l}"))
-            .unwrap_or_default()
-    );
-    respond(&st, &headers, Scope::Site(lang), false, path).await
-}
-
-pub(crate) async fn site_json(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<FeedParams>,
-) -> Result<Response, WebError> {
-    let lang = lang_filter(p)?;
-    let path = format!(
-        "/feed.json{}",
-        lang.as_deref()
-            .map(|l| format!("?lang={l}"))
-            .unwrap_or_default()
-    );
-    respond(&st, &headers, Scope::Site(lang), true, path).await
-}
-
-pub(crate) async fn story_atom(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    respond(
-        &st,
-        &headers,
-        Scope::Story(id),
-        false,
-        format!("/stories/{id}/feed.atom"),
-    )
-    .await
-}
-
-pub(crate) async fn story_json(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    respond(
-        &st,
-        &headers,
-        Scope::Story(id),
-        true,
-        format!("/stories/{id}/feed.json"),
-    )
-    .await
-}
-
-pub(crate) async fn source_atom(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    respond(
-        &st,
-        &headers,
-        Scope::Source(id),
-        false,
-        format!("/sources/{id}/feed.atom"),
-    )
-    .await
-}
-
-pub(crate) async fn source_json(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    respond(
-        &st,
-        &headers,
-        Scope::Source(id),
-        true,
-        format!("/sources/{id}/feed.json"),
-    )
-    .await
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 /// The ordinary sitemap: home, live stories, articles (newest first).
@@ -402,7 +235,7 @@ pub(crate) async fn sitemap(
                 ..ArticleQuery::default()
             })?;
             let done = page.len() < 500;
-            articles.extend(page.into_iter().map(|a| (a.id, updated(&a))));
+            articles.extend(page.into_iter().map(|a| (a.id, publish::updated(&a))));
             if done {
                 break;
             }
@@ -410,30 +243,8 @@ pub(crate) async fn sitemap(
         Ok((stories, articles))
     })
     .await?;
-    let base = base(&st, &headers);
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    out.push_str(&format!("<url><loc>{}/</loc></url>\n", xml_escape(&base)));
-    for s in &stories {
-        out.push_str(&format!(
-            "<url><loc>{}/stories/{}</loc>{}</url>\n",
-            xml_escape(&base),
-            s.id,
-            s.last_at
-                .map(|d| format!("<lastmod>{}</lastmod>", d.to_rfc3339()))
-                .unwrap_or_default()
-        ));
-    }
-    for (id, at) in &articles {
-        out.push_str(&format!(
-            "<url><loc>{}/articles/{id}</loc><lastmod>{}</lastmod></url>\n",
-            xml_escape(&base),
-            at.to_rfc3339()
-        ));
-    }
-    out.push_str("</urlset>\n");
-    Ok(with_type(out, "application/xml; charset=utf-8"))
+    let body = publish::sitemap(&base(&st, &headers), &stories, &articles);
+    Ok(with_type(body, "application/xml; charset=utf-8"))
 }
 
 /// The Google News sitemap: articles published in the last two days.
@@ -461,20 +272,50 @@ pub(crate) async fn news_sitemap(
         Ok((articles, names))
     })
     .await?;
-    let base = xml_escape(&base(&st, &headers));
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
-    );
-    for a in &articles {
-        out.push_str(&format!(
-            "<url><loc>{base}/articles/{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
-            a.id,
-            xml_escape(names.get(&a.source_id).map(String::as_str).unwrap_or("")),
-            xml_escape(a.lang().unwrap_or("und")),
-            updated(a).to_rfc3339(),
-            xml_escape(a.title()),
-        ));
+    let body = publish::news_sitemap(&base(&st, &headers), &articles, &names);
+    Ok(with_type(body, "application/xml; charset=utf-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_paths_name_scope_and_format() {
+        let ok = [
+            ("/feed.atom", Scope::Site(None), Format::Atom),
+            ("/feed.json", Scope::Site(None), Format::Json),
+            ("/stories/7/feed.json", Scope::Story(7), Format::Json),
+            ("/sources/3/feed.atom", Scope::Source(3), Format::Atom),
+        ];
+        for (path, scope, format) in ok {
+            assert_eq!(
+                FeedPath::parse(path).ok(),
+                Some(FeedPath { scope, format }),
+                "{path}"
+            );
+        }
+        let not_found = [
+            "/feed.rss",
+            "/articles/1/feed.atom",
+            "/stories/feed.atom",
+            "/feed",
+        ];
+        for path in not_found {
+            assert!(
+                matches!(FeedPath::parse(path), Err(WebError::NotFound(_))),
+                "{path}"
+            );
+        }
+        let bad = [
+            "/stories/x/feed.atom",
+            "/sources/99999999999999999999/feed.json",
+        ];
+        for path in bad {
+            assert!(
+                matches!(FeedPath::parse(path), Err(WebError::BadRequest(_))),
+                "{path}"
+            );
+        }
     }
-    out.push_str("</urlset>\n");
-    Ok(with_type(out, "application/xml; charset=utf-8"))
 }

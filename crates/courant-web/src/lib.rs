@@ -12,6 +12,7 @@ mod feeds;
 mod i18n;
 mod metrics_page;
 mod pages;
+mod publish;
 mod search;
 mod views;
 
@@ -180,7 +181,7 @@ fn environment(cfg: &WebConfig) -> Environment<'static> {
     env.set_formatter(|out, state, value| {
         if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
             if let Some(s) = value.as_str() {
-                return out.write_str(&html_escape(s)).map_err(|_| {
+                return out.write_str(&courant_text::escape_html(s)).map_err(|_| {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
                 });
             }
@@ -226,15 +227,15 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/", get(pages::home))
         .route("/latest", get(pages::latest))
         .route("/stories/{id}", get(pages::story))
-        .route("/stories/{id}/feed.atom", get(feeds::story_atom))
-        .route("/stories/{id}/feed.json", get(feeds::story_json))
-        .route("/sources/{id}/feed.atom", get(feeds::source_atom))
-        .route("/sources/{id}/feed.json", get(feeds::source_json))
-        .route("/feed.atom", get(feeds::site_atom))
-        .route("/feed.json", get(feeds::site_json))
+        .route("/stories/{id}/feed.atom", get(feeds::feed))
+        .route("/stories/{id}/feed.json", get(feeds::feed))
+        .route("/sources/{id}/feed.atom", get(feeds::feed))
+        .route("/sources/{id}/feed.json", get(feeds::feed))
+        .route("/feed.atom", get(feeds::feed))
+        .route("/feed.json", get(feeds::feed))
         .route("/search", get(search::search_page))
-        .route("/search/feed.atom", get(search::feed_atom))
-        .route("/search/feed.json", get(search::feed_json))
+        .route("/search/feed.atom", get(search::feed))
+        .route("/search/feed.json", get(search::feed))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/news-sitemap.xml", get(feeds::news_sitemap))
         .route("/articles/{id}", get(pages::article))
@@ -312,19 +313,10 @@ impl IntoResponse for WebError {
         }
         let body = format!(
             "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status}</h1><p>{}</p><p><a href=\"/\">Front page</a></p>",
-            html_escape(&self.public_message())
+            courant_text::escape_html(&self.public_message())
         );
         (status, Html(body)).into_response()
     }
-}
-
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Runs store work on the blocking pool.

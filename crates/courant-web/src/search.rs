@@ -7,8 +7,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
+use axum::response::{Html, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use courant_model::{Article, ArticleStatus};
 use courant_search::{SearchQuery, Sort};
@@ -16,6 +15,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::pages::clean_lang;
+use crate::publish::Format;
 use crate::views::{self, ArticleSummary};
 use crate::{feeds, AppState, WebError};
 
@@ -286,28 +286,30 @@ pub(crate) async fn edition_search(
     page(st, Some(lang), p).await
 }
 
-/// `/api/v1/search`
-pub(crate) async fn api(
-    State(st): State<AppState>,
-    Query(p): Query<SearchParams>,
-) -> Result<Response, crate::api::ApiError> {
+/// One page of results for the API: `q` is required, at most 100 a page.
+pub(crate) async fn results(st: &AppState, p: SearchParams) -> Result<Results, WebError> {
     let lang = clean_lang(p.lang.clone())?;
     let limit = p.limit.unwrap_or(PAGE).clamp(1, 100);
     let q = query(&p, lang, limit)?;
     if q.text.trim().is_empty() {
-        return Err(WebError::BadRequest("q is required".into()).into());
+        return Err(WebError::BadRequest("q is required".into()));
     }
-    let (results, _) = run(&st, q).await?;
-    Ok(Json(results).into_response())
+    Ok(run(st, q).await?.0)
 }
 
-/// The newest matching articles as a feed (`/search/feed.atom?q=...`).
-async fn feed(
-    st: AppState,
+/// The newest matching articles as a feed (`/search/feed.atom?q=...`,
+/// `/search/feed.json?q=...`).
+pub(crate) async fn feed(
+    State(st): State<AppState>,
     headers: HeaderMap,
-    p: SearchParams,
-    json: bool,
+    uri: axum::http::Uri,
+    Query(p): Query<SearchParams>,
 ) -> Result<Response, WebError> {
+    let format = uri
+        .path()
+        .rsplit_once('.')
+        .and_then(|(_, ext)| Format::from_ext(ext))
+        .ok_or_else(|| WebError::NotFound("no such feed".into()))?;
     let lang = clean_lang(p.lang.clone())?;
     let mut q = query(&p, lang, feeds::FEED_ITEMS)?;
     q.sort = Sort::Newest;
@@ -321,27 +323,13 @@ async fn feed(
     let echo = echo(&SearchParams { sort: None, ..p }, true);
     let title = format!("“{}” · {}", words.trim(), st.cfg.site_title);
     let page = format!("/search?{echo}");
-    let ext = if json { "json" } else { "atom" };
-    let path = format!("/search/feed.{ext}?{echo}");
-    Ok(feeds::render_feed(
-        &st, &headers, &title, &page, &path, &articles, &names, json,
+    let path = format!("/search/feed.{}?{echo}", format.ext());
+    Ok(feeds::respond(
+        &st,
+        &headers,
+        format,
+        (&title, &page, &path),
+        &articles,
+        &names,
     ))
-}
-
-/// `/search/feed.atom`
-pub(crate) async fn feed_atom(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<SearchParams>,
-) -> Result<Response, WebError> {
-    feed(st, headers, p, false).await
-}
-
-/// `/search/feed.json`
-pub(crate) async fn feed_json(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<SearchParams>,
-) -> Result<Response, WebError> {
-    feed(st, headers, p, true).await
 }

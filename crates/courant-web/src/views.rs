@@ -138,7 +138,7 @@ pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding
         if f.start < at {
             continue; // overlaps a span already marked
         }
-        html.push_str(&crate::html_escape(&text[at..f.start]));
+        html.push_str(&courant_text::escape_html(&text[at..f.start]));
         let repair = match &f.repair {
             Some(r) if r.is_empty() => " → removed".to_string(),
             Some(r) => format!(" → {r}"),
@@ -147,15 +147,15 @@ pub(crate) fn marked_original(text: &str, findings: &[courant_model::TextFinding
         let state = if f.applied { "repaired" } else { "flagged" };
         html.push_str(&format!(
             "<mark class=\"finding {}\" title=\"{} ({state}, confidence {:.2}){}\">{}</mark>",
-            crate::html_escape(&f.kind),
-            crate::html_escape(&f.kind),
+            courant_text::escape_html(&f.kind),
+            courant_text::escape_html(&f.kind),
             f.confidence,
-            crate::html_escape(&repair),
-            crate::html_escape(&text[f.start..f.end])
+            courant_text::escape_html(&repair),
+            courant_text::escape_html(&text[f.start..f.end])
         ));
         at = f.end;
     }
-    html.push_str(&crate::html_escape(&text[at..]));
+    html.push_str(&courant_text::escape_html(&text[at..]));
     html.split("\n\n")
         .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
         .collect::<Vec<_>>()

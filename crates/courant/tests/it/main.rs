@@ -472,14 +472,14 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
             <item><title>Second</title><link>javascript:alert(7)</link><guid>2</guid>
               <description>{d}</description></item>
             </channel></rss>"#,
-            t = courant_extract::sanitize::escape(TITLE),
-            a = courant_extract::sanitize::escape(AUTHOR),
-            d = courant_extract::sanitize::escape(body),
+            t = courant_text::escape_text(TITLE),
+            a = courant_text::escape_text(AUTHOR),
+            d = courant_text::escape_text(body),
         );
         let page = format!(
             "<html><head><title>{t}</title><meta name=\"author\" content=\"{a}\"></head><body><article><h1>{t}</h1>{body}</article></body></html>",
-            t = courant_extract::sanitize::escape(TITLE),
-            a = courant_extract::sanitize::escape(AUTHOR),
+            t = courant_text::escape_text(TITLE),
+            a = courant_text::escape_text(AUTHOR),
         );
         axum::Router::new()
             .route(

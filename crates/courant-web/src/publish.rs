@@ -1,0 +1,215 @@
+//! Feeds and sitemaps as text, from articles: pure functions, no store and
+//! no request. The handlers in `feeds` and `search` collect what goes in.
+//!
+//! Bodies are the stored HTML, which the pipeline sanitized before storing;
+//! Atom escapes it as `type="html"` text (through `atom_syndication`), JSON
+//! Feed carries it as `content_html`. Every other string is plain text,
+//! escaped here.
+
+use chrono::{DateTime, Utc};
+use courant_model::{Article, Story};
+use courant_text::escape_html;
+
+use crate::views::{safe_url, Names};
+
+/// A feed's format, from its file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Atom,
+    Json,
+}
+
+impl Format {
+    /// `atom` or `json`, as the feed's path ends.
+    pub(crate) fn from_ext(ext: &str) -> Option<Format> {
+        match ext {
+            "atom" => Some(Format::Atom),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn ext(self) -> &'static str {
+        match self {
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json",
+        }
+    }
+}
+
+/// One feed: `page` and `feed` are the site-relative paths of the page the
+/// feed follows and of the feed itself, `items` newest first.
+pub(crate) struct Feed<'a> {
+    pub base: &'a str,
+    pub title: &'a str,
+    pub page: &'a str,
+    pub feed: &'a str,
+    pub items: &'a [Article],
+    pub names: &'a Names,
+}
+
+impl Feed<'_> {
+    pub(crate) fn render(&self, format: Format) -> String {
+        match format {
+            Format::Atom => atom(self),
+            Format::Json => json_feed(self),
+        }
+    }
+
+    /// The byline of an entry: its author, else its source's name.
+    fn author(&self, a: &Article) -> Option<String> {
+        a.processed
+            .as_ref()
+            .and_then(|p| p.author.clone())
+            .filter(|x| !x.is_empty())
+            .or_else(|| self.names.get(&a.source_id).cloned())
+    }
+}
+
+/// When an entry last changed, as feeds and sitemaps say it.
+pub(crate) fn updated(a: &Article) -> DateTime<Utc> {
+    a.published().unwrap_or(a.discovered_at)
+}
+
+fn atom(f: &Feed<'_>) -> String {
+    use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+    let base = f.base;
+    let link = |href: String, rel: &str| Link {
+        href,
+        rel: rel.into(),
+        ..Link::default()
+    };
+    let entries: Vec<Entry> = f
+        .items
+        .iter()
+        .map(|a| {
+            let page = format!("{base}/articles/{}", a.id);
+            let mut links = vec![link(page.clone(), "alternate")];
+            if let Some(orig) = safe_url(a.url.as_deref()) {
+                links.push(link(orig, "related"));
+            }
+            Entry {
+                title: Text::plain(a.title()),
+                id: page,
+                updated: updated(a).fixed_offset(),
+                published: a.published().map(|d| d.fixed_offset()),
+                authors: vec![Person {
+                    name: f.author(a).unwrap_or_default(),
+                    ..Person::default()
+                }],
+                links,
+                content: Some(Content {
+                    value: Some(
+                        a.processed
+                            .as_ref()
+                            .map(|p| p.html.clone())
+                            .unwrap_or_default(),
+                    ),
+                    content_type: Some("html".into()),
+                    lang: a.lang().map(str::to_string),
+                    ..Content::default()
+                }),
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let feed = Feed {
+        title: Text::plain(f.title),
+        id: format!("{base}{}", f.feed),
+        updated: f
+            .items
+            .iter()
+            .map(updated)
+            .max()
+            .unwrap_or_default()
+            .fixed_offset(),
+        links: vec![
+            link(format!("{base}{}", f.feed), "self"),
+            link(format!("{base}{}", f.page), "alternate"),
+        ],
+        entries,
+        ..Feed::default()
+    };
+    feed.to_string()
+}
+
+fn json_feed(f: &Feed<'_>) -> String {
+    let base = f.base;
+    let items: Vec<serde_json::Value> = f
+        .items
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": format!("{base}/articles/{}", a.id),
+                "url": format!("{base}/articles/{}", a.id),
+                "external_url": safe_url(a.url.as_deref()),
+                "title": a.title(),
+                "content_html": a.processed.as_ref().map(|p| p.html.as_str()).unwrap_or_default(),
+                "date_published": a.published().map(|d| d.to_rfc3339()),
+                "authors": f.author(a).map(|n| vec![serde_json::json!({ "name": n })]).unwrap_or_default(),
+                "language": a.lang(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": f.title,
+        "home_page_url": format!("{base}{}", f.page),
+        "feed_url": format!("{base}{}", f.feed),
+        "items": items,
+    })
+    .to_string()
+}
+
+/// The ordinary sitemap: home, stories, then articles as (id, last change).
+pub(crate) fn sitemap(base: &str, stories: &[Story], articles: &[(i64, DateTime<Utc>)]) -> String {
+    let base = escape_html(base);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    out.push_str(&format!("<url><loc>{base}/</loc></url>\n"));
+    for s in stories {
+        out.push_str(&format!(
+            "<url><loc>{base}/stories/{}</loc>{}</url>\n",
+            s.id,
+            s.last_at
+                .map(|d| format!("<lastmod>{}</lastmod>", d.to_rfc3339()))
+                .unwrap_or_default()
+        ));
+    }
+    for (id, at) in articles {
+        out.push_str(&format!(
+            "<url><loc>{base}/articles/{id}</loc><lastmod>{}</lastmod></url>\n",
+            at.to_rfc3339()
+        ));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// The Google News sitemap of `articles` (the caller picks the recent ones).
+pub(crate) fn news_sitemap(base: &str, articles: &[Article], names: &Names) -> String {
+    let base = escape_html(base);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
+    );
+    for a in articles {
+        out.push_str(&format!(
+            "<url><loc>{base}/articles/{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
+            a.id,
+            escape_html(names.get(&a.source_id).map(String::as_str).unwrap_or("")),
+            escape_html(a.lang().unwrap_or("und")),
+            updated(a).to_rfc3339(),
+            escape_html(a.title()),
+        ));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
