@@ -1,6 +1,6 @@
 //! Sentence embeddings from a BERT-family model on the CPU: mean-pooled,
 //! unit length, as sentence-transformers computes them. The clusterer takes
-//! them as one more signal ([`courant_cluster::Doc::vector`]); nothing here
+//! them as one more signal (`courant_cluster::Doc::vector`); nothing here
 //! is needed to run courant, and no GPU is used.
 //!
 //! A model is a folder in the sentence-transformers layout: `config.json`,

@@ -4,7 +4,7 @@
 //! Design decision: the address guard runs in two places, because reqwest only
 //! consults a DNS resolver for host names. Literal IPs are checked on the
 //! request URL and on every redirect hop; names are checked after resolution by
-//! [`guard::GuardedResolver`], so DNS rebinding to 127.0.0.1 is refused too.
+//! `guard::GuardedResolver`, so DNS rebinding to 127.0.0.1 is refused too.
 #![warn(missing_docs)]
 
 mod charset;

@@ -258,7 +258,7 @@ impl Clusterer {
 
     /// Looks again at every placement not looked at since it was made (the
     /// last ones of a stream): [`Clusterer::add`] does this on its own when
-    /// [`REFINE_EVERY`] placements wait. Returns the articles that moved and the
+    /// `REFINE_EVERY` (64) placements wait. Returns the articles that moved and the
     /// stories that merged, as in [`Assignment`].
     pub fn settle(&mut self) -> (Moves, Merges) {
         let (moved, merged) = self.refine();
