@@ -1,6 +1,6 @@
 """Fits the story model's weights and scores them honestly.
 
-    python3 bench/train_cluster.py [SHARED_DATA_DIR] [--embed MODEL_DIR]
+    python3 bench/train_cluster.py [SHARED_DATA_DIR] [--embed MODEL_DIR] [--write]
 
 The model (crates/courant-cluster/src/model.rs) is a logistic function of
 ten features of an article against a candidate story (the last two are
@@ -25,8 +25,9 @@ embedded with `courant embed`, and the `headline_vector` and
 `article_vector` weights are fitted and scored the same way, on the sets
 with their embeddings, beside the shipped plain weights.
 
-Prints the weights as JSON and as the Rust to paste into model.rs.
-Standard library only.
+Prints the weights as JSON; with --write it also writes them to
+crates/courant-cluster/model.json, the weights the crate ships (with
+--embed, the vector weights join the plain ones there). Standard library only.
 """
 import collections
 import json
@@ -166,6 +167,9 @@ def pooled(results):
 def main():
     args = sys.argv[1:]
     embed = None
+    write = "--write" in args
+    if write:
+        args.remove("--write")
     if "--embed" in args:
         i = args.index("--embed")
         embed = os.path.abspath(args[i + 1])
@@ -183,7 +187,7 @@ def main():
             "ecb": [subset(tmp, "ecb", lambda i, k=k: topics[i] % 2 == k, f"f{k}") for k in (0, 1)],
             "uci": [subset(tmp, "uci", lambda i, k=k: (i < n_uci // 2) == (k == 0), f"f{k}") for k in (0, 1)],
         }
-        model = train(tmp, folds, PLAIN, HEADLINE_FEATURES, None)
+        model, plain_f1 = train(tmp, folds, PLAIN, HEADLINE_FEATURES, None)
         if embed:
             for s in ("ecb", "uci"):
                 for path in [f"{tmp}/{s}"] + folds[s]:
@@ -192,12 +196,26 @@ def main():
                                         f"{path}.jsonl"], check=True, stdout=out)
                     os.replace(f"{path}.v", f"{path}.jsonl")
             print("# with embeddings")
-            train(tmp, folds, list(PLAIN) + VECTOR_FEATURES, HEADLINE_FEATURES + VECTOR_FEATURES, model)
+            model, vector_f1 = train(tmp, folds, list(PLAIN) + VECTOR_FEATURES,
+                                     HEADLINE_FEATURES + VECTOR_FEATURES, model)
+            # A set of vector weights ships only where it beats the plain
+            # weights cross-validated (on ECB+ bodies it has not).
+            for s, name in (("ecb", "article_vector"), ("uci", "headline_vector")):
+                if round(vector_f1[s], 3) <= round(plain_f1[s], 3):
+                    print(f"# {name} left out: {s} {vector_f1[s]:.3f} with it, {plain_f1[s]:.3f} without")
+                    model[name] = None
+        if write:
+            path = os.path.join(ROOT, "crates", "courant-cluster", "model.json")
+            with open(path, "w") as f:
+                json.dump(model, f, indent=2)
+                f.write("\n")
+            print(f"# written to {path}")
 
 
 def train(tmp, folds, use_a, use_h, base):
     """Fits and scores one pair of weights; `base` (a model) makes them its
-    vector weights. Returns the model with them."""
+    vector weights. Returns the model with them and the cross-validated
+    B-cubed F1 per set."""
     sizes = {s: [sum(1 for _ in open(f"{p}.jsonl")) for p in ps] for s, ps in folds.items()}
     rows = {s: [rows_of(p) for p in ps] for s, ps in folds.items()}
     all_rows = [r for s in rows.values() for fold in s for r in fold]
@@ -234,11 +252,7 @@ def train(tmp, folds, use_a, use_h, base):
         p, r, f = cluster(f"{tmp}/{s}", model, tmp)
         print(f"{s} in-sample (shipped weights): P {p:.3f} R {r:.3f} F1 {f:.3f}")
     print(json.dumps(model))
-    for name in ("article", "headline") if base is None else ("article_vector", "headline_vector"):
-        m = model[name]
-        w = ", ".join(f"{x}" for x in m["w"])
-        print(f"            {name}: Weights {{\n                bias: {m['bias']},\n                w: [{w}],\n            }},")
-    return model
+    return model, {s: pooled(cv[(s, best[s])])[2] for s in ("ecb", "uci")}
 
 
 if __name__ == "__main__":

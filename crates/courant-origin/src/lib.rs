@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod demo;
+#[cfg(feature = "faults")]
 mod faults;
 mod markup;
 
@@ -15,6 +16,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "faults")]
 pub use faults::faults;
 
 /// A running origin server; stops when dropped.

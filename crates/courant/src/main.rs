@@ -1,12 +1,20 @@
 //! courant: the binary. Parses the command line and config, builds the
 //! runtime (store, fetcher, jobs, web) and runs one command.
 //!
+//! The product's commands are here; the laboratory's (the demo with its
+//! bundled corpus, and the evaluation commands with the embedding model) are
+//! in `lab`, built with the `lab` feature (on by default).
+//!
 //! Errors are `anyhow` here and only here; libraries use typed errors.
 
 mod config;
+#[cfg(feature = "lab")]
 mod demo;
 mod extract;
+#[cfg(feature = "lab")]
+mod lab;
 mod progress;
+#[cfg(feature = "lab")]
 mod stories;
 
 use std::io::IsTerminal;
@@ -46,22 +54,6 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the bundled demo corpus: publishers on loopback, ingested and shown as a site.
-    Demo {
-        /// Address of the site.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Database file; it is recreated on every demo run.
-        #[arg(long, default_value = "courant-demo.db")]
-        db: PathBuf,
-        /// Ingest, print the summary and exit without serving.
-        #[arg(long)]
-        no_serve: bool,
-        /// Grow the corpus to about this many articles with more publishers
-        /// carrying copies and rewrites of it (load tests; `bench/load.sh`).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
-        grow: Option<u32>,
-    },
     /// Poll sources, process articles and serve the site, until stopped.
     Serve,
     /// Poll every source once and process every article, then exit.
@@ -98,45 +90,6 @@ enum Cmd {
         #[arg(long)]
         to: String,
     },
-    /// Cluster articles into stories as a stream: reads JSONL `{id,title,text,lang?,published?}`,
-    /// writes `{id,story,duplicate_of}` per line in input order.
-    Cluster {
-        /// JSONL file, or `-` for standard input.
-        file: PathBuf,
-        /// Probability of belonging to a story needed to join it (default: the library's).
-        #[arg(long)]
-        join_threshold: Option<f32>,
-        /// Probability at which a second story an article belongs to merges with the first.
-        #[arg(long)]
-        merge_threshold: Option<f32>,
-        /// Cosine of a story's two halves below which it splits.
-        #[arg(long)]
-        split_threshold: Option<f32>,
-        /// The story model's weights as JSON (`{"article":{"bias","w"},"headline":{..}}`)
-        /// instead of the built-in ones: how `bench/train_cluster.py` scores weights it fits.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        #[command(flatten)]
-        embed: stories::EmbedArgs,
-    },
-    /// Add embeddings to articles: reads the JSONL of `cluster`, writes each line with a
-    /// `vector` when it is in a language the model reads (`--embed-langs`), else unchanged.
-    Embed {
-        /// JSONL file, or `-` for standard input.
-        file: PathBuf,
-        #[command(flatten)]
-        embed: stories::EmbedArgs,
-    },
-    /// Score pairs: reads JSONL `{id,a:{title,text,lang},b:{...}}`, writes `{id,score}` (1 = same story).
-    Similarity {
-        /// JSONL file, or `-` for standard input.
-        file: PathBuf,
-        /// The story model's weights as JSON, as for `cluster`.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        #[command(flatten)]
-        embed: stories::EmbedArgs,
-    },
     /// Extract the article from an HTML page and print it as JSON: title, text, html, authors,
     /// dates, language, canonical URL, lead image and caption, description, site name, tags.
     Extract {
@@ -161,6 +114,9 @@ enum Cmd {
         #[command(subcommand)]
         cmd: SourcesCmd,
     },
+    #[cfg(feature = "lab")]
+    #[command(flatten)]
+    Lab(lab::LabCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,12 +201,6 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
-        Cmd::Demo {
-            listen,
-            db,
-            no_serve,
-            grow,
-        } => demo::run(&listen, &db, no_serve, grow).await,
         Cmd::Serve => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;
@@ -318,47 +268,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             (_, _, Some(file)) => extract::single(&file, url.as_deref()),
             _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
         },
-        Cmd::Cluster {
-            file,
-            join_threshold,
-            merge_threshold,
-            split_threshold,
-            model,
-            embed,
-        } => {
-            let mut cfg = courant_cluster::Config::default();
-            if let Some(path) = model {
-                cfg.model = stories::load_model(&path)?;
-            }
-            if let Some(t) = join_threshold {
-                cfg.join_threshold = t;
-            }
-            if let Some(t) = merge_threshold {
-                cfg.merge_threshold = t;
-            }
-            if let Some(t) = split_threshold {
-                cfg.split_threshold = t;
-            }
-            let embedder = embed.load()?;
-            stories::cluster(&file, cfg, embedder.as_ref())
-        }
-        Cmd::Embed { file, embed } => {
-            let embedder = embed.load()?.context("give the model with --embed DIR")?;
-            stories::embed(&file, &embedder)
-        }
-        Cmd::Similarity { file, model, embed } => {
-            let model = match model {
-                Some(path) => stories::load_model(&path)?,
-                None => courant_cluster::Model::default(),
-            };
-            let embedder = embed.load()?;
-            stories::similarity(&file, model, embedder.as_ref())
-        }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;
             sources(cmd, store.as_ref())
         }
+        #[cfg(feature = "lab")]
+        Cmd::Lab(cmd) => lab::run(cmd).await,
     }
 }
 
