@@ -10,6 +10,22 @@
 //! untranslated spans need to know the words of a language, and they get that
 //! from [`Lexicons`] (Debian word lists). Without a lexicon those two detectors
 //! step back rather than guess.
+//!
+//! # Why word lists and hunspell stems
+//!
+//! Considered: corpus statistics (courant's own ingest; empty on a new install
+//! and blind to errors that repeat across syndicated copies), a hunspell engine
+//! crate (checks spelling, but hunspell accepts any capitalized form, so it
+//! cannot tell a noun from a verb), plain word lists. Chosen: the full-form
+//! lists of `wngerman`/`wamerican`/`wbritish`/`wfrench` (which word exists) and
+//! the case-preserving stems of `hunspell-de-de`/`-en-us`/`-fr` read directly
+//! (is this German word a noun), both held as `fst` sets. German compounds are
+//! kept because a compound's head is a noun; a glue shows as a head that is no
+//! noun ("Bundestag|beschloss") or a function word ("Verhandlungen|der"). In
+//! English and French only a function word as the second half counts, because
+//! unknown words there are mostly rare words and names. Without the lists the
+//! two detectors that need them (glued words, untranslated spans) step back;
+//! the structural ones still run. Measured in BENCHMARKS.md.
 #![warn(missing_docs)]
 
 mod furniture;

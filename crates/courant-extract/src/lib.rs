@@ -4,7 +4,112 @@
 //! Around it, courant reads the metadata itself (`meta`), prunes furniture
 //! before the pick and drops furniture paragraphs after it (`prune`), falls
 //! back to the page's prose when the pick is far too small, and bounds and
-//! sanitizes everything. ARCHITECTURE.md gives the measured reasons.
+//! sanitizes everything. The measured reasons are below; the figures are in
+//! BENCHMARKS.md.
+//!
+//! # Steps
+//!
+//! `article(html, url) -> Extracted` (title, text as paragraphs, sanitized
+//! HTML, authors, dates with the page's offset, declared language, canonical
+//! URL, site name, description, tags, lead image and its caption apart from the
+//! body). Steps, in `lib.rs`: bounds, `strip::inert` (a byte scan that drops
+//! scripts other than JSON-LD, styles, SVG, `<noscript>` (only its tags when it
+//! holds paragraphs: some blogs put the post nowhere else), `<template>` and
+//! comments, about 60% of a news page's bytes, before html5ever sees them), one
+//! html5ever parse, `meta::read` (JSON-LD, then `<meta>`, then machine-readable
+//! dates on elements, then a date the page shows in a date element or near the
+//! `<h1>`, numeric or with the month's name in seven languages; byline labels
+//! such as "Author" or "Veröffentlicht von" are cut from names),
+//! `prune::furniture` (markup-level furniture out: ruby readings, consent
+//! banners and reader-comment threads even when they hold long paragraphs,
+//! except on a discussion page, where comments hold twice the paragraph text
+//! outside them and that is under 500 bytes (forum threads), sign-up forms with
+//! an e-mail field unless they wrap the page, ranking and related boxes; a
+//! declared article body, `[itemprop=articleBody]` or a CMS body class, and its
+//! ancestors always stay), `dom_smoothie` picks the content block,
+//! `prune::harvest` is the fallback when that block is far smaller than the
+//! page's prose (or when none is found), `prune::parts` mends a pick that holds
+//! one part of an article cut into parts (sibling `<div>`s, `<section>`s or
+//! `<article>`s of one class, each with prose, with ads or sign-up boxes
+//! between them, as Postmedia's papers print a story): the parts the pick lacks
+//! that hold two paragraphs of 80 bytes or more join it in page order, and a
+//! part whose headings or text sit in links (a teaser card) never does, the
+//! lead (one to five prose blocks between the page's `<h1>` and the first block
+//! the pick holds, each of 80 characters or more: a standfirst or lead
+//! paragraph printed above the container Readability picked) goes before it,
+//! `prune::loose` (the leaf `<div>`s, list items and cells) the last one for
+//! pages with next to no paragraphs (recipes, shops, forum threads of `<div>`s
+//! and `<br>`s), used when the text is empty or under the same share of it, a
+//! standfirst that repeats the page's description leads the body when the pick
+//! lacks it, the body declared in JSON-LD (`articleBody`, or a how-to's or
+//! recipe's steps: `meta::declared_body`) replaces the text when the text is
+//! under half of it (script-rendered pages, whose markup is an empty mount
+//! point), a declared recipe's ingredients or steps (`meta::Recipe`, from
+//! `recipeIngredient` and `recipeInstructions`) close the body as lists when
+//! the text holds fewer than half of them (a recipe widget apart from the
+//! prose), and `body` drops furniture paragraphs, blocks that are one link
+//! (teaser headlines) and every repeat of a short line after its first (a
+//! widget label per section), then what that leaves behind (`loose_ends`: a
+//! heading of 80 bytes or less, not a sentence, followed by nothing or by a
+//! heading of its rank or higher, the label of a related-links box whose links
+//! are gone; short lines of 40 bytes or less, not sentences, at the very end or
+//! before the first sentence or heading, where list items, cells and images
+//! stop the cut because their short lines are data, and a body of nothing but
+//! short lines keeps them), then gives the HTML and the text from the same
+//! tree. Before judging, each run of loose text between blocks in a container
+//! (old markup: a label in a `<div>`, the entry as bare text after it) is
+//! wrapped in a `<p>`, two `<br>`s in a row ending a run, so it is judged and
+//! shown as the paragraph a browser shows, and the text never lacks what the
+//! HTML shows (a `<br>` is a line break in the text, never nothing, so the
+//! words on either side stay apart; a line break in the markup is a space,
+//! except in `<pre>`; the text-level rules come from
+//! `courant_clean::is_furniture`, so extractor and checker share one list).
+//! `sanitize::html` is the only sanitizer. `courant extract` (CLI) and the
+//! pipeline call the same `article`. Code that looks at every element of the
+//! page walks `elements()` (document order) and tests tag names and attributes
+//! itself, with the selector it stands for in a comment: CSS selector lists
+//! matched against every element were 15% of extraction in a profile. The
+//! substring lists tested on every paragraph (disclaimers, credit words) and
+//! every class string (furniture, consent and comment parts) are one
+//! Aho-Corasick automaton each.
+//!
+//! # Why dom_smoothie and own code around it
+//!
+//! Measured with `bench/extraction.sh` (figures in BENCHMARKS.md) against
+//! trafilatura 2.3.1 in the same run. `dom_smoothie` alone (Readability.js on
+//! html5ever) scored body F1 0.914 on fundus and 0.880 on trafilatura-eval
+//! against trafilatura's 0.950 and 0.926; Readability keeps whatever sits in
+//! its chosen container (captions, share bars, subscription boxes, "read also"
+//! teasers) and sometimes picks a teaser block. The own code removes
+//! markup-level furniture before scoring (tag, role, class and id words; an
+//! element holding two paragraphs of 150+ characters is always kept, because
+//! layout classes such as `sidebar-grid__content` wrap real articles), falls
+//! back to the page's prose when the pick is under 30% of it, and drops
+//! furniture paragraphs afterwards. Metadata is read by courant (JSON-LD first)
+//! because Readability's was wrong for a quarter of the fundus titles and
+//! authors. Not chosen: the `trafilatura` crate (a port: slower than
+//! dom_smoothie by the issue's own figures, 177 against 381 pages/s) and
+//! `rs-trafilatura`. html5ever's parse is the largest share of courant's time
+//! (profiles in BENCHMARKS.md), so speed is reported as a ratio to trafilatura.
+//! The inert-part scan in `strip.rs` is own code (70 lines over `memchr`)
+//! because the parse is the largest cost and a streaming rewriter such as
+//! `lol_html` would tokenize the page once more to do the same; its mistakes
+//! can only lose markup, never let anything through, since everything is
+//! sanitized afterwards. A maximum-sum "main region" scorer (prose characters
+//! for, furniture characters against, summed up the tree) was measured as a
+//! replacement and as an expansion of the pick and dropped: 0.895 / 0.863
+//! alone, and no rule mixing it with the pick beat the pick (BENCHMARKS.md).
+//! Bounds: html5ever's tree builder is quadratic in nesting depth (20,000
+//! nested divs took 112 s in a debug build), so markup nested deeper than 3,000
+//! container tags is refused before parsing and deeper than 400 elements before
+//! scoring; pages are cut at 3 MiB. A cargo-fuzz target
+//! (`crates/courant-extract/fuzz`, its own workspace, nightly only) runs decode
+//! + extract on any bytes.
+//!
+//! # Why ammonia
+//!
+//! Allow-list over html5ever; relative URLs are resolved against the page or
+//! dropped; links get `rel="nofollow noopener noreferrer"`.
 #![warn(missing_docs)]
 
 mod meta;

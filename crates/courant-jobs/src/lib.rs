@@ -11,6 +11,23 @@
 //!
 //! Invariant: a job never fails the scheduler. Every error ends up attached to
 //! its source or article, and the other sources go on.
+//!
+//! # In detail
+//!
+//! the orchestrators `poll_source` and `process_article`, the pure `assemble`
+//! step (feed entry + extracted page -> `ProcessedArticle`) and
+//! `assemble::clean` (checker: keeps `original_text`, stores findings, shows
+//! the repaired text), `Scheduler` (forever, bounded concurrency) and
+//! `ingest_all` (everything once). `stories::StoryWorker` places ready articles
+//! into stories: it takes the `stories` lease, replays decisions it has not
+//! seen (`placed_since`), places up to 500 unclustered articles in publication
+//! order and writes them; when fewer than 500 were waiting it also settles (the
+//! second look), so a quiet source's unsure placements do not wait for the next
+//! articles. `search::sync` brings the search index up to the store: it reads
+//! placements after the index's last one (`placed_since`), 2,000 at a time, and
+//! commits each batch with its position; an index that follows another store
+//! (its instance id) is emptied first. The scheduler runs it every second
+//! beside the story job; `ingest_all` runs it at the end.
 #![warn(missing_docs)]
 
 pub mod assemble;

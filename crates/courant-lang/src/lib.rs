@@ -5,6 +5,26 @@
 //! accurate on short text but tens of MB of models and slow builds). Short
 //! texts are where detectors fail, so a declared language (feed, `<html
 //! lang>`) wins unless the detector is confident and the text is long enough.
+//!
+//! # What it gives
+//!
+//! `decide(text, declared) -> Detection` over `whatlang`; `words(text)`, the
+//! one word splitter of the clusterer and the search index (letters, digits and
+//! combining marks; unspaced scripts as character bigrams); `plain(text)` drops
+//! soft hyphens and composes (NFC) the text the clusterer splits (the search
+//! tokenizer joins soft-hyphen pieces itself, to keep its offsets into the
+//! stored text). The extractor keeps the page's text as written: soft hyphens
+//! still hint line breaks on the site.
+//!
+//! # Measured
+//!
+//! No model files and microseconds per text. On the 3,271 ITN blurbs in
+//! languages it knows (one sentence each, the hard case) it is right 95.3% of
+//! the time without hints (`cargo test -p courant-lang itn -- --nocapture`). A
+//! declared language wins on short text (<200 chars), when the detector is
+//! unsure, and between languages trigram detectors confuse (ms/id, ru/uk/be/bg,
+//! no/da/sv ...). `lingua` is more accurate on short text but brings tens of MB
+//! of models and much longer builds.
 #![warn(missing_docs)]
 
 #[cfg(test)]

@@ -13,6 +13,35 @@
 //! plain one. Words are split by [`courant_lang::words`], the clusterer's
 //! rule (combining marks stay in their word, unspaced scripts become
 //! character bigrams), so Hindi, Thai and Chinese are searchable too.
+//!
+//! # Bounds and fields
+//!
+//! `SearchIndex` over tantivy: `add(&[Doc])`, `commit(&IndexState)`,
+//! `search(&SearchQuery) -> Found` (ids with scores, copies of one text folded
+//! into one hit under its original, a `Highlighter` that marks the words in
+//! text the caller reads from the store). One analyzer per language with a
+//! Snowball stemmer in tantivy (18), one plain for the rest; every analyzer
+//! splits with `courant_lang::words`, joins soft-hyphenated pieces, lowercases,
+//! stems, folds accents. Each analyzer has its own title and body fields; a
+//! query without a language filter is analyzed by every analyzer. Filters:
+//! language, source, date range; order: relevance (titles weigh double) or
+//! newest. Broken query syntax searches the words alone. Bounds: 200 KB of text
+//! and 1 KB of title per article, 500 bytes of query, 5,000 candidates per
+//! query. The commit payload records the schema version, the store's instance
+//! id and the last placement indexed. I/O (the index folder), like the store.
+//!
+//! # Why tantivy
+//!
+//! The issue names it, and it is the maintained Rust search library: BM25,
+//! phrase and boolean queries, range filters on fast fields, Snowball stemmers
+//! for 18 languages, snippets. Its default tokenizer splits Hindi words at the
+//! virama and keeps a Chinese or Thai run as one token, so courant plugs in its
+//! own word splitter (the clusterer's) and keeps tantivy's filters. Bodies are
+//! not stored in the index (the store has them, and the highlighter works on
+//! the text the page reads anyway), which keeps it small: 1.4 MB for the 3,570
+//! demo articles. Not chosen: SQLite FTS5 (no per-language stemming, and it
+//! ties search to one backend), Meilisearch or Elasticsearch (separate servers,
+//! against the one-machine default).
 #![warn(missing_docs)]
 
 mod tokenize;

@@ -9,6 +9,28 @@
 //! - work is claimed with a lease (`claimed_until`), so a worker killed with
 //!   -9 loses nothing: its claims expire and another worker takes them;
 //! - every write is one transaction.
+//!
+//! # What it holds
+//!
+//! `trait Store` and `SqliteStore` (rusqlite, bundled SQLite, WAL, migrations
+//! by `PRAGMA user_version`). Sources, their health, articles, leases on work;
+//! stories (`stories`, `story_links`, `articles.story_id`, `duplicate_of`,
+//! `cluster_seq`) and named leases (`leases`); `meta` holds the database's
+//! instance id. Brief reads (`ArticleQuery::brief`, `story_members`,
+//! `copies_of`) let SQLite pick out title, language and dates, so lists never
+//! decode full texts; `story_articles` and `story_members` return a story's
+//! newest members up to a limit. Reads take a free reader connection first
+//! (four in all), so one long read does not hold up short ones.
+//! `record_stories` writes a batch of placements, links and merges in one
+//! transaction and sums each touched story again (counts, span, lead = the most
+//! central original, whose title and first sentence name the story).
+//!
+//! # Why rusqlite
+//!
+//! Synchronous calls run on tokio's blocking pool. Chosen over `sqlx` for
+//! compile time and because the trait, not the driver, is the seam for
+//! PostgreSQL: a `PgStore` implements `Store`, and `claim_pending` maps to
+//! `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`.
 #![warn(missing_docs)]
 
 mod sqlite;

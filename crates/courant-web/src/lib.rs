@@ -4,6 +4,51 @@
 //! render. Everything from a feed or page is already sanitized by the time it
 //! is stored; templates escape all other text, and only the sanitized body is
 //! marked safe.
+//!
+//! # Pages, feeds and API
+//!
+//! axum router, thin handlers, minijinja templates (`templates/`, overridable
+//! per file by the operator), JSON API under `/api/v1`. Home ranks stories by
+//! breadth (distinct outlets, then extra copies) over age (`views::rank`);
+//! `/stories/{id}` shows the timeline of originals with the outlets that
+//! carried each copy, and related stories; a merged id redirects (308) to the
+//! survivor. Article pages show the story, the outlets that carried the same
+//! text, and related news: the story's other articles, then the leads of
+//! related stories. `feeds.rs`: Atom (`atom_syndication`) and JSON Feed 1.1 for
+//! the site, each story and each source, an ordinary and a Google News sitemap;
+//! absolute links from `[site] base_url`, else the request's Host (checked to
+//! be a host name). `api.rs` also holds the write operations (add and remove a
+//! source, hide and show an article) behind a bearer token from the config,
+//! compared in constant time; without a token they are off (403).
+//! `openapi.json` is the API's OpenAPI 3 document, served as is; a test checks
+//! that it lists every API route. `search.rs`: `/search` (form, filters,
+//! pages), `/api/v1/search`, `/search/feed.atom|json` (newest first); each hit
+//! is read from the store and shown only when ready. `i18n.rs` and
+//! `templates/i18n/*.json`: the site's own words (en, de, fr, es; others fall
+//! back to English key by key; `i18n/<code>.json` in the templates folder adds
+//! or corrects a language). Language editions: `/{lang}/`, `/{lang}/latest`,
+//! `/{lang}/search` show that language's news, in its words where a catalog
+//! exists; `theme.css` holds the whole look and is overridable like any
+//! template. A formatter escapes `& < > " '` (minijinja's default also wrote
+//! `/` as `&#x2f;`). Sources, counts and source-language groups, which every
+//! front page shows, are reused for 2 s and refreshed in the background
+//! (`overview`); `cache.rs` keeps rendered home and story pages 2 s (while one
+//! request renders a stale page again, the others get the last copy); an
+//! operator's write through the API clears both. Search is never cached. A
+//! hidden article has status `hidden`, so every query for ready articles leaves
+//! it out. `metrics_page.rs`: `/metrics` renders the Prometheus recorder the
+//! binary installs; counters and histograms are recorded where things happen
+//! (fetcher, jobs, a request middleware labelled by route pattern), gauges are
+//! read from the store at scrape time.
+//!
+//! # Why atom_syndication, metrics, axum and minijinja
+//!
+//! (rust-syndication) writes Atom with correct escaping; JSON Feed is a
+//! `serde_json` value. The Atom output is tested by parsing it back with
+//! `courant-feed`. (no HTTP listener of its own; axum serves `/metrics`).
+//! Library crates only call the macros, which cost nothing without a recorder,
+//! so tests and the CLI need no setup. minijinja over compile-time templates
+//! (askama) because operators override templates at run time.
 #![warn(missing_docs)]
 
 mod api;
