@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use courant_text::{decode_entities, squash, PLAUSIBLE_YEARS as YEARS};
 
-use crate::parse_date;
+use crate::date::parse_date;
 
 /// Metadata read before the body is pruned.
 #[derive(Debug, Default)]
@@ -174,19 +174,22 @@ fn visible_byline(doc: &Document) -> Vec<String> {
     // As `[itemprop=author] [itemprop=name], [itemprop=author], a[rel=author],
     // [class*=author-name], [class*=byline__name], [class~=byline], [class~=author]`.
     let byline = |n: &NodeRef<'_>| {
-        crate::attr_is(n, "itemprop", |v| v == "author")
-            || (crate::attr_is(n, "itemprop", |v| v == "name")
+        crate::dom::attr_is(n, "itemprop", |v| v == "author")
+            || (crate::dom::attr_is(n, "itemprop", |v| v == "name")
                 && n.ancestors_it(None)
-                    .any(|a| crate::attr_is(&a, "itemprop", |v| v == "author")))
-            || (n.has_name("a") && crate::attr_is(n, "rel", |v| v == "author"))
-            || crate::attr_is(n, "class", |c| {
+                    .any(|a| crate::dom::attr_is(&a, "itemprop", |v| v == "author")))
+            || (n.has_name("a") && crate::dom::attr_is(n, "rel", |v| v == "author"))
+            || crate::dom::attr_is(n, "class", |c| {
                 c.contains("author-name")
                     || c.contains("byline__name")
                     || c.split_ascii_whitespace()
                         .any(|w| w == "byline" || w == "author")
             })
     };
-    for node in crate::elements(&doc.root()).iter().filter(|n| byline(n)) {
+    for node in crate::dom::elements(&doc.root())
+        .iter()
+        .filter(|n| byline(n))
+    {
         let text = squash(&node.text());
         if text.is_empty() || text.chars().count() > 80 {
             continue;
@@ -219,12 +222,12 @@ fn visible_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
         "byline",
         "submitted",
     ];
-    crate::elements(&doc.root())
+    crate::dom::elements(&doc.root())
         .into_iter()
         .filter(|n| {
             n.has_name("time")
-                || crate::attr_is(n, "itemprop", |v| v == "datePublished")
-                || crate::attr_is(n, "class", |c| CLASS_PARTS.iter().any(|p| c.contains(p)))
+                || crate::dom::attr_is(n, "itemprop", |v| v == "datePublished")
+                || crate::dom::attr_is(n, "class", |c| CLASS_PARTS.iter().any(|p| c.contains(p)))
         })
         .take(40)
         .find_map(|n| {
@@ -466,7 +469,7 @@ fn named_date(text: &str) -> Option<(usize, NaiveDate)> {
 /// The first figure caption of the article, kept apart from the body.
 fn lead_caption(doc: &Document) -> Option<String> {
     // As `figure figcaption`: the first in document order.
-    let caption = crate::elements(&doc.root())
+    let caption = crate::dom::elements(&doc.root())
         .into_iter()
         .find(|n| n.has_name("figcaption") && n.ancestors_it(None).any(|a| a.has_name("figure")))?;
     let text = squash(&caption.text());
@@ -476,8 +479,8 @@ fn lead_caption(doc: &Document) -> Option<String> {
 /// Every typed object in the page's JSON-LD blocks.
 fn json_ld_objects(doc: &Document) -> Vec<Value> {
     let mut found: Vec<Value> = Vec::new();
-    for node in crate::elements(&doc.root()).iter().filter(|n| {
-        n.has_name("script") && crate::attr_is(n, "type", |t| t == "application/ld+json")
+    for node in crate::dom::elements(&doc.root()).iter().filter(|n| {
+        n.has_name("script") && crate::dom::attr_is(n, "type", |t| t == "application/ld+json")
     }) {
         let raw = node.text();
         // Pages often end a block with a stray comma or wrap it in CDATA; skip what does not parse.

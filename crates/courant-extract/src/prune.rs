@@ -15,7 +15,7 @@ const DROP_TAGS: &[&str] = &[
 fn is_drop(node: &NodeRef<'_>) -> bool {
     node.element_ref()
         .is_some_and(|el| DROP_TAGS.contains(&&*el.name.local))
-        || crate::attr_is(node, "role", |r| r == "dialog")
+        || crate::dom::attr_is(node, "role", |r| r == "dialog")
 }
 
 /// Elements that usually hold furniture; removed unless they hold prose.
@@ -111,12 +111,12 @@ const KEEP_TAGS: &[&str] = &["html", "body", "p", "h1", "h2", "h3"];
 /// of 150 characters or more) is kept whatever its tag or class says: layout
 /// classes such as `sidebar-grid__content` or `comments-enabled` wrap articles.
 pub(crate) fn furniture(doc: &Document) {
-    for node in crate::elements(&doc.root()) {
+    for node in crate::dom::elements(&doc.root()) {
         if is_drop(&node) {
             node.remove_from_parent();
         }
     }
-    let all = crate::elements(&doc.root());
+    let all = crate::dom::elements(&doc.root());
     // A declared article body and everything around it stay: blog engines
     // write posts as text and <br>, which the paragraph test cannot see.
     let mut declared = std::collections::HashSet::new();
@@ -251,8 +251,8 @@ const ARTICLE_BODY_CLASSES: &[&str] = &[
 
 /// Markup that declares the article body: microdata or a CMS class.
 fn is_article_body(node: &NodeRef<'_>) -> bool {
-    crate::attr_is(node, "itemprop", |v| v == "articleBody")
-        || crate::attr_is(node, "class", |c| {
+    crate::dom::attr_is(node, "itemprop", |v| v == "articleBody")
+        || crate::dom::attr_is(node, "class", |c| {
             c.split_ascii_whitespace()
                 .any(|w| ARTICLE_BODY_CLASSES.contains(&w))
         })
@@ -458,7 +458,7 @@ pub(crate) fn harvest(doc: &Document) -> Harvest {
 /// out, and a linked heading makes the whole of `root` a teaser: `None`.
 fn prose(root: &NodeRef<'_>, teasers: bool) -> Option<Harvest> {
     let mut out = Harvest::default();
-    for p in crate::elements(root) {
+    for p in crate::dom::elements(root) {
         let Some(el) = p.element_ref() else { continue };
         if el.name.local.eq("h1") && out.title_at.is_none() {
             out.title_at = Some(out.blocks.len());
@@ -512,7 +512,7 @@ pub(crate) fn parts(doc: &Document) -> Vec<Vec<Harvest>> {
     let mut groups: Vec<((dom_query::NodeId, String), Vec<NodeRef<'_>>)> = Vec::new();
     let mut index: std::collections::HashMap<(dom_query::NodeId, String), usize> =
         std::collections::HashMap::new();
-    for n in crate::elements(&body) {
+    for n in crate::dom::elements(&body) {
         let Some(el) = n.element_ref() else { continue };
         if !PART_TAGS.contains(&&*el.name.local) {
             continue;
@@ -587,7 +587,7 @@ fn body_elements<'a>(doc: &'a Document, names: &[&str]) -> Vec<NodeRef<'a>> {
     let Some(body) = doc.root().descendants_it().find(|n| n.has_name("body")) else {
         return Vec::new();
     };
-    crate::elements(&body)
+    crate::dom::elements(&body)
         .into_iter()
         .filter(|n| {
             n.element_ref()

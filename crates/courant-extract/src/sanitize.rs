@@ -96,5 +96,5 @@ pub fn text(fragment: &str) -> String {
         dom_smoothie::Readability::new(format!("<html><body>{fragment}</body></html>"), None, None);
     // Readability::new only fails on a bad URL, and none is given.
     let Ok(r) = doc else { return String::new() };
-    crate::blocks_to_text(&r.doc.select("body"))
+    crate::text::blocks_to_text(&r.doc.select("body"))
 }

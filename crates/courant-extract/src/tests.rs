@@ -129,10 +129,13 @@ fn dates_in_the_wild() {
         );
     }
     assert_eq!(
-        date_in_url("https://blog.example/2020/01/05/title/").map(|d| d.to_rfc3339()),
+        date::date_in_url("https://blog.example/2020/01/05/title/").map(|d| d.to_rfc3339()),
         Some("2020-01-05T00:00:00+00:00".into())
     );
-    assert_eq!(date_in_url("https://ex.org/story/3000000218734/a-b"), None);
+    assert_eq!(
+        date::date_in_url("https://ex.org/story/3000000218734/a-b"),
+        None
+    );
     for (text, want) in [
         ("Freitag, 28.04.2023, 19:25 Uhr", Some("2023-04-28")),
         ("Published 2020-01-05 by Robert", Some("2020-01-05")),
@@ -268,7 +271,8 @@ fn a_pick_of_one_part_gets_the_other_parts() {
         "A shuttle bus will run between the north berth and the bus station every fifteen minutes while the ferries run, paid for by the board for the first year.",
     ];
     let pick_html: String = middle.iter().map(|p| format!("<p>{p}</p>")).collect();
-    let whole = rejoin(&groups, &middle.join("\n\n"), &pick_html).expect("the other parts");
+    let whole =
+        mend::rejoin_parts(&groups, &middle.join("\n\n"), &pick_html).expect("the other parts");
     let at = |s: &str| whole.find(s).unwrap_or_else(|| panic!("{s} missing"));
     assert!(at("two of its timber piles") < at("Shopkeepers on Quay Street"));
     assert!(at("Shopkeepers on Quay Street") < at("a covered waiting room"));
@@ -276,5 +280,5 @@ fn a_pick_of_one_part_gets_the_other_parts() {
     assert!(!whole.contains("Saturday market"), "a teaser joined");
     // A pick that holds every part is left alone.
     let all = article(&html, None).unwrap();
-    assert!(rejoin(&groups, &all.text, &all.html).is_none());
+    assert!(mend::rejoin_parts(&groups, &all.text, &all.html).is_none());
 }
