@@ -7,32 +7,10 @@ use axum::{Json, Router};
 use courant_store::{ArticleQuery, Counts, StoryQuery};
 use serde::{Deserialize, Serialize};
 
+use crate::error::ApiError;
 use crate::search::{self, SearchParams};
 use crate::views::{self, ArticleSummary, ArticleView, SourceView, StoryView, TimelineEntry};
 use crate::{read, AppState, WebError};
-
-/// API errors answer in JSON: `{"error": "..."}` with the same status as the pages.
-pub(crate) struct ApiError(WebError);
-
-impl From<WebError> for ApiError {
-    fn from(e: WebError) -> Self {
-        ApiError(e)
-    }
-}
-
-impl axum::response::IntoResponse for ApiError {
-    fn into_response(self) -> axum::response::Response {
-        let status = self.0.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self.0, "api request failed");
-        }
-        (
-            status,
-            Json(serde_json::json!({ "error": self.0.public_message() })),
-        )
-            .into_response()
-    }
-}
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

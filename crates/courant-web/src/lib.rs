@@ -53,29 +53,33 @@
 
 mod api;
 mod cache;
+mod error;
 mod feeds;
 mod i18n;
 mod metrics_page;
 mod pages;
 mod publish;
 mod search;
+mod state;
+mod templates;
 mod views;
 
 #[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use courant_store::Store;
-use minijinja::Environment;
 
+pub use error::WebError;
 pub use metrics_page::install_recorder;
+pub use state::AppState;
+
+pub(crate) use state::{article_with_source, forget_pages, overview, read};
+pub(crate) use templates::{render, render_in};
 
 /// Settings for the site.
 #[derive(Debug, Clone)]
@@ -111,163 +115,9 @@ impl Default for WebConfig {
     }
 }
 
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    store: Arc<dyn Store>,
-    env: Arc<Environment<'static>>,
-    cfg: Arc<WebConfig>,
-    catalogs: Arc<i18n::Catalogs>,
-    overview: Arc<Mutex<OverviewCache>>,
-    pages: Arc<cache::PageCache>,
-}
-
-/// What every front page shows: sources (names and health), counts and the
-/// source-language groups. Reading them from a large store on each request
-/// would dominate the page's time (at 100,000 articles and 841 sources they
-/// take about 80 ms), and on a news site a figure a few seconds old is exact
-/// enough.
-#[derive(Clone)]
-pub(crate) struct Overview {
-    pub(crate) sources: Arc<Vec<courant_model::Source>>,
-    pub(crate) names: Arc<views::Names>,
-    pub(crate) counts: Arc<courant_store::Counts>,
-    pub(crate) groups: Arc<Vec<courant_store::Group>>,
-}
-
-#[derive(Default)]
-struct OverviewCache {
-    value: Option<(Instant, Overview)>,
-    refreshing: bool,
-}
-
-/// How long the overview is reused.
-const OVERVIEW_TTL: Duration = Duration::from_secs(2);
-
-/// The overview, at most [`OVERVIEW_TTL`] old. Once there is one, a stale
-/// one is answered at once while a background task reads the next, so no
-/// request waits for the read.
-pub(crate) async fn overview(st: &AppState) -> Result<Overview, WebError> {
-    let stale = match st.overview.lock() {
-        Ok(mut c) => {
-            let fresh_enough = c
-                .value
-                .as_ref()
-                .is_some_and(|(at, _)| at.elapsed() < OVERVIEW_TTL);
-            match c.value.clone() {
-                Some((_, o)) if fresh_enough || c.refreshing => return Ok(o),
-                value => {
-                    c.refreshing = true;
-                    value.map(|(_, o)| o)
-                }
-            }
-        }
-        Err(_) => None,
-    };
-    match stale {
-        Some(o) => {
-            let st = st.clone();
-            tokio::spawn(async move {
-                if let Err(e) = refresh_overview(&st).await {
-                    tracing::warn!(error = %e, "overview not refreshed; showing the last one");
-                }
-            });
-            Ok(o)
-        }
-        None => refresh_overview(st).await,
-    }
-}
-
-/// Drops the cached pages and overview: an operator's write shows at once.
-pub(crate) fn forget_pages(st: &AppState) {
-    st.pages.clear();
-    if let Ok(mut c) = st.overview.lock() {
-        c.value = None;
-    }
-}
-
-async fn refresh_overview(st: &AppState) -> Result<Overview, WebError> {
-    let fresh = read(st, |s| Ok((s.sources()?, s.counts()?, s.groups()?))).await;
-    let mut cache = st.overview.lock().ok();
-    if let Some(c) = cache.as_mut() {
-        c.refreshing = false;
-    }
-    let (sources, counts, groups) = fresh?;
-    let o = Overview {
-        names: Arc::new(views::names(&sources)),
-        sources: Arc::new(sources),
-        counts: Arc::new(counts),
-        groups: Arc::new(groups),
-    };
-    if let Some(c) = cache.as_mut() {
-        c.value = Some((Instant::now(), o.clone()));
-    }
-    Ok(o)
-}
-
-const BUILTIN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("home.html", include_str!("../templates/home.html")),
-    ("list.html", include_str!("../templates/list.html")),
-    ("article.html", include_str!("../templates/article.html")),
-    ("story.html", include_str!("../templates/story.html")),
-    ("sources.html", include_str!("../templates/sources.html")),
-    ("error.html", include_str!("../templates/error.html")),
-    ("original.html", include_str!("../templates/original.html")),
-    ("search.html", include_str!("../templates/search.html")),
-    ("theme.css", include_str!("../templates/theme.css")),
-];
-
-fn environment(cfg: &WebConfig) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.add_filter("fill", i18n::fill);
-    // minijinja's HTML escaping also writes '/' as "&#x2f;", which no context
-    // needs; escape what HTML needs and leave links readable.
-    env.set_formatter(|out, state, value| {
-        if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
-            if let Some(s) = value.as_str() {
-                return out.write_str(&courant_text::escape_html(s)).map_err(|_| {
-                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
-                });
-            }
-        }
-        minijinja::escape_formatter(out, state, value)
-    });
-    let dir = cfg.templates_dir.clone();
-    env.set_loader(move |name| {
-        if let Some(dir) = &dir {
-            // Only plain file names: an override folder is not a path to walk out of.
-            if !name.contains(['/', '\\']) && !name.starts_with('.') {
-                match std::fs::read_to_string(dir.join(name)) {
-                    Ok(s) => return Ok(Some(s)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(minijinja::Error::new(
-                            minijinja::ErrorKind::InvalidOperation,
-                            format!("template {name}: {e}"),
-                        ))
-                    }
-                }
-            }
-        }
-        Ok(BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| s.to_string()))
-    });
-    env
-}
-
-/// Builds the router for the site and the API.
+/// Builds the router for the site and the API: the one route table.
 pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
-    let state = AppState {
-        env: Arc::new(environment(&cfg)),
-        catalogs: Arc::new(i18n::Catalogs::load(cfg.templates_dir.as_deref())),
-        store,
-        cfg: Arc::new(cfg),
-        overview: Arc::default(),
-        pages: Arc::default(),
-    };
+    let state = AppState::new(store, cfg);
     Router::new()
         .route("/", get(pages::home))
         .route("/latest", get(pages::latest))
@@ -297,134 +147,4 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .fallback(|| async { WebError::NotFound("no such page".into()) })
         .layer(axum::middleware::from_fn(metrics_page::track))
         .with_state(state)
-}
-
-/// Failures a handler turns into a response.
-#[derive(Debug, thiserror::Error)]
-pub enum WebError {
-    /// 404 with a message.
-    #[error("not found: {0}")]
-    NotFound(String),
-    /// 400 with a message.
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    /// 401: no or a wrong token.
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
-    /// 403: the operation is switched off.
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    /// Storage failed; logged, shown as 500.
-    #[error(transparent)]
-    Store(#[from] courant_store::Error),
-    /// A template failed; logged, shown as 500.
-    #[error("template: {0}")]
-    Template(#[from] minijinja::Error),
-    /// A blocking task panicked or was cancelled.
-    #[error("internal: {0}")]
-    Join(#[from] tokio::task::JoinError),
-    /// The search index failed; logged, shown as 500.
-    #[error(transparent)]
-    Search(#[from] courant_search::Error),
-}
-
-impl WebError {
-    fn status(&self) -> StatusCode {
-        match self {
-            WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn public_message(&self) -> String {
-        match self {
-            WebError::NotFound(m)
-            | WebError::BadRequest(m)
-            | WebError::Unauthorized(m)
-            | WebError::Forbidden(m) => m.clone(),
-            _ => "internal error; see the server log".into(),
-        }
-    }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let body = format!(
-            "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status}</h1><p>{}</p><p><a href=\"/\">Front page</a></p>",
-            courant_text::escape_html(&self.public_message())
-        );
-        (status, Html(body)).into_response()
-    }
-}
-
-/// Runs store work on the blocking pool.
-async fn read<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&dyn Store) -> courant_store::Result<T> + Send + 'static,
-) -> Result<T, WebError> {
-    let store = state.store.clone();
-    Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
-}
-
-/// An article and the source it came from.
-async fn article_with_source(
-    state: &AppState,
-    id: i64,
-) -> Result<
-    (
-        Option<courant_model::Article>,
-        Option<courant_model::Source>,
-    ),
-    WebError,
-> {
-    read(state, move |s| {
-        let a = s.article(id)?;
-        let src = match &a {
-            Some(a) => s.source(a.source_id)?,
-            None => None,
-        };
-        Ok((a, src))
-    })
-    .await
-}
-
-fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Html<String>, WebError> {
-    render_in(state, None, name, ctx)
-}
-
-/// Renders a page of an edition (`Some("de")`: the German pages, in German
-/// where a catalog has the words) or of the whole site (`None`: in the
-/// site's own language).
-fn render_in(
-    state: &AppState,
-    edition: Option<&str>,
-    name: &str,
-    ctx: minijinja::Value,
-) -> Result<Html<String>, WebError> {
-    let ui = edition.unwrap_or(&state.cfg.site_lang);
-    let t = state.catalogs.get(ui);
-    let lang = if state.catalogs.has(ui) {
-        ui
-    } else {
-        state.cfg.site_lang.as_str()
-    };
-    let site = minijinja::context! {
-        title => state.cfg.site_title,
-        lang,
-        search => state.cfg.search.is_some(),
-    };
-    // Links within an edition stay in it: `{{ prefix }}/latest`.
-    let prefix = edition.map(|code| format!("/{code}")).unwrap_or_default();
-    let edition = edition.map(|code| minijinja::context! { code });
-    let tmpl = state.env.get_template(name)?;
-    Ok(Html(tmpl.render(
-        minijinja::context! { site, t, edition, prefix, ..ctx },
-    )?))
 }

@@ -213,3 +213,88 @@ pub(crate) fn news_sitemap(base: &str, articles: &[Article], names: &Names) -> S
     out.push_str("</urlset>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/publish")
+            .join(name)
+    }
+
+    /// Compares with the committed snapshot; `UPDATE_SNAPSHOTS=1` rewrites
+    /// it (review the diff before committing).
+    fn snapshot(name: &str, got: &str) {
+        let path = fixture(name);
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, got).expect("snapshot written");
+        }
+        let want = std::fs::read_to_string(&path).expect("snapshot present");
+        assert_eq!(got, want, "{name} differs from its snapshot");
+    }
+
+    fn articles() -> Vec<Article> {
+        let raw = std::fs::read_to_string(fixture("articles.json")).expect("fixture");
+        serde_json::from_str(&raw).expect("articles parse")
+    }
+
+    fn names() -> Names {
+        Names::from([
+            (1, "Harbour Times".to_string()),
+            (2, "Hafenblatt".to_string()),
+        ])
+    }
+
+    fn feed<'a>(items: &'a [Article], names: &'a Names) -> Feed<'a> {
+        Feed {
+            base: "https://courant.example",
+            title: "Harbour · courant",
+            page: "/stories/3",
+            feed: "/stories/3/feed.atom",
+            items,
+            names,
+        }
+    }
+
+    #[test]
+    fn atom_matches_its_snapshot_and_reads_back() {
+        let (items, names) = (articles(), names());
+        let atom = feed(&items, &names).render(Format::Atom);
+        snapshot("story.atom", &atom);
+        let parsed = courant_feed::parse(atom.as_bytes(), None).expect("our Atom parses");
+        assert_eq!(parsed.entries.len(), 2);
+        assert_eq!(
+            parsed.entries[0].title,
+            "Harbour reopens after storm & flood"
+        );
+        // The unsafe original link is left out; the entry links to our page.
+        assert!(!atom.contains("javascript:"));
+        assert!(atom.contains("https://courant.example/articles/9"));
+    }
+
+    #[test]
+    fn json_feed_matches_its_snapshot() {
+        let (items, names) = (articles(), names());
+        let json = feed(&items, &names).render(Format::Json);
+        snapshot("story.json", &json);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(v["items"][1]["authors"][0]["name"], "Hafenblatt");
+        assert_eq!(v["items"][1]["external_url"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn sitemaps_match_their_snapshots() {
+        let (items, names) = (articles(), names());
+        let at = |a: &Article| (a.id, updated(a));
+        let listed: Vec<_> = items.iter().map(at).collect();
+        snapshot(
+            "sitemap.xml",
+            &sitemap("https://courant.example", &[], &listed),
+        );
+        let news = news_sitemap("https://courant.example", &items, &names);
+        snapshot("news-sitemap.xml", &news);
+        assert!(news.contains("Hafen &quot;wieder&quot; offen &lt;b&gt;"));
+    }
+}
