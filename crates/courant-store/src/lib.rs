@@ -33,6 +33,7 @@
 //! `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`.
 #![warn(missing_docs)]
 
+pub mod policy;
 mod sqlite;
 
 #[cfg(test)]
@@ -59,12 +60,15 @@ pub enum Error {
     #[error("store: lease {0} is held by another worker")]
     LeaseLost(String),
     /// The database file could not be opened or migrated.
-    #[error("store: cannot open {path}: {reason}")]
+    #[error("store: cannot {step} {path}")]
     Open {
         /// Database path.
         path: String,
-        /// What went wrong.
-        reason: String,
+        /// What failed: "create the folder of", "open" or "migrate".
+        step: &'static str,
+        /// The error underneath.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 

@@ -1,0 +1,169 @@
+//! Story policy: which member leads a story and what names it. Every backend
+//! applies the same rules, so they live here, apart from the SQL.
+
+use std::cmp::Ordering;
+
+use courant_model::ArticleId;
+
+/// A ready member of a story with a processed text, as the lead choice sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadCandidate {
+    /// The article.
+    pub id: ArticleId,
+    /// Whether it copies an earlier article.
+    pub copy: bool,
+    /// Cosine of its words to the story's centroid when it was placed.
+    pub central: Option<f64>,
+    /// Its publication time, as the store sorts it (fixed-width RFC 3339).
+    pub published: Option<String>,
+}
+
+/// The lead: originals before copies, then the most central, then the
+/// earliest, then the lowest id (a member without a centrality comes after
+/// those with one; one without a date before those with one).
+pub fn lead(members: &[LeadCandidate]) -> Option<&LeadCandidate> {
+    members.iter().min_by(|a, b| lead_order(a, b))
+}
+
+fn lead_order(a: &LeadCandidate, b: &LeadCandidate) -> Ordering {
+    let central = |c: &LeadCandidate| c.central.map(ordered);
+    a.copy
+        .cmp(&b.copy)
+        .then_with(|| central(b).cmp(&central(a)))
+        .then_with(|| a.published.cmp(&b.published))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// An f64 that orders totally (no NaN is stored, but none may panic).
+fn ordered(x: f64) -> OrderedF64 {
+    OrderedF64(x)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedF64(f64);
+
+impl Eq for OrderedF64 {}
+
+impl PartialOrd for OrderedF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The first sentence of a text, at most about 300 characters.
+pub fn first_sentence(text: &str) -> String {
+    let para = text
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or("");
+    let mut end = para.len();
+    for (i, c) in para.char_indices() {
+        if matches!(c, '.' | '!' | '?' | '。') && i >= 40 {
+            let next = para[i + c.len_utf8()..].chars().next();
+            if next.is_none_or(char::is_whitespace) {
+                end = i + c.len_utf8();
+                break;
+            }
+        }
+    }
+    let s = &para[..end];
+    if s.chars().count() <= 300 {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(300).collect();
+    match cut.rfind(' ') {
+        Some(i) => format!("{}…", &cut[..i]),
+        None => format!("{cut}…"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(
+        id: ArticleId,
+        copy: bool,
+        central: Option<f64>,
+        published: Option<&str>,
+    ) -> LeadCandidate {
+        LeadCandidate {
+            id,
+            copy,
+            central,
+            published: published.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_lead_is_the_most_central_original() {
+        let cases: &[(&[LeadCandidate], Option<ArticleId>)] = &[
+            (&[], None),
+            // An original beats a more central copy.
+            (
+                &[m(1, true, Some(0.9), None), m(2, false, Some(0.1), None)],
+                Some(2),
+            ),
+            // The most central original wins; no centrality counts as least.
+            (
+                &[
+                    m(1, false, None, None),
+                    m(2, false, Some(0.2), None),
+                    m(3, false, Some(0.5), None),
+                ],
+                Some(3),
+            ),
+            // Equally central: the earliest, an undated one first, then the lowest id.
+            (
+                &[
+                    m(4, false, Some(0.5), Some("2026-01-02")),
+                    m(5, false, Some(0.5), Some("2026-01-01")),
+                ],
+                Some(5),
+            ),
+            (
+                &[
+                    m(6, false, Some(0.5), Some("2026-01-01")),
+                    m(7, false, Some(0.5), None),
+                ],
+                Some(7),
+            ),
+            (
+                &[m(9, false, Some(0.5), None), m(8, false, Some(0.5), None)],
+                Some(8),
+            ),
+        ];
+        for (members, want) in cases {
+            assert_eq!(lead(members).map(|c| c.id), *want, "{members:?}");
+        }
+    }
+
+    #[test]
+    fn the_summary_is_the_first_sentence_within_bounds() {
+        let cases = [
+            ("", ""),
+            ("Short. Then more.", "Short. Then more."),
+            (
+                "The harbour reopened on Monday after the storm. Ships came in.",
+                "The harbour reopened on Monday after the storm.",
+            ),
+            (
+                "\n\nFirst paragraph wins here, even when it is long enough.\n\nSecond.",
+                "First paragraph wins here, even when it is long enough.",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(first_sentence(text), want, "{text}");
+        }
+        let long = "word ".repeat(100);
+        let s = first_sentence(&long);
+        assert!(s.ends_with('…') && s.chars().count() <= 301, "{s}");
+    }
+}

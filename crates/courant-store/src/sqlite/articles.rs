@@ -1,0 +1,228 @@
+//! Articles: entries in, claims and outcomes, reads and counts.
+
+use chrono::{DateTime, Utc};
+use courant_model::{Article, ArticleId, FeedEntry, SourceId};
+use rusqlite::{params, OptionalExtension};
+
+use crate::{ArticleOutcome, ArticleQuery, Counts, Group, Result};
+
+use super::rows::{article_row, collect_articles, ArticleRow, ARTICLE_COLS, ARTICLE_COLS_BRIEF};
+use super::stories::refresh_story;
+use super::{json, parse_ts, ts, SqliteStore};
+
+pub(super) fn insert_entries(
+    store: &SqliteStore,
+    source: SourceId,
+    entries: &[FeedEntry],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let mut c = store.write();
+    let tx = c.transaction()?;
+    let mut new = 0;
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO articles (source_id, guid, url, status, discovered_at, entry_json, published_at, lang)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)
+             ON CONFLICT (source_id, guid) DO NOTHING",
+        )?;
+        for e in entries {
+            let published = e.published.or(e.updated).unwrap_or(now);
+            new += st.execute(params![
+                source,
+                e.guid,
+                e.url,
+                ts(now),
+                json(e)?,
+                ts(published),
+                e.lang
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(new)
+}
+
+pub(super) fn claim_pending(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+    lease_secs: i64,
+    limit: usize,
+) -> Result<Vec<Article>> {
+    let c = store.write();
+    let until = ts(now + chrono::Duration::seconds(lease_secs));
+    // One statement: claim and read back atomically, so two workers never share an article.
+    let mut st = c.prepare_cached(&format!(
+        "UPDATE articles SET not_before = ?1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM articles WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?2)
+                      ORDER BY published_at DESC LIMIT ?3)
+         RETURNING {ARTICLE_COLS}"
+    ))?;
+    let rows = st
+        .query_map(params![until, ts(now), limit as i64], article_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut claimed = collect_articles(rows)?;
+    // RETURNING has no order; hand out the newest first, as selected.
+    claimed.sort_by(|a, b| b.published().cmp(&a.published()).then(b.id.cmp(&a.id)));
+    Ok(claimed)
+}
+
+pub(super) fn finish_article(
+    store: &SqliteStore,
+    id: ArticleId,
+    outcome: &ArticleOutcome,
+) -> Result<()> {
+    let c = store.write();
+    match outcome {
+        ArticleOutcome::Ready(p) => {
+            let published = p.published.map(ts);
+            c.execute(
+                "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
+                   published_at = COALESCE(?3, published_at), lang = ?4, url = COALESCE(url, ?5)
+                 WHERE id = ?1",
+                params![id, json(p)?, published, p.lang, p.canonical_url],
+            )?;
+        }
+        ArticleOutcome::Retry { error, not_before } => {
+            c.execute(
+                "UPDATE articles SET error = ?2, not_before = ?3 WHERE id = ?1",
+                params![id, error, ts(*not_before)],
+            )?;
+        }
+        ArticleOutcome::Failed { error } => {
+            c.execute(
+                "UPDATE articles SET status = 'failed', error = ?2, not_before = NULL WHERE id = ?1",
+                params![id, error],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn articles(store: &SqliteStore, q: &ArticleQuery) -> Result<Vec<Article>> {
+    let cols = if q.brief {
+        ARTICLE_COLS_BRIEF
+    } else {
+        ARTICLE_COLS
+    };
+    let mut sql = format!("SELECT {cols} FROM articles WHERE 1 = 1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if !q.include_pending {
+        sql.push_str(" AND status = 'ready'");
+    }
+    if let Some(s) = q.source {
+        args.push(s.into());
+        sql.push_str(&format!(" AND source_id = ?{}", args.len()));
+    }
+    match q.lang.as_deref() {
+        Some("und") => sql.push_str(" AND lang IS NULL"),
+        Some(l) => {
+            args.push(l.to_string().into());
+            sql.push_str(&format!(" AND lang = ?{}", args.len()));
+        }
+        None => {}
+    }
+    let limit = q.limit.clamp(1, 500) as i64;
+    sql.push_str(&format!(
+        " ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}",
+        q.offset as i64
+    ));
+    let c = store.read();
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st
+        .query_map(rusqlite::params_from_iter(args), article_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(st);
+    drop(c);
+    collect_articles(rows)
+}
+
+pub(super) fn article(store: &SqliteStore, id: ArticleId) -> Result<Option<Article>> {
+    let c = store.read();
+    let row = c
+        .query_row(
+            &format!("SELECT {ARTICLE_COLS} FROM articles WHERE id = ?1"),
+            [id],
+            article_row,
+        )
+        .optional()?;
+    drop(c);
+    row.map(ArticleRow::decode).transpose()
+}
+
+pub(super) fn set_hidden(store: &SqliteStore, id: ArticleId, hidden: bool) -> Result<bool> {
+    let (from, to) = if hidden {
+        ("ready", "hidden")
+    } else {
+        ("hidden", "ready")
+    };
+    let mut c = store.write();
+    let tx = c.transaction()?;
+    let story: Option<Option<i64>> = tx
+        .query_row(
+            "UPDATE articles SET status = ?3 WHERE id = ?1 AND status IN (?2, ?3) RETURNING story_id",
+            params![id, from, to],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(story) = story else {
+        return Ok(false);
+    };
+    if let Some(story) = story {
+        refresh_story(&tx, story, Utc::now())?;
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+pub(super) fn counts(store: &SqliteStore) -> Result<Counts> {
+    let c = store.read();
+    let mut counts = Counts::default();
+    let mut st = c.prepare_cached("SELECT status, COUNT(*) FROM articles GROUP BY status")?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (status, n) = row?;
+        match status.as_str() {
+            "ready" => counts.ready = n,
+            "pending" => counts.pending = n,
+            "failed" => counts.failed = n,
+            "hidden" => counts.hidden = n,
+            _ => {}
+        }
+    }
+    let mut st = c.prepare_cached(
+        "SELECT COALESCE(lang, 'und'), COUNT(*) FROM articles WHERE status = 'ready'
+         GROUP BY 1 ORDER BY 2 DESC, 1",
+    )?;
+    counts.by_lang = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    counts.unclustered = c.query_row(
+        "SELECT COUNT(*) FROM articles WHERE status = 'ready' AND cluster_seq IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    counts.stories = c.query_row(
+        "SELECT COUNT(*) FROM stories WHERE merged_into IS NULL AND articles > 0",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(counts)
+}
+
+pub(super) fn groups(store: &SqliteStore) -> Result<Vec<Group>> {
+    let c = store.read();
+    let mut st = c.prepare_cached(
+        "SELECT source_id, COALESCE(lang, 'und'), COUNT(*), MAX(published_at) FROM articles
+         WHERE status = 'ready' GROUP BY 1, 2 ORDER BY 4 DESC, 1, 2",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Group {
+                source: r.get(0)?,
+                lang: r.get(1)?,
+                count: r.get(2)?,
+                newest: parse_ts(r.get(3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,260 @@
+//! The embedded SQLite backend: one writer connection and a few readers in
+//! WAL mode. The SQL lives in one module per aggregate (`sources`,
+//! `articles`, `stories`, `leases`), rows are decoded in `rows`, and the
+//! schema is the SQL files under `migrations/sqlite`, applied in order.
+
+mod articles;
+mod leases;
+mod rows;
+mod sources;
+mod stories;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use courant_model::{Article, ArticleId, FeedEntry, NewSource, Source, SourceId, Story, StoryId};
+use rusqlite::Connection;
+
+use crate::{
+    ArticleOutcome, ArticleQuery, Counts, Error, Group, Placed, PollRecord, Result, Store,
+    StoryBatch, StoryQuery,
+};
+
+/// The schema, applied in order; `PRAGMA user_version` records how many are.
+/// A new version is a new file at the end, never an edit of an applied one.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_stories.sql"),
+    include_str!("../../migrations/sqlite/0003_instance.sql"),
+    include_str!("../../migrations/sqlite/0004_front_pages.sql"),
+];
+
+const READERS: usize = 4;
+
+/// SQLite in WAL mode: one writer connection and a few reader connections.
+#[derive(Debug)]
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// Fixed-width UTC timestamps sort correctly as text.
+pub(crate) fn ts(d: DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(c)
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let fail = |step: &'static str| {
+            move |e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+                path: path.display().to_string(),
+                step,
+                source: e,
+            }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of")(e.into()))?;
+        }
+        let mut writer = open_conn(path).map_err(|e| fail("open")(e.into()))?;
+        migrate(&mut writer).map_err(|e| fail("migrate")(e.into()))?;
+        let readers = (0..READERS)
+            .map(|_| open_conn(path).map(Mutex::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| fail("open")(e.into()))?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// A free reader if there is one (a long read never holds up short ones
+    /// that could use another connection), else the next in turn.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed) % n;
+        for k in 0..n {
+            if let Ok(guard) = self.readers[(start + k) % n].try_lock() {
+                return guard;
+            }
+        }
+        lock(&self.readers[start])
+    }
+
+    fn write(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+}
+
+fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
+    let version: usize =
+        c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = c.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+impl Store for SqliteStore {
+    fn add_source(&self, s: &NewSource) -> Result<Source> {
+        sources::add_source(self, s)
+    }
+
+    fn remove_source(&self, id: SourceId) -> Result<bool> {
+        sources::remove_source(self, id)
+    }
+
+    fn sources(&self) -> Result<Vec<Source>> {
+        sources::sources(self)
+    }
+
+    fn source(&self, id: SourceId) -> Result<Option<Source>> {
+        sources::source(self, id)
+    }
+
+    fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>> {
+        sources::due_sources(self, now, limit)
+    }
+
+    fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()> {
+        sources::record_poll(self, id, rec)
+    }
+
+    fn insert_entries(
+        &self,
+        source: SourceId,
+        entries: &[FeedEntry],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        articles::insert_entries(self, source, entries, now)
+    }
+
+    fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
+        articles::claim_pending(self, now, lease_secs, limit)
+    }
+
+    fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()> {
+        articles::finish_article(self, id, outcome)
+    }
+
+    fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>> {
+        articles::articles(self, q)
+    }
+
+    fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        articles::article(self, id)
+    }
+
+    fn set_hidden(&self, id: ArticleId, hidden: bool) -> Result<bool> {
+        articles::set_hidden(self, id, hidden)
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        articles::counts(self)
+    }
+
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        leases::acquire_lease(self, name, holder, now, until)
+    }
+
+    fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        leases::release_lease(self, name, holder)
+    }
+
+    fn unclustered(&self, limit: usize) -> Result<Vec<Article>> {
+        stories::unclustered(self, limit)
+    }
+
+    fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>> {
+        stories::placed_since(self, after, limit)
+    }
+
+    fn record_stories(
+        &self,
+        lease: &str,
+        holder: &str,
+        batch: &StoryBatch,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        stories::record_stories(self, lease, holder, batch, now)
+    }
+
+    fn instance_id(&self) -> Result<String> {
+        leases::instance_id(self)
+    }
+
+    fn max_story_id(&self) -> Result<StoryId> {
+        stories::max_story_id(self)
+    }
+
+    fn story(&self, id: StoryId) -> Result<Option<Story>> {
+        stories::story(self, id)
+    }
+
+    fn stories(&self, q: &StoryQuery) -> Result<Vec<Story>> {
+        stories::stories(self, q)
+    }
+
+    fn story_articles(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
+        stories::story_articles(self, id, limit)
+    }
+
+    fn story_members(&self, id: StoryId, limit: usize) -> Result<Vec<Article>> {
+        stories::story_members(self, id, limit)
+    }
+
+    fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>> {
+        stories::copies_of(self, original, limit)
+    }
+
+    fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>> {
+        stories::related_stories(self, id, limit)
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        articles::groups(self)
+    }
+}

@@ -1,0 +1,117 @@
+//! Sources and their health.
+
+use chrono::{DateTime, Utc};
+use courant_model::{NewSource, Source, SourceId};
+use rusqlite::{params, OptionalExtension};
+
+use crate::{PollRecord, PollResult, Result};
+
+use super::rows::{source_row, SOURCE_COLS};
+use super::stories::refresh_story;
+use super::{ts, SqliteStore};
+
+pub(super) fn add_source(store: &SqliteStore, s: &NewSource) -> Result<Source> {
+    let c = store.write();
+    c.execute(
+        "INSERT INTO sources (feed_url, name, lang, attribution, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (feed_url) DO UPDATE SET
+           name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE sources.name END,
+           lang = COALESCE(excluded.lang, sources.lang),
+           attribution = COALESCE(excluded.attribution, sources.attribution)",
+        params![s.feed_url, s.name, s.lang, s.attribution, ts(Utc::now())],
+    )?;
+    let src = c.query_row(
+        &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.feed_url = ?1"),
+        [&s.feed_url],
+        source_row,
+    )?;
+    Ok(src)
+}
+
+pub(super) fn remove_source(store: &SqliteStore, id: SourceId) -> Result<bool> {
+    let mut c = store.write();
+    let tx = c.transaction()?;
+    // Stories it contributed to are summed again without its articles.
+    let touched: Vec<i64> = tx
+        .prepare(
+            "SELECT DISTINCT story_id FROM articles WHERE source_id = ?1 AND story_id IS NOT NULL",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let removed = tx.execute("DELETE FROM sources WHERE id = ?1", [id])? > 0;
+    for story in touched {
+        refresh_story(&tx, story, Utc::now())?;
+    }
+    tx.commit()?;
+    Ok(removed)
+}
+
+pub(super) fn sources(store: &SqliteStore) -> Result<Vec<Source>> {
+    let c = store.read();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {SOURCE_COLS} FROM sources s ORDER BY s.name, s.id"
+    ))?;
+    let rows = st
+        .query_map([], source_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(super) fn source(store: &SqliteStore, id: SourceId) -> Result<Option<Source>> {
+    let c = store.read();
+    Ok(c.query_row(
+        &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"),
+        [id],
+        source_row,
+    )
+    .optional()?)
+}
+
+pub(super) fn due_sources(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Source>> {
+    let c = store.read();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {SOURCE_COLS} FROM sources s WHERE s.next_poll_at IS NULL OR s.next_poll_at <= ?1
+         ORDER BY s.next_poll_at IS NOT NULL, s.next_poll_at LIMIT ?2"
+    ))?;
+    let rows = st
+        .query_map(params![ts(now), limit as i64], source_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(super) fn record_poll(store: &SqliteStore, id: SourceId, rec: &PollRecord) -> Result<()> {
+    let c = store.write();
+    match &rec.result {
+        PollResult::Ok {
+            title,
+            site_url,
+            etag,
+            last_modified,
+            warning,
+        } => {
+            c.execute(
+                "UPDATE sources SET last_fetch_at = ?2, last_ok_at = ?2, last_error = ?3, consecutive_failures = 0,
+                   next_poll_at = ?4,
+                   etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified),
+                   site_url = COALESCE(?7, site_url),
+                   name = CASE WHEN name = '' THEN COALESCE(?8, feed_url) ELSE name END
+                 WHERE id = ?1",
+                params![id, ts(rec.at), warning, ts(rec.next_poll_at), etag, last_modified, site_url, title],
+            )?;
+        }
+        PollResult::Failed { error } => {
+            c.execute(
+                "UPDATE sources SET last_fetch_at = ?2, last_error = ?3,
+                   consecutive_failures = consecutive_failures + 1, next_poll_at = ?4,
+                   name = CASE WHEN name = '' THEN feed_url ELSE name END
+                 WHERE id = ?1",
+                params![id, ts(rec.at), error, ts(rec.next_poll_at)],
+            )?;
+        }
+    }
+    Ok(())
+}
