@@ -8,7 +8,7 @@ use crate::{ArticleOutcome, ArticleQuery, Counts, Group, Result};
 
 use super::rows::{article_row, collect_articles, ArticleRow, ARTICLE_COLS, ARTICLE_COLS_BRIEF};
 use super::stories::refresh_story;
-use super::{json, parse_ts, ts, SqliteStore};
+use super::{json, parse_ts, push_lang, ts, SqliteStore};
 
 pub(super) fn insert_entries(
     store: &SqliteStore,
@@ -113,14 +113,7 @@ pub(super) fn articles(store: &SqliteStore, q: &ArticleQuery) -> Result<Vec<Arti
         args.push(s.into());
         sql.push_str(&format!(" AND source_id = ?{}", args.len()));
     }
-    match q.lang.as_deref() {
-        Some("und") => sql.push_str(" AND lang IS NULL"),
-        Some(l) => {
-            args.push(l.to_string().into());
-            sql.push_str(&format!(" AND lang = ?{}", args.len()));
-        }
-        None => {}
-    }
+    push_lang(&mut sql, &mut args, q.lang.as_deref());
     let limit = q.limit.clamp(1, 500) as i64;
     sql.push_str(&format!(
         " ORDER BY published_at DESC, id DESC LIMIT {limit} OFFSET {}",

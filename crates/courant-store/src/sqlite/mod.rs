@@ -123,6 +123,19 @@ fn migrate(c: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Adds a language filter to a query being built: `und` is the articles or
+/// stories of no known language.
+fn push_lang(sql: &mut String, args: &mut Vec<rusqlite::types::Value>, lang: Option<&str>) {
+    match lang {
+        Some("und") => sql.push_str(" AND lang IS NULL"),
+        Some(l) => {
+            args.push(l.to_string().into());
+            sql.push_str(&format!(" AND lang = ?{}", args.len()));
+        }
+        None => {}
+    }
+}
+
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }

@@ -10,7 +10,7 @@ use crate::{Error, Placed, Result, StoryBatch, StoryQuery};
 use super::rows::{
     article_row, collect_articles, story_row, ARTICLE_COLS, ARTICLE_COLS_BRIEF, STORY_COLS,
 };
-use super::{ts, SqliteStore};
+use super::{push_lang, ts, SqliteStore};
 use crate::policy::{self, LeadCandidate};
 
 pub(super) fn unclustered(store: &SqliteStore, limit: usize) -> Result<Vec<Article>> {
@@ -185,14 +185,7 @@ pub(super) fn stories(store: &SqliteStore, q: &StoryQuery) -> Result<Vec<Story>>
     let mut sql =
         format!("SELECT {STORY_COLS} FROM stories WHERE merged_into IS NULL AND articles > 0");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    match q.lang.as_deref() {
-        Some("und") => sql.push_str(" AND lang IS NULL"),
-        Some(l) => {
-            args.push(l.to_string().into());
-            sql.push_str(&format!(" AND lang = ?{}", args.len()));
-        }
-        None => {}
-    }
+    push_lang(&mut sql, &mut args, q.lang.as_deref());
     if let Some(src) = q.source {
         args.push(src.into());
         sql.push_str(&format!(
