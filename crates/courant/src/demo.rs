@@ -70,7 +70,7 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> 
             attribution: Some(s.attribution.clone()),
         })?;
     }
-    let ctx = crate::context(&cfg, store)?;
+    let ctx = crate::runtime::context(&cfg, store)?;
     let started = std::time::Instant::now();
     let report = progress::ingest_with_progress(&ctx).await?;
     progress::print_report(&report);
@@ -95,5 +95,5 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> 
             .filter(|t| !t.is_empty()),
         ..courant_web::WebConfig::default()
     };
-    crate::serve_on(listener, ctx, web).await
+    crate::runtime::serve_on(listener, ctx, web).await
 }

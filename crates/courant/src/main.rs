@@ -14,19 +14,20 @@ mod extract;
 #[cfg(feature = "lab")]
 mod lab;
 mod progress;
+mod runtime;
+mod sources;
 #[cfg(feature = "lab")]
 mod stories;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use courant_model::NewSource;
-use courant_store::{SqliteStore, Store};
 
 use crate::config::Config;
+use crate::runtime::{context, lexicons, open_store, serve};
+use crate::sources::{sources, sync_config_sources};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -112,42 +113,11 @@ enum Cmd {
     /// Manage sources.
     Sources {
         #[command(subcommand)]
-        cmd: SourcesCmd,
+        cmd: sources::SourcesCmd,
     },
     #[cfg(feature = "lab")]
     #[command(flatten)]
     Lab(lab::LabCmd),
-}
-
-#[derive(Debug, Subcommand)]
-enum SourcesCmd {
-    /// Add every feed of an OPML file.
-    Import {
-        /// OPML file.
-        file: PathBuf,
-    },
-    /// Add one feed.
-    Add {
-        /// Feed URL.
-        url: String,
-        /// Display name.
-        #[arg(long)]
-        name: Option<String>,
-        /// Language hint.
-        #[arg(long)]
-        lang: Option<String>,
-    },
-    /// Remove a source and its articles.
-    Remove {
-        /// Source id, as `sources list` shows it.
-        id: i64,
-    },
-    /// Show every source with its health.
-    List {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -284,7 +254,7 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Reads a file or standard input (`-`), at most 16 MiB.
-fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     const MAX: u64 = 16 * 1024 * 1024;
     let mut buf = Vec::new();
@@ -306,180 +276,4 @@ fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
         path.display()
     );
     Ok(buf)
-}
-
-fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(Arc::new(SqliteStore::open(&cfg.database)?))
-}
-
-fn context(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<courant_jobs::Context> {
-    let search = if cfg.search.enabled {
-        let dir = cfg.search.dir_for(&cfg.database);
-        let index = courant_search::SearchIndex::open(&dir)
-            .with_context(|| format!("opening the search index in {}", dir.display()))?;
-        Some(Arc::new(index))
-    } else {
-        None
-    };
-    Ok(courant_jobs::Context {
-        store,
-        fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
-        settings: cfg.job_settings(),
-        lexicons: Arc::new(lexicons(cfg)),
-        search,
-    })
-}
-
-/// Word knowledge for the checker; a missing list only weakens two detectors.
-fn lexicons(cfg: &Config) -> courant_clean::Lexicons {
-    let (lex, missing) =
-        courant_clean::Lexicons::load(&cfg.clean.dictionaries, &cfg.clean.hunspell);
-    for m in missing {
-        tracing::warn!(missing = %m, "word list not loaded; glued-word and untranslated checks are weaker for this language");
-    }
-    lex
-}
-
-/// Adds the config's `[[sources]]` and OPML feeds; existing ones are updated in place.
-fn sync_config_sources(cfg: &Config, store: &dyn Store) -> anyhow::Result<()> {
-    for s in &cfg.sources {
-        store.add_source(&NewSource {
-            feed_url: s.url.trim().to_string(),
-            name: s.name.clone().unwrap_or_default(),
-            lang: s.lang.clone(),
-            attribution: s.attribution.clone(),
-        })?;
-    }
-    if let Some(opml) = &cfg.opml {
-        import_opml(opml, store)?;
-    }
-    Ok(())
-}
-
-fn import_opml(path: &Path, store: &dyn Store) -> anyhow::Result<usize> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    anyhow::ensure!(
-        meta.len() <= 16 * 1024 * 1024,
-        "{}: OPML file larger than 16 MiB",
-        path.display()
-    );
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let outlines =
-        courant_feed::parse_opml(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let mut added = 0;
-    for o in outlines {
-        if let Err(e) = config::check_feed_url(&o.feed_url) {
-            tracing::warn!(error = format!("{e:#}"), "OPML entry skipped");
-            continue;
-        }
-        store.add_source(&NewSource {
-            feed_url: o.feed_url,
-            name: o.title.unwrap_or_default(),
-            lang: o.lang,
-            attribution: None,
-        })?;
-        added += 1;
-    }
-    Ok(added)
-}
-
-fn sources(cmd: SourcesCmd, store: &dyn Store) -> anyhow::Result<()> {
-    match cmd {
-        SourcesCmd::Import { file } => {
-            let n = import_opml(&file, store)?;
-            println!("imported {n} feeds from {}", file.display());
-        }
-        SourcesCmd::Add { url, name, lang } => {
-            config::check_feed_url(&url)?;
-            let s = store.add_source(&NewSource {
-                feed_url: url.trim().to_string(),
-                name: name.unwrap_or_default(),
-                lang,
-                attribution: None,
-            })?;
-            println!("source {} added: {}", s.id, s.feed_url);
-        }
-        SourcesCmd::Remove { id } => {
-            anyhow::ensure!(store.remove_source(id)?, "no source with id {id}");
-            println!("source {id} removed");
-        }
-        SourcesCmd::List { json } => {
-            let list = store.sources()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                print!("{}", progress::sources_table(&list));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Runs the scheduler and the web server until Ctrl-C or SIGTERM.
-async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let ctx = context(cfg, store.clone())?;
-    let addr = cfg.listen_addr()?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let web = web_config(cfg, &ctx);
-    serve_on(listener, ctx, web).await
-}
-
-fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_web::WebConfig {
-    courant_web::WebConfig {
-        search: ctx.search.clone(),
-        site_title: cfg.site.title.clone(),
-        site_lang: cfg.site.lang.clone(),
-        templates_dir: cfg.site.templates.clone(),
-        base_url: cfg.site.base_url.clone(),
-        api_token: std::env::var("COURANT_API_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .or_else(|| cfg.api.token.clone()),
-        metrics: courant_web::install_recorder(),
-    }
-}
-
-async fn serve_on(
-    listener: tokio::net::TcpListener,
-    ctx: courant_jobs::Context,
-    web: courant_web::WebConfig,
-) -> anyhow::Result<()> {
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(courant_jobs::Scheduler::new(ctx.clone()).run(stop_rx));
-    let app = courant_web::router(ctx.store.clone(), web);
-    println!("courant is serving http://{addr}/  (Ctrl-C to stop)");
-    tracing::info!(%addr, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("web server failed")?;
-    let _ = stop_tx.send(true);
-    scheduler.await.context("scheduler task failed")?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -1,0 +1,113 @@
+//! What `serve`, `ingest` and the demo build: the store, the job context,
+//! the web config, and the server with the scheduler beside it.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use courant_store::{SqliteStore, Store};
+
+use crate::config::Config;
+
+pub(crate) fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqliteStore::open(&cfg.database)?))
+}
+
+pub(crate) fn context(
+    cfg: &Config,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<courant_jobs::Context> {
+    let search = if cfg.search.enabled {
+        let dir = cfg.search.dir_for(&cfg.database);
+        let index = courant_search::SearchIndex::open(&dir)
+            .with_context(|| format!("opening the search index in {}", dir.display()))?;
+        Some(Arc::new(index))
+    } else {
+        None
+    };
+    Ok(courant_jobs::Context {
+        store,
+        fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
+        settings: cfg.job_settings(),
+        lexicons: Arc::new(lexicons(cfg)),
+        search,
+    })
+}
+
+/// Word knowledge for the checker; a missing list only weakens two detectors.
+pub(crate) fn lexicons(cfg: &Config) -> courant_clean::Lexicons {
+    let (lex, missing) =
+        courant_clean::Lexicons::load(&cfg.clean.dictionaries, &cfg.clean.hunspell);
+    for m in missing {
+        tracing::warn!(missing = %m, "word list not loaded; glued-word and untranslated checks are weaker for this language");
+    }
+    lex
+}
+
+/// Adds the config's `[[sources]]` and OPML feeds; existing ones are updated in place.
+/// Runs the scheduler and the web server until Ctrl-C or SIGTERM.
+pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let ctx = context(cfg, store.clone())?;
+    let addr = cfg.listen_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let web = web_config(cfg, &ctx);
+    serve_on(listener, ctx, web).await
+}
+
+pub(crate) fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_web::WebConfig {
+    courant_web::WebConfig {
+        search: ctx.search.clone(),
+        site_title: cfg.site.title.clone(),
+        site_lang: cfg.site.lang.clone(),
+        templates_dir: cfg.site.templates.clone(),
+        base_url: cfg.site.base_url.clone(),
+        api_token: std::env::var("COURANT_API_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or_else(|| cfg.api.token.clone()),
+        metrics: courant_web::install_recorder(),
+    }
+}
+
+pub(crate) async fn serve_on(
+    listener: tokio::net::TcpListener,
+    ctx: courant_jobs::Context,
+    web: courant_web::WebConfig,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(courant_jobs::Scheduler::new(ctx.clone()).run(stop_rx));
+    let app = courant_web::router(ctx.store.clone(), web);
+    println!("courant is serving http://{addr}/  (Ctrl-C to stop)");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("web server failed")?;
+    let _ = stop_tx.send(true);
+    scheduler.await.context("scheduler task failed")?;
+    Ok(())
+}
+
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
