@@ -83,7 +83,8 @@
 //! Modules: [`analyze`](crate::features) turns text into weighted terms,
 //! `clusterer` places articles (its `rank` module judges candidate stories,
 //! `reshape` moves, merges and splits them), `story` is one story's state,
-//! `sparse` and `emb` the vector arithmetic, `similarity` scores a pair of
+//! `vocab` the term ids and document frequencies, `sparse` and `emb` the
+//! vector arithmetic, `similarity` scores a pair of
 //! articles with the same model, and `train` places articles by gold labels
 //! to fit that model.
 
@@ -96,6 +97,7 @@ mod similarity;
 mod sparse;
 mod story;
 mod train;
+mod vocab;
 
 #[cfg(test)]
 mod tests;

@@ -10,11 +10,11 @@ use std::cell::RefCell;
 use ahash::AHashMap;
 
 use crate::emb::{emb_add, unit_emb, Emb};
-use crate::sparse::{norm, tfidf, Vector};
+use crate::sparse::{norm, Vector};
 use crate::story::Story;
+use crate::vocab::Vocabulary;
 use crate::{
-    article_features, group_of, minhash, Assignment, Config, Doc, Features, Group, Merges, Moves,
-    GROUPS,
+    article_features, minhash, Assignment, Config, Doc, Features, Group, Merges, Moves, GROUPS,
 };
 
 use reshape::older_first;
@@ -79,11 +79,8 @@ pub(crate) struct DocEntry {
 /// replay stored decisions with [`Clusterer::restore`].
 pub struct Clusterer {
     pub(crate) cfg: Config,
-    pub(crate) terms: AHashMap<String, u32>,
-    pub(crate) df: Vec<u32>,
-    /// Per term id: its group.
-    pub(crate) group: Vec<u8>,
-    pub(crate) n_docs: u32,
+    /// Term ids, groups and document frequencies.
+    pub(crate) vocab: Vocabulary,
     pub(crate) stories: Vec<Story>,
     pub(crate) by_story_id: AHashMap<u64, u32>,
     pub(crate) next_story: u64,
@@ -104,10 +101,7 @@ impl Clusterer {
     pub fn new(cfg: Config) -> Self {
         Clusterer {
             cfg,
-            terms: AHashMap::new(),
-            df: Vec::new(),
-            group: Vec::new(),
-            n_docs: 0,
+            vocab: Vocabulary::default(),
             stories: Vec::new(),
             by_story_id: AHashMap::new(),
             next_story: 1,
@@ -173,7 +167,7 @@ impl Clusterer {
         let duplicate_of = Some(self.docs[orig as usize].id.clone());
         let story_id = s.id;
         self.remember(doc.id, story, *signature, Some(orig));
-        self.n_docs += 1;
+        self.vocab.n_docs += 1;
         Some(Assignment {
             story: story_id,
             duplicate_of,
@@ -301,7 +295,7 @@ impl Clusterer {
         let idx = self.by_story_id.get(&story).map(|&i| self.live(i));
         let me = self.docs.len() as u32;
         let idx = if duplicate {
-            self.n_docs += 1;
+            self.vocab.n_docs += 1;
             match idx {
                 Some(i) => {
                     let s = &mut self.stories[i as usize];
@@ -311,7 +305,7 @@ impl Clusterer {
                 }
                 None => {
                     let v = self.vectorize(&f, doc);
-                    self.n_docs -= 1;
+                    self.vocab.n_docs -= 1;
                     self.open(&v, Some(story), me)
                 }
             }
@@ -352,36 +346,11 @@ impl Clusterer {
     /// each group's part of unit length.
     pub(crate) fn vectorize(&mut self, f: &Features, doc: &Doc<'_>) -> Vectorized {
         let published = doc.published;
-        self.n_docs += 1;
-        let mut ids = Vec::with_capacity(f.terms.len());
-        // In term order, so ids (and float sums) do not depend on hash order.
-        let mut terms: Vec<(&String, &f32)> = f.terms.iter().collect();
-        terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (term, &w) in terms {
-            // Looked up before inserting: most terms are known, and a key
-            // for the map costs an allocation.
-            let id = match self.terms.get(term.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = self.terms.len() as u32;
-                    self.terms.insert(term.clone(), id);
-                    self.df.push(0);
-                    self.group.push(group_of(term) as u8);
-                    id
-                }
-            };
-            self.df[id as usize] += 1;
-            ids.push((id, w));
-        }
-        let n = f64::from(self.n_docs);
-        let mut weighted: Vec<(u32, f32)> = ids
-            .into_iter()
-            .map(|(id, w)| (id, tfidf(w, f64::from(self.df[id as usize]), n)))
-            .collect();
+        let mut weighted = self.vocab.weigh(f);
         // By group, then weight: each group keeps its own top terms.
         weighted.sort_by(|a, b| {
-            self.group[a.0 as usize]
-                .cmp(&self.group[b.0 as usize])
+            self.vocab.group[a.0 as usize]
+                .cmp(&self.vocab.group[b.0 as usize])
                 .then(b.1.total_cmp(&a.1))
                 .then(a.0.cmp(&b.0))
         });
@@ -391,7 +360,7 @@ impl Clusterer {
         for (g, (&keep, &kept)) in self.cfg.doc_terms.iter().zip(&MEMBER_TERMS).enumerate() {
             let part: Vec<(u32, f32)> = weighted
                 .iter()
-                .filter(|(t, _)| self.group[*t as usize] as usize == g)
+                .filter(|(t, _)| self.vocab.group[*t as usize] as usize == g)
                 .take(keep)
                 .copied()
                 .collect();
@@ -446,7 +415,7 @@ impl Clusterer {
 
     /// Trims a story's centroid to its top terms per group and recomputes its norms.
     fn settle_story(&mut self, s: u32) {
-        self.stories[s as usize].settle(&self.cfg.story_terms, &self.group);
+        self.stories[s as usize].settle(&self.cfg.story_terms, &self.vocab.group);
     }
 
     /// Lists a story under the article's top words and names.

@@ -55,8 +55,10 @@ impl Clusterer {
     /// Cosine of an article's words to a story's word centroid.
     pub(crate) fn word_cosine(&self, s: u32, v: &Vector) -> f32 {
         let words = Group::Words as u8;
-        self.stories[s as usize]
-            .word_cosine(v.iter().filter(|(t, _)| self.group[*t as usize] == words))
+        self.stories[s as usize].word_cosine(
+            v.iter()
+                .filter(|(t, _)| self.vocab.group[*t as usize] == words),
+        )
     }
 
     /// How far in time an article is from a story's latest member, from 0
@@ -89,8 +91,8 @@ impl Clusterer {
     /// Runs `f` with the article spread over the dense scratch array.
     pub(crate) fn with_dense<R>(&self, vz: &Vectorized, f: impl FnOnce(&[f32]) -> R) -> R {
         let mut dense = self.dense.borrow_mut();
-        if dense.len() < self.group.len() {
-            dense.resize(self.group.len(), 0.0);
+        if dense.len() < self.vocab.len() {
+            dense.resize(self.vocab.len(), 0.0);
         }
         for &(t, w) in &vz.v {
             dense[t as usize] = w;
@@ -116,7 +118,7 @@ impl Clusterer {
         let mut dots = [0.0f32; GROUPS];
         let mut norms2 = story.norms.map(|n| n * n);
         for &(t, w) in &vz.v {
-            let g = self.group[t as usize] as usize;
+            let g = self.vocab.group[t as usize] as usize;
             let c = story.centroid.get(&t).copied().unwrap_or(0.0);
             if without.is_some() {
                 let rest = (c - w).max(0.0);
@@ -133,7 +135,7 @@ impl Clusterer {
             }
             let mut by_group = [0.0f32; GROUPS];
             for &(t, w) in m {
-                by_group[self.group[t as usize] as usize] += w * dense[t as usize];
+                by_group[self.vocab.group[t as usize] as usize] += w * dense[t as usize];
             }
             for g in 0..GROUPS {
                 members[g] = members[g].max(by_group[g]);

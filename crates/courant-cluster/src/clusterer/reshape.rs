@@ -119,7 +119,7 @@ impl Clusterer {
             .iter()
             .map(|(_, v, _)| {
                 v.iter()
-                    .filter(|(t, _)| self.group[*t as usize] == words)
+                    .filter(|(t, _)| self.vocab.group[*t as usize] == words)
                     .copied()
                     .collect()
             })
@@ -184,7 +184,7 @@ impl Clusterer {
         let mut top: Vec<(u32, f32)> = self.stories[idx as usize]
             .centroid
             .iter()
-            .filter(|(t, _)| self.group[**t as usize] == words)
+            .filter(|(t, _)| self.vocab.group[**t as usize] == words)
             .map(|(t, w)| (*t, *w))
             .collect();
         top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
