@@ -194,7 +194,7 @@ pub enum Error {
 /// Extracts the article from `html`. `url` resolves relative links.
 ///
 /// Bounds, then one parse, the page's metadata, furniture pruned, the pick,
-/// and the rescue passes of [`mend::PASSES`] in order.
+/// and the rescue passes of `mend::PASSES` in order.
 pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     if html.trim().is_empty() {
         return Err(Error::Empty);
