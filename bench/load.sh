@@ -4,6 +4,7 @@
 #
 #   bench/load.sh                  # ARTICLES=100000 RATE=500 DURATION=20
 #   REBUILD=1 bench/load.sh        # ingest the grown corpus again
+#   BIN=/path/to/courant bench/load.sh   # another build (say, before a change) on the same data
 #
 # For each page kind (home, story, article, search) and for /healthz (the
 # anchor: the same server and wrk at the same pace, doing no work), it runs
@@ -26,12 +27,15 @@ if ! command -v wrk >/dev/null; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk
 fi
-cargo build --release --locked -p courant
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -p courant
+  BIN=target/release/courant
+fi
 dir=target/load
 mkdir -p "$dir"
 if [ ! -e "$dir/load.db" ] || [ "${REBUILD:-0}" = 1 ]; then
   rm -rf "$dir"/load.db*
-  /usr/bin/time -v target/release/courant demo --grow "$ARTICLES" --no-serve --db "$dir/load.db" \
+  /usr/bin/time -v "$BIN" demo --grow "$ARTICLES" --no-serve --db "$dir/load.db" \
     >"$dir/ingest.txt" 2>"$dir/ingest.err"
   grep -E "Elapsed|Maximum resident" "$dir/ingest.err" >>"$dir/ingest.txt" || true
 fi
@@ -45,7 +49,7 @@ listen = "127.0.0.1:$PORT"
 interval_secs = 86400
 max_backoff_secs = 86400
 CONF
-target/release/courant serve --config "$dir/courant.toml" >"$dir/serve.log" 2>&1 &
+"$BIN" serve --config "$dir/courant.toml" >"$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 base="http://127.0.0.1:$PORT"
