@@ -58,9 +58,7 @@ pub(crate) fn check_url_literal(url: &url::Url) -> Result<(), BlockedAddress> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
-        Some(url::Host::Domain(d))
-            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
-        {
+        Some(url::Host::Domain(d)) if is_localhost(d) => {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         }
         _ => return Ok(()),
@@ -70,6 +68,13 @@ pub(crate) fn check_url_literal(url: &url::Url) -> Result<(), BlockedAddress> {
     } else {
         Err(BlockedAddress { host, addr: ip })
     }
+}
+
+/// `localhost` and its subdomains (RFC 6761), in any case, with or without
+/// the root's trailing dot: refused before any DNS query.
+fn is_localhost(domain: &str) -> bool {
+    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    d == "localhost" || d.ends_with(".localhost")
 }
 
 /// Resolves with the system resolver, then drops every non-public address.

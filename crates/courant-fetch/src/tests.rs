@@ -117,6 +117,30 @@ async fn loopback_is_refused_unless_allowed() {
     }
 }
 
+/// Names of the loopback host are refused from the URL alone, before any
+/// DNS query (before the fix, `LOCALHOST.` and `localhost.` went to the
+/// resolver, which refused them only after looking them up).
+#[test]
+fn localhost_names_are_refused_before_resolution() {
+    let refused = [
+        "http://localhost/",
+        "http://LOCALHOST/",
+        "http://localhost./",
+        "http://LOCALHOST./feed",
+        "http://a.b.localhost./",
+        "http://Foo.LocalHost/",
+    ];
+    for u in refused {
+        let url = url::Url::parse(u).unwrap();
+        assert!(guard::check_url_literal(&url).is_err(), "{u}");
+    }
+    let allowed = ["http://localhost.example.org/", "http://notlocalhost/", "http://example.org./"];
+    for u in allowed {
+        let url = url::Url::parse(u).unwrap();
+        assert!(guard::check_url_literal(&url).is_ok(), "{u}");
+    }
+}
+
 #[tokio::test]
 async fn resolver_drops_private_answers() {
     use reqwest::dns::Resolve;
