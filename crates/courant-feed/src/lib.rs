@@ -93,6 +93,31 @@ pub enum Error {
 
 /// Parses a feed document. `base_url` resolves relative links.
 pub fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> {
+    parse_document(bytes, base_url).map(xml_safe)
+}
+
+/// Drops the characters XML cannot hold from every text of a parsed feed:
+/// a control character in a title would make every Atom feed that shows it
+/// invalid.
+fn xml_safe(mut feed: ParsedFeed) -> ParsedFeed {
+    use courant_text::xml_text;
+    let clean = |s: &mut String| {
+        if !s.chars().all(courant_text::is_xml_char) {
+            *s = xml_text(s);
+        }
+    };
+    feed.title.iter_mut().for_each(clean);
+    for e in &mut feed.entries {
+        clean(&mut e.title);
+        e.url.iter_mut().for_each(clean);
+        e.summary.iter_mut().for_each(clean);
+        e.content.iter_mut().for_each(clean);
+        e.authors.iter_mut().for_each(clean);
+    }
+    feed
+}
+
+fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> {
     if bytes.len() > MAX_FEED_BYTES {
         return Err(Error::TooLarge(bytes.len()));
     }

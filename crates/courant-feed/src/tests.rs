@@ -221,3 +221,18 @@ fn lang_normalization() {
         assert_eq!(normalize_lang(input).as_deref(), want, "{input}");
     }
 }
+
+/// A JSON Feed may carry any character, escaped; XML cannot hold C0 controls,
+/// so they are dropped at ingest, before an Atom feed of the site shows them.
+#[test]
+fn characters_xml_cannot_hold_are_dropped() {
+    let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "Bell\u0007 Times",
+        "items": [{"id": "1", "url": "https://example.org/1", "title": "Harbour\u0001 reopens",
+        "content_html": "<p>Ships\u0000 came in.</p>", "authors": [{"name": "Ana\u0008 Ruiz"}]}]}"#;
+    let feed = parse(json.as_bytes(), None).expect("parses");
+    assert_eq!(feed.title.as_deref(), Some("Bell Times"));
+    let e = &feed.entries[0];
+    assert_eq!(e.title, "Harbour reopens");
+    assert_eq!(e.content.as_deref(), Some("<p>Ships came in.</p>"));
+    assert_eq!(e.authors, ["Ana Ruiz"]);
+}

@@ -58,9 +58,7 @@ pub(crate) fn check_url_literal(url: &url::Url) -> Result<(), BlockedAddress> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
-        Some(url::Host::Domain(d)) if is_localhost(d) => {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
-        }
+        Some(url::Host::Domain(d)) if is_localhost(d) => IpAddr::V4(Ipv4Addr::LOCALHOST),
         _ => return Ok(()),
     };
     if is_public_ip(ip) {

@@ -134,7 +134,11 @@ fn localhost_names_are_refused_before_resolution() {
         let url = url::Url::parse(u).unwrap();
         assert!(guard::check_url_literal(&url).is_err(), "{u}");
     }
-    let allowed = ["http://localhost.example.org/", "http://notlocalhost/", "http://example.org./"];
+    let allowed = [
+        "http://localhost.example.org/",
+        "http://notlocalhost/",
+        "http://example.org./",
+    ];
     for u in allowed {
         let url = url::Url::parse(u).unwrap();
         assert!(guard::check_url_literal(&url).is_ok(), "{u}");

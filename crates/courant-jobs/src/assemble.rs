@@ -69,11 +69,13 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     } else {
         Some(entry.authors.join(", "))
     };
+    // Pages can hold characters XML cannot (feeds are cleaned when parsed).
+    let xml = courant_text::xml_text;
     Some(ProcessedArticle {
-        title,
-        text,
-        html,
-        author,
+        title: xml(&title),
+        text: xml(&text),
+        html: xml(&html),
+        author: author.map(|a| xml(&a)),
         published: entry
             .published
             .or(page.and_then(|p| p.published).map(|d| d.to_utc()))

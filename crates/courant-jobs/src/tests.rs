@@ -264,6 +264,39 @@ fn assemble_prefers_the_page_unless_it_is_a_teaser() {
     .is_none());
 }
 
+/// Page text with a control character (0x01) reached the site's Atom feeds
+/// raw; the article keeps only what XML can hold.
+#[test]
+fn assembled_text_holds_no_character_xml_cannot() {
+    let body = "Die Regierung\u{1} hat heute in Berlin ein neues Gesetz beschlossen. ".repeat(4);
+    let page = Extracted {
+        title: "Page\u{7} title".into(),
+        text: body.clone(),
+        html: format!("<p>{body}</p>"),
+        authors: vec!["Ana\u{0} Ruiz".into()],
+        ..Extracted::default()
+    };
+    let e = FeedEntry {
+        guid: "g".into(),
+        ..FeedEntry::default()
+    };
+    let p = assemble::assemble(assemble::Inputs {
+        entry: Some(&e),
+        page: Some(page),
+        ..Default::default()
+    })
+    .expect("an article");
+    for s in [
+        &p.title,
+        &p.text,
+        &p.html,
+        p.author.as_ref().expect("author"),
+    ] {
+        assert!(s.chars().all(courant_text::is_xml_char), "{s:?}");
+    }
+    assert_eq!(p.title, "Page title");
+}
+
 #[test]
 fn cleaning_keeps_the_original_and_rebuilds_the_html() {
     let p = courant_model::ProcessedArticle {

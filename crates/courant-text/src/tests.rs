@@ -89,3 +89,19 @@ fn plausible_years_bound_news_dates() {
     assert!(!PLAUSIBLE_YEARS.contains(&1970));
     assert!(!PLAUSIBLE_YEARS.contains(&2999));
 }
+
+#[test]
+fn xml_keeps_only_what_xml_can_hold() {
+    let cases = [
+        ("plain", "plain"),
+        ("tab\tnew\nline\rreturn", "tab\tnew\nline\rreturn"),
+        ("bell\u{7}and\u{1}null\u{0}", "bellandnull"),
+        ("\u{FFFE}\u{FFFF}ok\u{FFFD}", "ok\u{FFFD}"),
+        ("Grüße 東京 \u{1F600}", "Grüße 東京 \u{1F600}"),
+        ("\u{85}next line", "\u{85}next line"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(xml_text(input), want, "{input:?}");
+    }
+    assert_eq!(escape_xml("a\u{1} < b"), "a &lt; b");
+}

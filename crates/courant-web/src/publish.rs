@@ -4,11 +4,11 @@
 //! Bodies are the stored HTML, which the pipeline sanitized before storing;
 //! Atom escapes it as `type="html"` text (through `atom_syndication`), JSON
 //! Feed carries it as `content_html`. Every other string is plain text,
-//! escaped here.
+//! escaped here, and no XML output keeps a character XML cannot hold.
 
 use chrono::{DateTime, Utc};
 use courant_model::{Article, Story};
-use courant_text::escape_html;
+use courant_text::{escape_xml, xml_text};
 
 use crate::views::{safe_url, Names};
 
@@ -96,24 +96,21 @@ fn atom(f: &Feed<'_>) -> String {
                 links.push(link(orig, "related"));
             }
             Entry {
-                title: Text::plain(a.title()),
+                title: Text::plain(xml_text(a.title())),
                 id: page,
                 updated: updated(a).fixed_offset(),
                 published: a.published().map(|d| d.fixed_offset()),
                 authors: vec![Person {
-                    name: f.author(a).unwrap_or_default(),
+                    name: xml_text(&f.author(a).unwrap_or_default()),
                     ..Person::default()
                 }],
                 links,
                 content: Some(Content {
-                    value: Some(
-                        a.processed
-                            .as_ref()
-                            .map(|p| p.html.clone())
-                            .unwrap_or_default(),
-                    ),
+                    value: Some(xml_text(
+                        a.processed.as_ref().map_or("", |p| p.html.as_str()),
+                    )),
                     content_type: Some("html".into()),
-                    lang: a.lang().map(str::to_string),
+                    lang: a.lang().map(xml_text),
                     ..Content::default()
                 }),
                 ..Entry::default()
@@ -121,7 +118,7 @@ fn atom(f: &Feed<'_>) -> String {
         })
         .collect();
     let feed = Feed {
-        title: Text::plain(f.title),
+        title: Text::plain(xml_text(f.title)),
         id: format!("{base}{}", f.feed),
         updated: f
             .items
@@ -170,7 +167,7 @@ fn json_feed(f: &Feed<'_>) -> String {
 
 /// The ordinary sitemap: home, stories, then articles as (id, last change).
 pub(crate) fn sitemap(base: &str, stories: &[Story], articles: &[(i64, DateTime<Utc>)]) -> String {
-    let base = escape_html(base);
+    let base = escape_xml(base);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -196,7 +193,7 @@ pub(crate) fn sitemap(base: &str, stories: &[Story], articles: &[(i64, DateTime<
 
 /// The Google News sitemap of `articles` (the caller picks the recent ones).
 pub(crate) fn news_sitemap(base: &str, articles: &[Article], names: &Names) -> String {
-    let base = escape_html(base);
+    let base = escape_xml(base);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n",
     );
@@ -204,10 +201,10 @@ pub(crate) fn news_sitemap(base: &str, articles: &[Article], names: &Names) -> S
         out.push_str(&format!(
             "<url><loc>{base}/articles/{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
             a.id,
-            escape_html(names.get(&a.source_id).map(String::as_str).unwrap_or("")),
-            escape_html(a.lang().unwrap_or("und")),
+            escape_xml(names.get(&a.source_id).map(String::as_str).unwrap_or("")),
+            escape_xml(a.lang().unwrap_or("und")),
             updated(a).to_rfc3339(),
-            escape_html(a.title()),
+            escape_xml(a.title()),
         ));
     }
     out.push_str("</urlset>\n");
@@ -282,6 +279,27 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(v["items"][1]["authors"][0]["name"], "Hafenblatt");
         assert_eq!(v["items"][1]["external_url"], serde_json::Value::Null);
+    }
+
+    /// A control character in a stored title or body (U+0001 from a JSON
+    /// Feed, say) made the whole Atom feed invalid XML; it is dropped.
+    #[test]
+    fn xml_outputs_hold_no_character_xml_cannot() {
+        let (mut items, names) = (articles(), names());
+        if let Some(p) = items[0].processed.as_mut() {
+            p.title = "Harbour\u{1} reopens".into();
+            p.html = "<p>Bell\u{7} here</p>".into();
+            p.author = Some("Ana\u{0} Ruiz".into());
+        }
+        items[1].entry.title = "Hafen\u{FFFE} offen".into();
+        let atom = feed(&items, &names).render(Format::Atom);
+        let news = news_sitemap("https://courant.example", &items, &names);
+        for out in [&atom, &news] {
+            assert!(out.chars().all(courant_text::is_xml_char), "{out}");
+        }
+        let parsed = courant_feed::parse(atom.as_bytes(), None).expect("valid Atom");
+        assert_eq!(parsed.entries[0].title, "Harbour reopens");
+        assert!(news.contains("Hafen offen"));
     }
 
     #[test]
