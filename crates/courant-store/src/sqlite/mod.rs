@@ -70,22 +70,20 @@ impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let fail = |step: &'static str| {
-            move |e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
-                path: path.display().to_string(),
-                step,
-                source: e,
-            }
+        let fail = |step: &'static str, e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+            path: path.display().to_string(),
+            step,
+            source: e,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of")(e.into()))?;
+            std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e.into()))?;
         }
-        let mut writer = open_conn(path).map_err(|e| fail("open")(e.into()))?;
-        migrate(&mut writer).map_err(|e| fail("migrate")(e.into()))?;
+        let mut writer = open_conn(path).map_err(|e| fail("open", e.into()))?;
+        migrate(&mut writer).map_err(|e| fail("migrate", e.into()))?;
         let readers = (0..READERS)
             .map(|_| open_conn(path).map(Mutex::new))
             .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| fail("open")(e.into()))?;
+            .map_err(|e| fail("open", e.into()))?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers,
