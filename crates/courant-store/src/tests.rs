@@ -484,3 +484,28 @@ fn brief_reads_keep_what_lists_show_and_leave_the_text() {
         assert!(!f.processed.as_ref().unwrap().text.is_empty());
     }
 }
+
+/// A database that cannot be opened says which step failed and keeps the
+/// error underneath (it was a string before).
+#[test]
+fn open_errors_keep_their_source() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "not a folder").expect("written");
+    let err = SqliteStore::open(file.join("courant.db")).expect_err("a file is no folder");
+    assert!(
+        matches!(
+            err,
+            Error::Open {
+                step: "create the folder of",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let source = std::error::Error::source(&err).expect("the io error underneath");
+    assert!(
+        source.downcast_ref::<std::io::Error>().is_some(),
+        "{source}"
+    );
+}
