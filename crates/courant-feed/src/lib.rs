@@ -11,14 +11,10 @@
 //! # Why feed-rs
 //!
 //! The one maintained Rust crate that reads all of RSS 0.9x/1.0/2.0, Atom and
-//! JSON Feed. Known fault: a reused parser can panic after an error inside an
-//! item, so courant builds a fresh parser per document and wraps it in
-//! `catch_unwind`. Items without an id are keyed by their link (not feed-rs'
-//! hash of link+title, which changes when a title is edited). Over the 4,493
-//! files of ../shared/data/feeds (feedparser, W3C validator, feed-rs suites,
-//! valid and invalid): 3,514 parsed, 979 refused with an error, no panic, 0.74
-//! s in all (`cargo test -p courant-feed --release shared -- --nocapture`). The
-//! 64 feed-rs fixtures with expected models are checked entry by entry in
+//! JSON Feed. Items without an id are keyed by their link (not feed-rs' hash
+//! of link+title, which changes when a title is edited). It parses the shared
+//! feed suites without a panic (`cargo test -p courant-feed --release shared
+//! -- --ignored --nocapture`; figures in BENCHMARKS.md). The 64 feed-rs fixtures with expected models are checked entry by entry in
 //! `courant-feed`'s tests. Sitemaps and OPML are small enough to read with
 //! `roxmltree` directly; the `opml` crate would add a dependency for 30 lines.
 #![warn(missing_docs)]
@@ -100,12 +96,7 @@ pub fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> 
 /// a control character in a title would make every Atom feed that shows it
 /// invalid.
 fn xml_safe(mut feed: ParsedFeed) -> ParsedFeed {
-    use courant_text::xml_text;
-    let clean = |s: &mut String| {
-        if !s.chars().all(courant_text::is_xml_char) {
-            *s = xml_text(s);
-        }
-    };
+    let clean = courant_text::retain_xml;
     feed.title.iter_mut().for_each(clean);
     for e in &mut feed.entries {
         clean(&mut e.title);

@@ -19,9 +19,10 @@
 //!
 //! # Why reqwest, encoding_rs and chardetng
 //!
-//! Gives decompression, redirects with a custom policy and a pluggable DNS
-//! resolver, which the address guard needs. 0.13 defaults to aws-lc-rs, a
-//! heavier build for the same result. The Firefox pair. The `<meta>` prescan is
+//! `reqwest` 0.12 with rustls (ring) gives decompression, redirects with a
+//! custom policy and a pluggable DNS resolver, which the address guard needs;
+//! 0.13 defaults to aws-lc-rs, a heavier build for the same result.
+//! `encoding_rs` and `chardetng` are the Firefox pair; the `<meta>` prescan is
 //! 60 lines of own code because neither crate has one.
 #![warn(missing_docs)]
 

@@ -45,13 +45,13 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     if inp.page.is_some() && page_usable.is_none() {
         warnings.push("page text shorter than the feed's; showing the feed text".into());
     }
-    let (text, html, body_origin) = match (page_usable, feed_html) {
+    let (mut text, mut html, body_origin) = match (page_usable, feed_html) {
         (Some(p), _) => (p.text.clone(), p.html.clone(), "page"),
         (None, Some(h)) if !feed_text.trim().is_empty() => (feed_text.clone(), h, "feed"),
         _ => return None,
     };
     let page = inp.page.as_ref();
-    let title = Some(entry.title.trim())
+    let mut title = Some(entry.title.trim())
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .or_else(|| page.map(|p| p.title.clone()).filter(|t| !t.is_empty()))
@@ -64,18 +64,23 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
         .and_then(courant_feed::normalize_lang);
     let lang =
         courant_lang::decide(&format!("{title}\n\n{text}"), declared.as_deref()).map(|d| d.lang);
-    let author = if entry.authors.is_empty() {
+    let mut author = if entry.authors.is_empty() {
         page.map(|p| p.authors.join(", ")).filter(|a| !a.is_empty())
     } else {
         Some(entry.authors.join(", "))
     };
     // Pages can hold characters XML cannot (feeds are cleaned when parsed).
-    let xml = courant_text::xml_text;
+    for s in [&mut title, &mut text, &mut html]
+        .into_iter()
+        .chain(author.as_mut())
+    {
+        courant_text::retain_xml(s);
+    }
     Some(ProcessedArticle {
-        title: xml(&title),
-        text: xml(&text),
-        html: xml(&html),
-        author: author.map(|a| xml(&a)),
+        title,
+        text,
+        html,
+        author,
         published: entry
             .published
             .or(page.and_then(|p| p.published).map(|d| d.to_utc()))

@@ -14,12 +14,10 @@
 //!
 //! # In detail
 //!
-//! the orchestrators `poll_source` and `process_article`, the pure `assemble`
-//! step (feed entry + extracted page -> `ProcessedArticle`) and
-//! `assemble::clean` (checker: keeps `original_text`, stores findings, shows
-//! the repaired text), `Scheduler` (forever, bounded concurrency) and
-//! `ingest_all` (everything once). `stories::StoryWorker` places ready articles
-//! into stories: it takes the `stories` lease, replays decisions it has not
+//! The pure `assemble` step turns a feed entry and an extracted page into a
+//! `ProcessedArticle`; `assemble::clean` runs the checker (keeps
+//! `original_text`, stores findings, shows the repaired text).
+//! `stories::StoryWorker` places ready articles into stories: it takes the `stories` lease, replays decisions it has not
 //! seen (`placed_since`), places up to 500 unclustered articles in publication
 //! order and writes them; when fewer than 500 were waiting it also settles (the
 //! second look), so a quiet source's unsure placements do not wait for the next

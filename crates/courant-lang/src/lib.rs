@@ -18,13 +18,11 @@
 //!
 //! # Measured
 //!
-//! No model files and microseconds per text. On the 3,271 ITN blurbs in
-//! languages it knows (one sentence each, the hard case) it is right 95.3% of
-//! the time without hints (`cargo test -p courant-lang itn -- --nocapture`). A
-//! declared language wins on short text (<200 chars), when the detector is
-//! unsure, and between languages trigram detectors confuse (ms/id, ru/uk/be/bg,
-//! no/da/sv ...). `lingua` is more accurate on short text but brings tens of MB
-//! of models and much longer builds.
+//! `cargo test -p courant-lang itn -- --nocapture` scores it on the bundled
+//! ITN blurbs in languages it knows (one sentence each, the hard case), without
+//! hints (figure in BENCHMARKS.md). A declared language wins on short text
+//! (<200 chars), when the detector is unsure, and between languages trigram
+//! detectors confuse (ms/id, ru/uk/be/bg, no/da/sv ...).
 #![warn(missing_docs)]
 
 #[cfg(test)]

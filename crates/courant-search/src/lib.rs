@@ -19,11 +19,9 @@
 //! `SearchIndex` over tantivy: `add(&[Doc])`, `commit(&IndexState)`,
 //! `search(&SearchQuery) -> Found` (ids with scores, copies of one text folded
 //! into one hit under its original, a `Highlighter` that marks the words in
-//! text the caller reads from the store). One analyzer per language with a
-//! Snowball stemmer in tantivy (18), one plain for the rest; every analyzer
-//! splits with `courant_lang::words`, joins soft-hyphenated pieces, lowercases,
-//! stems, folds accents. Each analyzer has its own title and body fields; a
-//! query without a language filter is analyzed by every analyzer. Filters:
+//! text the caller reads from the store). Every analyzer joins soft-hyphenated
+//! pieces, lowercases, stems and folds accents; a query without a language
+//! filter is analyzed by every analyzer. Filters:
 //! language, source, date range; order: relevance (titles weigh double) or
 //! newest. Broken query syntax searches the words alone. Bounds: 200 KB of text
 //! and 1 KB of title per article, 500 bytes of query, 5,000 candidates per

@@ -12,9 +12,8 @@
 //!
 //! # What it holds
 //!
-//! `trait Store` and `SqliteStore` (rusqlite, bundled SQLite, WAL, migrations
-//! by `PRAGMA user_version`). Sources, their health, articles, leases on work;
-//! stories (`stories`, `story_links`, `articles.story_id`, `duplicate_of`,
+//! Sources, their health, articles, leases on work (migrations counted by
+//! `PRAGMA user_version`); stories (`stories`, `story_links`, `articles.story_id`, `duplicate_of`,
 //! `cluster_seq`) and named leases (`leases`); `meta` holds the database's
 //! instance id. Brief reads (`ArticleQuery::brief`, `story_members`,
 //! `copies_of`) let SQLite pick out title, language and dates, so lists never

@@ -21,7 +21,7 @@ pub use entities::{decode_entities, strip_tags};
 pub use escape::{escape_html, escape_text};
 pub use furniture::is_furniture;
 pub use sentences::{paragraphs, sentences};
-pub use xml::{escape_xml, is_xml_char, xml_text};
+pub use xml::{escape_xml, is_xml_char, retain_xml, xml_text};
 
 /// Years a news date can fall in: earlier is before the web, later a typo or a
 /// placeholder. Feeds and pages use it alike.

@@ -9,10 +9,17 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// `s` without the characters XML cannot hold.
 pub fn xml_text(s: &str) -> String {
-    if s.chars().all(is_xml_char) {
-        return s.to_string();
+    let mut out = s.to_string();
+    retain_xml(&mut out);
+    out
+}
+
+/// Drops, in place, the characters XML cannot hold (no copy of an owned
+/// text, and nothing written when there are none).
+pub fn retain_xml(s: &mut String) {
+    if !s.chars().all(is_xml_char) {
+        s.retain(is_xml_char);
     }
-    s.chars().filter(|&c| is_xml_char(c)).collect()
 }
 
 /// Text made safe in XML content and attribute values: escaped as

@@ -47,8 +47,7 @@ pub(crate) struct FeedPath {
 impl FeedPath {
     fn parse(path: &str) -> Result<FeedPath, WebError> {
         let not_found = || WebError::NotFound("no such feed".into());
-        let (dir, ext) = path.rsplit_once("/feed.").ok_or_else(not_found)?;
-        let format = Format::from_ext(ext).ok_or_else(not_found)?;
+        let (dir, format) = Format::split(path).ok_or_else(not_found)?;
         let id = |s: &str| {
             s.parse::<i64>()
                 .map_err(|_| WebError::BadRequest(format!("not an id: {s}")))

@@ -14,9 +14,9 @@
 //! carried each copy, and related stories; a merged id redirects (308) to the
 //! survivor. Article pages show the story, the outlets that carried the same
 //! text, and related news: the story's other articles, then the leads of
-//! related stories. `feeds.rs`: Atom (`atom_syndication`) and JSON Feed 1.1 for
-//! the site, each story and each source, an ordinary and a Google News sitemap;
-//! absolute links from `[site] base_url`, else the request's Host (checked to
+//! related stories. `feeds` (requests) and `publish` (rendering): Atom and
+//! JSON Feed 1.1 for the site, each story and each source, an ordinary and a
+//! Google News sitemap; absolute links from `[site] base_url`, else the request's Host (checked to
 //! be a host name). `api.rs` also holds the write operations (add and remove a
 //! source, hide and show an article) behind a bearer token from the config,
 //! compared in constant time; without a token they are off (403).
@@ -43,12 +43,14 @@
 //!
 //! # Why atom_syndication, metrics, axum and minijinja
 //!
-//! (rust-syndication) writes Atom with correct escaping; JSON Feed is a
-//! `serde_json` value. The Atom output is tested by parsing it back with
-//! `courant-feed`. (no HTTP listener of its own; axum serves `/metrics`).
-//! Library crates only call the macros, which cost nothing without a recorder,
-//! so tests and the CLI need no setup. minijinja over compile-time templates
-//! (askama) because operators override templates at run time.
+//! `atom_syndication` (rust-syndication) writes Atom with correct escaping;
+//! JSON Feed is a `serde_json` value; the Atom output is tested by parsing it
+//! back with `courant-feed`. The `metrics` facade with
+//! `metrics-exporter-prometheus` has no HTTP listener of its own (axum serves
+//! `/metrics`); library crates only call the macros, which cost nothing
+//! without a recorder, so tests and the CLI need no setup. `minijinja` over
+//! compile-time templates (askama) because operators override templates at run
+//! time.
 #![warn(missing_docs)]
 
 mod api;

@@ -20,8 +20,15 @@ pub(crate) enum Format {
 }
 
 impl Format {
+    /// A feed path's folder and format: `/stories/7/feed.json` is
+    /// (`/stories/7`, JSON), `/feed.atom` is (``, Atom).
+    pub(crate) fn split(path: &str) -> Option<(&str, Format)> {
+        let (dir, ext) = path.rsplit_once("/feed.")?;
+        Some((dir, Format::from_ext(ext)?))
+    }
+
     /// `atom` or `json`, as the feed's path ends.
-    pub(crate) fn from_ext(ext: &str) -> Option<Format> {
+    fn from_ext(ext: &str) -> Option<Format> {
         match ext {
             "atom" => Some(Format::Atom),
             "json" => Some(Format::Json),

@@ -305,11 +305,8 @@ pub(crate) async fn feed(
     uri: axum::http::Uri,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, WebError> {
-    let format = uri
-        .path()
-        .rsplit_once('.')
-        .and_then(|(_, ext)| Format::from_ext(ext))
-        .ok_or_else(|| WebError::NotFound("no such feed".into()))?;
+    let (_, format) =
+        Format::split(uri.path()).ok_or_else(|| WebError::NotFound("no such feed".into()))?;
     let lang = clean_lang(p.lang.clone())?;
     let mut q = query(&p, lang, feeds::FEED_ITEMS)?;
     q.sort = Sort::Newest;

@@ -272,7 +272,7 @@ pub(super) fn related_stories(
 }
 
 /// The newest `limit` ready articles of a story, oldest first.
-pub(super) fn newest_of_story(
+fn newest_of_story(
     store: &SqliteStore,
     cols: &str,
     id: StoryId,
