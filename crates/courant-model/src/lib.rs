@@ -272,3 +272,78 @@ impl Article {
             .or(self.entry.lang.as_deref())
     }
 }
+
+/// Where a machine translation of an article stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TranslationStatus {
+    /// Passed the gate: shown in its edition.
+    Published,
+    /// Failed the gate: kept for the operator, shown to no reader.
+    Held,
+    /// The engine failed; tried again after `next_attempt`.
+    Failed,
+}
+
+impl TranslationStatus {
+    /// Stable name used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranslationStatus::Published => "published",
+            TranslationStatus::Held => "held",
+            TranslationStatus::Failed => "failed",
+        }
+    }
+
+    /// Inverse of [`TranslationStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "published" => Some(TranslationStatus::Published),
+            "held" => Some(TranslationStatus::Held),
+            "failed" => Some(TranslationStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A machine translation of an article into one language. The article
+/// itself is never changed by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Translation {
+    /// The original article.
+    pub article: ArticleId,
+    /// Its source, for lists.
+    pub source_id: SourceId,
+    /// The original's publication time, for lists.
+    pub published: Option<DateTime<Utc>>,
+    /// Target language.
+    pub lang: String,
+    /// Language of the original.
+    pub from: String,
+    /// Provider name as configured.
+    pub provider: String,
+    /// The engine's name as readers see it ("Apertium").
+    pub label: String,
+    /// Gate outcome, or engine failure.
+    pub status: TranslationStatus,
+    /// Translated title.
+    pub title: String,
+    /// Translated body, sanitized HTML.
+    pub html: String,
+    /// Translated body as plain text, with the safe repairs applied.
+    pub text: String,
+    /// The body as the engine gave it, before repairs.
+    pub engine_text: String,
+    /// Why the gate held it back (empty when published).
+    pub reasons: Vec<String>,
+    /// Defects the text checker found in `engine_text`.
+    pub findings: Vec<TextFinding>,
+    /// The engine's last error, when it failed.
+    pub error: Option<String>,
+    /// Engine attempts so far.
+    pub attempts: i64,
+    /// When a failed translation is tried again.
+    pub next_attempt: Option<DateTime<Utc>>,
+    /// When this row last changed.
+    pub updated_at: DateTime<Utc>,
+}

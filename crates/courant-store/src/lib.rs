@@ -41,6 +41,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 use courant_model::{
     Article, ArticleId, FeedEntry, NewSource, ProcessedArticle, Source, SourceId, Story, StoryId,
+    Translation, TranslationStatus,
 };
 
 pub use sqlite::SqliteStore;
@@ -222,6 +223,22 @@ pub struct StoryQuery {
     pub limit: usize,
 }
 
+/// Filter and page for translation lists, newest original first. Only
+/// translations of ready (shown) articles are listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TranslationQuery {
+    /// Only this target language.
+    pub lang: Option<String>,
+    /// Only this status.
+    pub status: Option<TranslationStatus>,
+    /// Only translations of this source's articles.
+    pub source: Option<SourceId>,
+    /// Page size (capped at 500).
+    pub limit: usize,
+    /// Rows to skip.
+    pub offset: usize,
+}
+
 /// Everything courant stores. Implementations must be safe to share between threads.
 pub trait Store: Send + Sync {
     /// Adds a source, or updates name, language and attribution of the one with the same URL.
@@ -310,4 +327,43 @@ pub trait Store: Send + Sync {
     fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>>;
     /// Live stories related to this one, best first.
     fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>>;
+
+    /// Adds or replaces the translation of an article into its language.
+    fn put_translation(&self, t: &Translation) -> Result<()>;
+    /// The translation of an article into `lang`, in any status.
+    fn translation(&self, article: ArticleId, lang: &str) -> Result<Option<Translation>>;
+    /// Every translation of an article, by language.
+    fn translations_of(&self, article: ArticleId) -> Result<Vec<Translation>>;
+    /// Translations matching the query.
+    fn translations(&self, q: &TranslationQuery) -> Result<Vec<Translation>>;
+    /// Translations per `(language, status)`.
+    fn translation_counts(&self) -> Result<Vec<(String, String, i64)>>;
+    /// Adds `chars` to what `provider` was sent on `day` (`YYYY-MM-DD`, UTC)
+    /// unless the sum would pass `limit`; false then, and nothing is added.
+    fn reserve_chars(
+        &self,
+        provider: &str,
+        day: &str,
+        chars: u64,
+        limit: Option<u64>,
+    ) -> Result<bool>;
+    /// Characters sent to `provider` on `day`.
+    fn chars_spent(&self, provider: &str, day: &str) -> Result<u64>;
+    /// Remembered translations of segments, by key.
+    fn recall_segments(
+        &self,
+        provider: &str,
+        from: &str,
+        to: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, String>>;
+    /// Remembers translated segments by key.
+    fn remember_segments(
+        &self,
+        provider: &str,
+        from: &str,
+        to: &str,
+        items: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 }

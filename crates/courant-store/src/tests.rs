@@ -509,3 +509,143 @@ fn open_errors_keep_their_source() {
         "{source}"
     );
 }
+
+fn translation(
+    article: i64,
+    lang: &str,
+    status: courant_model::TranslationStatus,
+) -> courant_model::Translation {
+    courant_model::Translation {
+        article,
+        source_id: 0,
+        published: None,
+        lang: lang.into(),
+        from: "en".into(),
+        provider: "apy".into(),
+        label: "Apertium".into(),
+        status,
+        title: format!("Título {article}"),
+        html: "<p>Hola</p>".into(),
+        text: "Hola".into(),
+        engine_text: "Hola".into(),
+        reasons: vec!["number_mismatch: 5".into()],
+        findings: Vec::new(),
+        error: None,
+        attempts: 1,
+        next_attempt: None,
+        updated_at: Utc::now(),
+    }
+}
+
+#[test]
+fn translations_sit_beside_their_original_and_never_change_it() {
+    use courant_model::TranslationStatus::{Held, Published};
+    let (_d, s) = store();
+    let (ids, _) = ready_articles(&s, 3);
+    let before = s.article(ids[0]).expect("read");
+    s.put_translation(&translation(ids[0], "es", Published))
+        .expect("put");
+    s.put_translation(&translation(ids[1], "es", Held))
+        .expect("put");
+    s.put_translation(&translation(ids[0], "ca", Published))
+        .expect("put");
+    // Writing again replaces, never duplicates.
+    s.put_translation(&translation(ids[0], "es", Published))
+        .expect("put");
+    assert_eq!(s.article(ids[0]).expect("read"), before);
+    let t = s.translation(ids[0], "es").expect("read").expect("there");
+    assert_eq!(
+        (t.title.as_str(), t.status, t.reasons.len()),
+        (format!("Título {}", ids[0]).as_str(), Published, 1)
+    );
+    assert_eq!(t.source_id, before.as_ref().expect("article").source_id);
+    assert_eq!(
+        s.translations_of(ids[0])
+            .expect("read")
+            .iter()
+            .map(|t| t.lang.as_str())
+            .collect::<Vec<_>>(),
+        ["ca", "es"]
+    );
+    let q = TranslationQuery {
+        lang: Some("es".into()),
+        status: Some(Published),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(s.translations(&q).expect("list").len(), 1);
+    // A hidden original hides its translations.
+    assert!(s.set_hidden(ids[0], true).expect("hide"));
+    assert!(s.translations(&q).expect("list").is_empty());
+    let counts = s.translation_counts().expect("counts");
+    assert!(
+        counts.contains(&("es".into(), "held".into(), 1)),
+        "{counts:?}"
+    );
+}
+
+#[test]
+fn the_character_budget_is_one_step_and_never_passed() {
+    let (_d, s) = store();
+    assert!(s
+        .reserve_chars("apy", "2026-12-06", 60, Some(100))
+        .expect("reserve"));
+    assert!(!s
+        .reserve_chars("apy", "2026-12-06", 41, Some(100))
+        .expect("reserve"));
+    assert!(s
+        .reserve_chars("apy", "2026-12-06", 40, Some(100))
+        .expect("reserve"));
+    assert!(!s
+        .reserve_chars("apy", "2026-12-06", 1, Some(100))
+        .expect("reserve"));
+    // Too much for an empty day is refused too; other days and providers are apart.
+    assert!(!s
+        .reserve_chars("apy", "2026-12-07", 101, Some(100))
+        .expect("reserve"));
+    assert!(s
+        .reserve_chars("deepl", "2026-12-06", 7, None)
+        .expect("reserve"));
+    assert_eq!(s.chars_spent("apy", "2026-12-06").expect("spent"), 100);
+    assert_eq!(s.chars_spent("apy", "2026-12-07").expect("spent"), 0);
+    // Two threads racing for the last characters: one wins.
+    let s = std::sync::Arc::new(s);
+    let wins: usize = (0..8)
+        .map(|_| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                s.reserve_chars("lt", "2026-12-06", 30, Some(100))
+                    .expect("reserve")
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| usize::from(h.join().expect("thread")))
+        .sum();
+    assert_eq!(wins, 3);
+    assert_eq!(s.chars_spent("lt", "2026-12-06").expect("spent"), 90);
+}
+
+#[test]
+fn the_memory_answers_by_provider_pair_and_key() {
+    let (_d, s) = store();
+    let items = vec![
+        ("k1".to_string(), "uno".to_string()),
+        ("k2".to_string(), "dos".to_string()),
+    ];
+    s.remember_segments("apy", "en", "es", &items, Utc::now())
+        .expect("remember");
+    let got = s
+        .recall_segments("apy", "en", "es", &["k1".into(), "k3".into()])
+        .expect("recall");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got["k1"], "uno");
+    assert!(s
+        .recall_segments("apy", "en", "ca", &["k1".into()])
+        .expect("recall")
+        .is_empty());
+    assert!(s
+        .recall_segments("deepl", "en", "es", &["k1".into()])
+        .expect("recall")
+        .is_empty());
+}

@@ -8,6 +8,7 @@ mod leases;
 mod rows;
 mod sources;
 mod stories;
+mod translations;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,12 +16,14 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use courant_model::{Article, ArticleId, FeedEntry, NewSource, Source, SourceId, Story, StoryId};
+use courant_model::{
+    Article, ArticleId, FeedEntry, NewSource, Source, SourceId, Story, StoryId, Translation,
+};
 use rusqlite::Connection;
 
 use crate::{
     ArticleOutcome, ArticleQuery, Counts, Error, Group, Placed, PollRecord, Result, Store,
-    StoryBatch, StoryQuery,
+    StoryBatch, StoryQuery, TranslationQuery,
 };
 
 /// The schema, applied in order; `PRAGMA user_version` records how many are.
@@ -30,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_stories.sql"),
     include_str!("../../migrations/sqlite/0003_instance.sql"),
     include_str!("../../migrations/sqlite/0004_front_pages.sql"),
+    include_str!("../../migrations/sqlite/0005_translations.sql"),
 ];
 
 const READERS: usize = 4;
@@ -267,5 +271,60 @@ impl Store for SqliteStore {
 
     fn groups(&self) -> Result<Vec<Group>> {
         articles::groups(self)
+    }
+
+    fn put_translation(&self, t: &Translation) -> Result<()> {
+        translations::put(self, t)
+    }
+
+    fn translation(&self, article: ArticleId, lang: &str) -> Result<Option<Translation>> {
+        translations::one(self, article, lang)
+    }
+
+    fn translations_of(&self, article: ArticleId) -> Result<Vec<Translation>> {
+        translations::of_article(self, article)
+    }
+
+    fn translations(&self, q: &TranslationQuery) -> Result<Vec<Translation>> {
+        translations::list(self, q)
+    }
+
+    fn translation_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        translations::counts(self)
+    }
+
+    fn reserve_chars(
+        &self,
+        provider: &str,
+        day: &str,
+        chars: u64,
+        limit: Option<u64>,
+    ) -> Result<bool> {
+        translations::reserve(self, provider, day, chars, limit)
+    }
+
+    fn chars_spent(&self, provider: &str, day: &str) -> Result<u64> {
+        translations::spent(self, provider, day)
+    }
+
+    fn recall_segments(
+        &self,
+        provider: &str,
+        from: &str,
+        to: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        translations::recall(self, provider, from, to, keys)
+    }
+
+    fn remember_segments(
+        &self,
+        provider: &str,
+        from: &str,
+        to: &str,
+        items: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        translations::remember(self, provider, from, to, items, now)
     }
 }
