@@ -44,7 +44,7 @@ mod tests;
 use serde::Serialize;
 
 pub use lexicon::{Lexicon, Lexicons};
-pub use translation::{check_translation, TranslationFlag};
+pub use translation::{check_translation, names, TranslationFlag};
 
 /// What kind of defect a finding is.
 #[derive(

@@ -200,3 +200,17 @@ fn numbers_by_language() {
         vec![1100.0, 4.5]
     );
 }
+
+#[test]
+fn names_are_the_runs_the_lexicon_does_not_know() {
+    let text = "Prime Minister Ulf Kristersson met Condoleezza Rice at the White House. In Kyiv it was quiet, said NATO.";
+    let got = crate::names(text, "en", lexicons());
+    if lexicons().get("en").is_none() {
+        eprintln!("skipped: no English word list");
+        assert!(got.is_empty());
+        return;
+    }
+    assert_eq!(got, ["Ulf Kristersson", "Condoleezza Rice", "Kyiv"]);
+    // No lexicon, no guess.
+    assert!(crate::names(text, "xx", lexicons()).is_empty());
+}

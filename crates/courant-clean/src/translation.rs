@@ -31,22 +31,40 @@ pub fn check_translation(
     let src_nums = numbers(source, from);
     let tgt_nums = numbers(target, to);
     let mut left = tgt_nums.clone();
+    // An engine that keeps the source's way of writing a number ("1,200" in
+    // a Spanish text) has not changed it.
+    let mut verbatim = numbers(target, from);
     for n in &src_nums {
-        match left.iter().position(|m| (m - n).abs() < 1e-9) {
-            Some(p) => {
+        let same = |m: &f64| (m - n).abs() < 1e-9;
+        match (left.iter().position(same), verbatim.iter().position(same)) {
+            (Some(p), _) => {
                 left.remove(p);
             }
-            None => flags.push(TranslationFlag {
+            (None, Some(p)) => {
+                verbatim.remove(p);
+            }
+            (None, None) => flags.push(TranslationFlag {
                 flag: "number_mismatch",
                 detail: format!("{n} of the source is not in the translation (found {tgt_nums:?})"),
             }),
         }
     }
     let target_words: Vec<&str> = words(target).iter().map(|w| w.text).collect();
+    let known = lex.get(from);
     for name in entities(source) {
-        // Exonyms keep their start more often than not (Geneva/Genf, Munich/München is the exception).
-        let stem: String = name.chars().take(3).collect();
-        if !target.contains(name) && !target_words.iter().any(|w| w.starts_with(&stem)) {
+        // A word the lexicon knows is a common noun with a capital ("Prime
+        // Minister", "White House"): a translation may render it.
+        if known.is_some_and(|l| l.knows(&name.to_lowercase())) {
+            continue;
+        }
+        // Exonyms keep their start more often than not (Geneva/Genf, Italy/Itàlia;
+        // Munich/München is the exception).
+        let stem: String = name.chars().take(3).map(fold).collect();
+        if !target.contains(name)
+            && !target_words
+                .iter()
+                .any(|w| w.chars().map(fold).collect::<String>().starts_with(&stem))
+        {
             flags.push(TranslationFlag {
                 flag: "entity_dropped",
                 detail: format!("{name:?} is missing"),
@@ -100,6 +118,20 @@ pub fn check_translation(
         });
     }
     flags
+}
+
+/// A Latin letter without its accent, for comparing the start of names.
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        c => c,
+    }
 }
 
 fn normalize(s: &str) -> String {
@@ -204,13 +236,60 @@ const NOT_NAMES: &[&str] = &[
     "Das",
 ];
 
+/// Names a translator must leave as they are: runs of capitalized words from
+/// the first one the language's lexicon does not know ("Condoleezza Rice",
+/// "Kristersson" of "Prime Minister Kristersson"; not "White House"). Empty
+/// without a lexicon for `lang`: guessing would keep common nouns untranslated.
+pub fn names(text: &str, lang: &str, lex: &Lexicons) -> Vec<String> {
+    let Some(lx) = lex.get(lang) else {
+        return Vec::new();
+    };
+    let ws = words(text);
+    let mut out: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < ws.len() {
+        let cap = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let starts_sentence = |k: usize| {
+            k == 0
+                || text[ws[k - 1].end..ws[k].start]
+                    .contains(['.', '!', '?', ':', '"', '“', '„', '«', '\n'])
+        };
+        if !cap(ws[k].text) || NOT_NAMES.contains(&ws[k].text) {
+            k += 1;
+            continue;
+        }
+        let mut j = k + 1;
+        while j < ws.len() && cap(ws[j].text) && text[ws[j - 1].end..ws[j].start] == *" " {
+            j += 1;
+        }
+        let first_unknown = ws[k..j].iter().position(|w| {
+            !lx.knows(&w.text.to_lowercase())
+                && !w
+                    .text
+                    .chars()
+                    .all(|c| c.is_uppercase() || c.is_ascii_digit())
+        });
+        let run = &ws[k + first_unknown.unwrap_or(0)..j];
+        // A lone capital at a sentence start is an ordinary word more often than a name.
+        if first_unknown.is_some() && !(starts_sentence(k) && j - k == 1) {
+            let name = &text[run[0].start..run[run.len() - 1].end];
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+        }
+        k = j;
+    }
+    out
+}
+
 /// Capitalized words that are not at a sentence start: names, in most languages.
 fn entities(text: &str) -> Vec<&str> {
     let ws = words(text);
     let mut out = Vec::new();
     for (k, w) in ws.iter().enumerate() {
         let first_of_sentence = k == 0
-            || text[ws[k - 1].end..w.start].contains(['.', '!', '?', ':', '"', '“', '„', '«']);
+            || text[ws[k - 1].end..w.start]
+                .contains(['.', '!', '?', ':', '"', '“', '„', '«', '\n']);
         let cap = w.text.chars().next().is_some_and(char::is_uppercase);
         if cap && !first_of_sentence && w.text.chars().count() >= 3 && !NOT_NAMES.contains(&w.text)
         {

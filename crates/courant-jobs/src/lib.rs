@@ -32,6 +32,7 @@ pub mod assemble;
 mod scheduler;
 pub mod search;
 pub mod stories;
+pub mod translate;
 
 #[cfg(test)]
 mod tests;
@@ -89,6 +90,8 @@ pub struct Context {
     pub lexicons: Arc<courant_clean::Lexicons>,
     /// The search index this process keeps in step, if it serves search.
     pub search: Option<Arc<courant_search::SearchIndex>>,
+    /// Translation into the configured editions, when configured.
+    pub translate: Option<Arc<translate::Translate>>,
 }
 
 /// Runs blocking store work off the async threads.

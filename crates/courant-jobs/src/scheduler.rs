@@ -13,6 +13,9 @@ use tokio::task::JoinSet;
 use crate::stories::{cluster_pending, StoryWorker, LEASE, STORY_LEASE};
 use crate::{blocking, poll_source, process_article, Context, PollReport};
 
+/// Time between translation passes.
+const TRANSLATE_EVERY: Duration = Duration::from_secs(30);
+
 /// Progress of a run, for terminals and logs.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -53,6 +56,8 @@ pub struct IngestReport {
     pub clustered: usize,
     /// Articles added to the search index.
     pub indexed: usize,
+    /// What translation did, when configured.
+    pub translation: crate::translate::TranslateReport,
 }
 
 /// Polls every source now, then processes every pending article once.
@@ -146,9 +151,14 @@ pub async fn ingest_all(
     let clustered = cluster_pending(&worker, &ctx.store).await?;
     release(ctx, &worker).await?;
     let indexed = index(ctx).await?;
+    let translation = match &ctx.translate {
+        Some(tr) => crate::translate::pass(ctx, tr, Utc::now()).await?,
+        None => Default::default(),
+    };
     let mut out = report.lock().map(|r| r.clone()).unwrap_or_default();
     out.clustered = clustered;
     out.indexed = indexed;
+    out.translation = translation;
     Ok(out)
 }
 
@@ -196,6 +206,8 @@ impl Scheduler {
         let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
         let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
+        let mut translating: Option<tokio::task::JoinHandle<()>> = None;
+        let mut last_translation = tokio::time::Instant::now() - TRANSLATE_EVERY;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -222,6 +234,30 @@ impl Scheduler {
                     }
                 }));
             }
+            // Translation follows the stories, one pass at a time, at most
+            // every TRANSLATE_EVERY: an engine is slower than the rest.
+            if let Some(tr) = ctx.translate.clone() {
+                if translating.as_ref().is_none_or(|h| h.is_finished())
+                    && last_translation.elapsed() >= TRANSLATE_EVERY
+                {
+                    last_translation = tokio::time::Instant::now();
+                    let ctx = ctx.clone();
+                    translating = Some(tokio::spawn(async move {
+                        match crate::translate::pass(&ctx, &tr, Utc::now()).await {
+                            Ok(r) if r.published + r.held + r.failed > 0 => tracing::info!(
+                                published = r.published,
+                                held = r.held,
+                                failed = r.failed,
+                                "translations updated"
+                            ),
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::error!(error = format!("{e:#}"), "translation job failed")
+                            }
+                        }
+                    }));
+                }
+            }
             if let Err(e) =
                 Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await
             {
@@ -234,7 +270,7 @@ impl Scheduler {
             }
         }
         while jobs.join_next().await.is_some() {}
-        for h in [clustering, indexing].into_iter().flatten() {
+        for h in [clustering, indexing, translating].into_iter().flatten() {
             let _ = h.await;
         }
         if let Err(e) = release(&ctx, &worker).await {

@@ -27,6 +27,7 @@ fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
         },
         lexicons: Arc::new(courant_clean::Lexicons::none()),
         search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
+        translate: None,
     }
 }
 

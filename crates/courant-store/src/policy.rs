@@ -1,9 +1,11 @@
-//! Story policy: which member leads a story and what names it. Every backend
+//! Story policy: which member leads a story, what names it, and which
+//! stories are on top. Every backend
 //! applies the same rules, so they live here, apart from the SQL.
 
 use std::cmp::Ordering;
 
-use courant_model::ArticleId;
+use chrono::{DateTime, Utc};
+use courant_model::{ArticleId, Story};
 
 /// A ready member of a story with a processed text, as the lead choice sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +84,21 @@ pub fn first_sentence(text: &str) -> String {
         Some(i) => format!("{}…", &cut[..i]),
         None => format!("{cut}…"),
     }
+}
+
+/// Top stories: breadth of coverage (distinct outlets count fully, extra
+/// copies a little) over age, so a wide story stays up longer than a narrow
+/// one of the same age.
+pub fn rank_stories(stories: &mut [Story], now: DateTime<Utc>) {
+    let score = |s: &Story| {
+        let breadth = s.sources as f64 + 0.25 * (s.articles - s.sources).max(0) as f64;
+        let hours = s
+            .last_at
+            .map(|t| (now - t).num_minutes().max(0) as f64 / 60.0)
+            .unwrap_or(24.0 * 365.0);
+        breadth / (hours + 12.0).powf(0.8)
+    };
+    stories.sort_by(|a, b| score(b).total_cmp(&score(a)).then(b.id.cmp(&a.id)));
 }
 
 #[cfg(test)]

@@ -212,19 +212,9 @@ pub(crate) fn story(s: &Story) -> StoryView {
     }
 }
 
-/// Top stories: breadth of coverage (distinct outlets count fully, extra
-/// copies a little) over age, so a wide story stays up longer than a narrow
-/// one of the same age.
+/// Top stories: [`courant_store::policy::rank_stories`].
 pub(crate) fn rank(stories: &mut [Story], now: DateTime<Utc>) {
-    let score = |s: &Story| {
-        let breadth = s.sources as f64 + 0.25 * (s.articles - s.sources).max(0) as f64;
-        let hours = s
-            .last_at
-            .map(|t| (now - t).num_minutes().max(0) as f64 / 60.0)
-            .unwrap_or(24.0 * 365.0);
-        breadth / (hours + 12.0).powf(0.8)
-    };
-    stories.sort_by(|a, b| score(b).total_cmp(&score(a)).then(b.id.cmp(&a.id)));
+    courant_store::policy::rank_stories(stories, now);
 }
 
 /// One original on a story's timeline with the outlets that carried copies.

@@ -32,6 +32,21 @@ pub struct Config {
     pub search: SearchSection,
     /// Feeds to follow.
     pub sources: Vec<SourceEntry>,
+    /// Machine translation into editions.
+    pub translate: TranslateSection,
+}
+
+/// `[translate]`: providers (`[[translate.providers]]`, in order of
+/// preference) and editions (`[[translate.targets]]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranslateSection {
+    /// Engines to translate with.
+    pub providers: Vec<courant_translate::ProviderConfig>,
+    /// Editions to translate into.
+    pub targets: Vec<courant_jobs::translate::Target>,
+    /// Names never translated, besides those found in each text.
+    pub keep: Vec<String>,
 }
 
 /// `[api]`
@@ -106,6 +121,7 @@ impl Default for Config {
             api: ApiSection::default(),
             search: SearchSection::default(),
             sources: Vec::new(),
+            translate: TranslateSection::default(),
         }
     }
 }

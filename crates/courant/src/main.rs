@@ -18,6 +18,7 @@ mod runtime;
 mod sources;
 #[cfg(feature = "lab")]
 mod stories;
+mod translate;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -90,6 +91,25 @@ enum Cmd {
         /// Target language.
         #[arg(long)]
         to: String,
+    },
+    /// Translate a text or an HTML fragment through a provider, check the
+    /// result with the gate, and print one JSON object: from, to, provider,
+    /// text, html (for HTML input), findings, held_back.
+    Translate {
+        /// Target language (ISO 639-1).
+        #[arg(long)]
+        to: String,
+        /// Source language; detected when absent.
+        #[arg(long)]
+        from: Option<String>,
+        /// A provider named in the config, or a kind (apertium, libretranslate, deepl, openai).
+        #[arg(long)]
+        provider: Option<String>,
+        /// The provider's URL (default for apertium: http://127.0.0.1:2737).
+        #[arg(long)]
+        url: Option<String>,
+        /// Text or HTML file, or `-` for standard input.
+        file: PathBuf,
     },
     /// Extract the article from an HTML page and print it as JSON: title, text, html, authors,
     /// dates, language, canonical URL, lead image and caption, description, site name, tags.
@@ -225,6 +245,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({ "flags": flags }))?
             );
+            Ok(())
+        }
+        Cmd::Translate {
+            to,
+            from,
+            provider,
+            url,
+            file,
+        } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let input = read_input(&file)?;
+            let req = translate::Args {
+                to,
+                from,
+                provider,
+                url,
+            };
+            let out = translate::run(&cfg, req, &input).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
         Cmd::Extract {

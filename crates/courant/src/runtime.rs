@@ -24,8 +24,20 @@ pub(crate) fn context(
     } else {
         None
     };
+    let translate = if cfg.translate.targets.is_empty() || cfg.translate.providers.is_empty() {
+        None
+    } else {
+        let t = courant_jobs::translate::Translate::new(
+            &cfg.translate.providers,
+            cfg.translate.targets.clone(),
+            cfg.translate.keep.clone(),
+            store.clone(),
+        )?;
+        Some(Arc::new(t))
+    };
     Ok(courant_jobs::Context {
         store,
+        translate,
         fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
         settings: cfg.job_settings(),
         lexicons: Arc::new(lexicons(cfg)),

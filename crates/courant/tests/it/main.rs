@@ -516,6 +516,7 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         settings: courant_jobs::JobSettings::default(),
         lexicons: Arc::new(courant_clean::Lexicons::none()),
         search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
+        translate: None,
     };
     let report = courant_jobs::ingest_all(&ctx, |_| {}).await.unwrap();
     assert_eq!(

@@ -1,0 +1,118 @@
+//! The gate every translation passes before readers see it: the translation
+//! checks (numbers, names, length, repetition, untranslated spans), the
+//! language of the result, the spans the engine had to keep, and the text
+//! checker. Pure: no I/O, no clock.
+
+use courant_clean::Lexicons;
+use courant_model::TextFinding;
+
+/// Checker findings at least this sure, with no safe repair, hold a translation back.
+const HOLD_CONFIDENCE: f32 = 0.9;
+
+/// What the gate decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Why it is held back; empty: publish.
+    pub reasons: Vec<String>,
+    /// Defects the checker found in the engine's text.
+    pub findings: Vec<TextFinding>,
+}
+
+/// One translation to judge: the original and the engine's result, plain text.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    /// Original title.
+    pub source_title: &'a str,
+    /// Original body.
+    pub source_text: &'a str,
+    /// Original language.
+    pub from: &'a str,
+    /// Translated title.
+    pub title: &'a str,
+    /// Translated body, as the engine gave it.
+    pub text: &'a str,
+    /// Target language.
+    pub to: &'a str,
+    /// Protected spans the engine lost.
+    pub problems: &'a [String],
+}
+
+/// Judges a translation.
+pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
+    let mut reasons: Vec<String> = c
+        .problems
+        .iter()
+        .map(|p| format!("protected_span: {p}"))
+        .collect();
+    if c.title.trim().is_empty() || c.text.trim().is_empty() {
+        reasons.push("empty: the engine returned no text".into());
+    }
+    let source = format!("{}\n\n{}", c.source_title, c.source_text);
+    let target = format!("{}\n\n{}", c.title, c.text);
+    for f in courant_clean::check_translation(&source, c.from, &target, c.to, lex) {
+        reasons.push(format!("{}: {}", f.flag, f.detail));
+    }
+    if let Some(d) = courant_lang::detect(c.text).filter(|d| d.confidence > 0.5) {
+        if d.lang != c.to && d.lang != c.from {
+            reasons.push(format!(
+                "wrong_language: the text reads as {:?}, not {:?}",
+                d.lang, c.to
+            ));
+        }
+    }
+    let found = courant_clean::check(c.text, Some(c.to), lex);
+    let applied = |f: &courant_clean::Finding| {
+        f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
+    };
+    for f in &found {
+        if !applied(f)
+            && f.confidence >= HOLD_CONFIDENCE
+            && f.kind != courant_clean::Kind::RepeatedPhrase
+        {
+            reasons.push(format!("{}: {:?}", f.kind.as_str(), f.span));
+        }
+    }
+    let findings = found
+        .iter()
+        .map(|f| TextFinding {
+            kind: f.kind.as_str().to_string(),
+            start: f.start,
+            end: f.end,
+            span: f.span.clone(),
+            confidence: f.confidence,
+            repair: f.repair.clone(),
+            applied: applied(f),
+        })
+        .collect();
+    reasons.dedup();
+    Verdict { reasons, findings }
+}
+
+/// The checker's safe repairs applied to each text run of an HTML fragment,
+/// so the markup survives them.
+pub fn repair_html(html: &str, lang: &str, lex: &Lexicons) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while !rest.is_empty() {
+        if rest.starts_with('<') {
+            let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let run = courant_text::decode_entities(&rest[..end]);
+            let (fixed, _) = courant_clean::clean(&run, Some(lang), lex);
+            // Keep the run's own edges: the repairs trim a text, not a run inside a paragraph.
+            let lead = &run[..run.len() - run.trim_start().len()];
+            let tail = &run[run.trim_end().len()..];
+            let fixed = if fixed.trim().is_empty() {
+                run.clone()
+            } else {
+                format!("{lead}{}{tail}", fixed.trim())
+            };
+            out.push_str(&courant_text::escape_text(&fixed));
+            rest = &rest[end..];
+        }
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! `courant translate`: one text or HTML fragment through a provider and the
+//! gate, as the pipeline does it, printed as JSON.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use courant_jobs::translate::gate;
+use courant_translate::protect::Terms;
+use courant_translate::{document, Kind, MemoryLedger, ProviderConfig};
+
+use crate::config::Config;
+use crate::runtime::lexicons;
+
+/// What the command line asked for.
+pub(crate) struct Args {
+    pub to: String,
+    pub from: Option<String>,
+    pub provider: Option<String>,
+    pub url: Option<String>,
+}
+
+/// The provider: one named in the config, or one of a kind at a URL.
+fn provider(cfg: &Config, a: &Args) -> anyhow::Result<ProviderConfig> {
+    let named = cfg
+        .translate
+        .providers
+        .iter()
+        .find(|p| a.provider.as_deref().is_none_or(|n| n == p.name));
+    if let Some(p) = named.filter(|_| a.url.is_none() || a.provider.is_some()) {
+        let mut p = p.clone();
+        if let Some(u) = &a.url {
+            p.url = u.clone();
+        }
+        return Ok(p);
+    }
+    let kind = match a.provider.as_deref().unwrap_or("apertium") {
+        "apertium" => Kind::Apertium,
+        "libretranslate" => Kind::Libretranslate,
+        "deepl" => Kind::Deepl,
+        "openai" => Kind::Openai,
+        other => anyhow::bail!("no provider {other:?} in the config, and it is not a kind (apertium, libretranslate, deepl, openai)"),
+    };
+    let url = match (&a.url, kind) {
+        (Some(u), _) => u.clone(),
+        (None, Kind::Apertium) => "http://127.0.0.1:2737".into(),
+        (None, _) => anyhow::bail!("give --url for a {kind:?} provider"),
+    };
+    let mut p = ProviderConfig::new(a.provider.as_deref().unwrap_or("apertium"), kind, &url);
+    p.api_key = std::env::var("COURANT_TRANSLATE_KEY").ok();
+    Ok(p)
+}
+
+fn looks_like_html(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    [
+        "<p",
+        "<div",
+        "<h1",
+        "<h2",
+        "<h3",
+        "<ul",
+        "<ol",
+        "<li",
+        "<a ",
+        "<em",
+        "<strong",
+        "<br",
+        "<span",
+        "<table",
+        "<blockquote",
+    ]
+    .iter()
+    .any(|t| lower.contains(t))
+}
+
+pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<serde_json::Value> {
+    let p = provider(cfg, &a)?;
+    let html_input = looks_like_html(input);
+    let html = if html_input {
+        courant_extract::sanitize::html(input, None)
+    } else {
+        courant_text::paragraphs(input)
+            .into_iter()
+            .map(|(_, par)| format!("<p>{}</p>", courant_text::escape_text(par.trim())))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let source_text = courant_extract::sanitize::text(&html);
+    let from = match a.from {
+        Some(f) => f,
+        None => courant_lang::detect(&source_text)
+            .map(|d| d.lang)
+            .context("cannot tell the language of the input: give --from")?,
+    };
+    let lex = lexicons(cfg);
+    let engine = p.engine(Arc::new(MemoryLedger::default()))?;
+    let mut keep = courant_clean::names(&source_text, &from, &lex);
+    keep.extend(cfg.translate.keep.iter().cloned());
+    let glossary: Vec<(String, String)> = cfg
+        .translate
+        .targets
+        .iter()
+        .filter(|t| t.lang == a.to)
+        .flat_map(|t| t.glossary.clone())
+        .collect();
+    let doc = document::translate(
+        &engine,
+        &from,
+        &a.to,
+        "",
+        &html,
+        &Terms::new(&keep, &glossary),
+    )
+    .await
+    .with_context(|| format!("translating with {} ({})", p.name, p.url))?;
+    let engine_html = courant_extract::sanitize::html(&doc.html, None);
+    let engine_text = courant_extract::sanitize::text(&engine_html);
+    let out_html =
+        courant_extract::sanitize::html(&gate::repair_html(&engine_html, &a.to, &lex), None);
+    let text = courant_extract::sanitize::text(&out_html);
+    let verdict = gate::judge(
+        gate::Candidate {
+            source_title: "",
+            source_text: &source_text,
+            from: &from,
+            title: "-",
+            text: &engine_text,
+            to: &a.to,
+            problems: &doc.problems,
+        },
+        &lex,
+    );
+    let mut out = serde_json::json!({
+        "from": from,
+        "to": a.to,
+        "provider": p.name,
+        "text": text,
+        "findings": {"reasons": verdict.reasons, "text": verdict.findings},
+        "held_back": !verdict.reasons.is_empty(),
+        "chars_sent": doc.cost.chars_sent,
+    });
+    if html_input {
+        out["html"] = out_html.into();
+    }
+    Ok(out)
+}
