@@ -201,3 +201,34 @@ test('the German edition speaks German and shows German news', async () => {
   await shoot(page, 'edition-de-phone');
   await page.done();
 });
+
+test('the Spanish edition carries translated top stories, labelled, with their original', async (t) => {
+  if (/translation: off/.test(serverLog)) {
+    t.skip('Apertium is not installed: the demo ran untranslated (scripts/test.sh installs it)');
+    return;
+  }
+  for (const [viewport, name] of [[DESKTOP, 'translation-es-desktop'], [PHONE, 'translation-es-phone']]) {
+    const page = await open(viewport);
+    assert.equal((await page.goto(`${base}/es/`)).status(), 200);
+    const items = page.locator('ol.stories.translated li');
+    assert.ok((await items.count()) >= 5, 'translated stories in the Spanish edition');
+    assert.match(await items.first().locator('.machine-label').textContent(), /Traducción automática por Apertium del original \(en\)/);
+    await Promise.all([page.waitForURL(/\/es\/articles\/\d+$/), items.first().locator('a.story-title').click()]);
+    // The page says what it is, in its language, and leads to the original.
+    assert.equal(await page.getAttribute('html', 'lang'), 'es');
+    assert.equal(await page.getAttribute('article.translated', 'lang'), 'es');
+    assert.match(await page.locator('p.machine-label').textContent(), /Traducción automática por Apertium del original \(en\)/);
+    const id = /articles\/(\d+)$/.exec(page.url())[1];
+    assert.equal(await page.getAttribute('link[rel=alternate][hreflang=en]', 'href'), `/articles/${id}`);
+    assert.equal(await page.getAttribute('details.original', 'lang'), 'en');
+    const body = (await page.locator('article.translated > div.body').textContent()).trim();
+    assert.ok(body.length > 20, 'a translated body');
+    await fitsWidth(page);
+    await shoot(page, name);
+    // The original is untouched and links back to its translation.
+    await Promise.all([page.waitForURL(new RegExp(`/articles/${id}$`)), page.click('p.machine-label a')]);
+    assert.equal(await page.getAttribute('article.full', 'lang'), 'en');
+    assert.ok((await page.locator(`a.translation-link[href="/es/articles/${id}"]`).count()) === 1);
+    await page.done();
+  }
+});

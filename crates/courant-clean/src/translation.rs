@@ -57,6 +57,10 @@ pub fn check_translation(
         if known.is_some_and(|l| l.knows(&name.to_lowercase())) {
             continue;
         }
+        // Acronyms are localized as often as not (NATO/OTAN, UN/ONU, EU/UE).
+        if name.chars().all(|c| c.is_uppercase() || c.is_ascii_digit()) {
+            continue;
+        }
         // Exonyms keep their start more often than not (Geneva/Genf, Italy/Itàlia;
         // Munich/München is the exception).
         let stem: String = name.chars().take(3).map(fold).collect();

@@ -9,7 +9,7 @@ use courant_store::{ArticleQuery, SqliteStore, Store};
 
 use super::*;
 
-fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
+pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
     let fetcher = Fetcher::new(FetchConfig {
         allow_private,
@@ -336,7 +336,10 @@ const BUDGET: &str =
     with the coalition defending tax rises and the opposition calling for lower defence spending.";
 
 /// Stores ready articles `(source url, guid, title, text, day)` and returns their ids.
-fn ready_articles(store: &dyn Store, items: &[(&str, &str, &str, &str, i64)]) -> Vec<i64> {
+pub(crate) fn ready_articles(
+    store: &dyn Store,
+    items: &[(&str, &str, &str, &str, i64)],
+) -> Vec<i64> {
     let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2023, 2, 6, 4, 0, 0).unwrap();
     let mut ids = Vec::new();
     for (feed, guid, title, text, day) in items {
@@ -365,7 +368,7 @@ fn ready_articles(store: &dyn Store, items: &[(&str, &str, &str, &str, i64)]) ->
         let p = courant_model::ProcessedArticle {
             title: title.to_string(),
             text: text.to_string(),
-            html: format!("<p>{text}</p>"),
+            html: text.split("\n\n").map(|p| format!("<p>{p}</p>")).collect(),
             lang: Some("en".into()),
             published: Some(at),
             body_origin: "feed".into(),

@@ -4,6 +4,14 @@
 
 use courant_text::{escape_text, strip_tags};
 
+impl Document {
+    /// The title as plain text: sanitized first (so a script's text goes
+    /// with the script), then stripped of tags.
+    pub fn title(&self, sanitize: impl Fn(&str) -> String) -> String {
+        strip_tags(&sanitize(&self.title_html))
+    }
+}
+
 use crate::protect::{mask, Masked, Terms};
 use crate::segment::Segmented;
 use crate::{Engine, Error, Translated};
@@ -11,8 +19,9 @@ use crate::{Engine, Error, Translated};
 /// A translated article, before the gate.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
-    /// Title, plain text.
-    pub title: String,
+    /// Title as the engine returned it (inline HTML, not sanitized): a
+    /// caller shows [`Document::title`].
+    pub title_html: String,
     /// Body, HTML in the original's skeleton (not yet sanitized again).
     pub html: String,
     /// Segments whose protected spans the engine lost: the gate holds such a translation back.
@@ -46,14 +55,14 @@ pub async fn translate(
             })
         })
         .collect();
-    let title = strip_tags(&back.remove(0));
+    let title_html = back.remove(0);
     let html = doc.fill(&back).ok_or_else(|| Error::Partial {
         provider: engine.name().to_string(),
         sent: doc.segments.len(),
         got: back.len(),
     })?;
     Ok(Document {
-        title,
+        title_html,
         html,
         problems,
         cost,

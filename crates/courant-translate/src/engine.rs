@@ -253,7 +253,7 @@ impl Engine {
                 }
                 _ => self.settings.backoff.saturating_mul(1 << attempt.min(10)),
             };
-            tracing::info!(provider = %self.name, error = %err, wait_ms = wait.as_millis() as u64, "translation retried");
+            tracing::info!(provider = %self.name, error = %err.full(), wait_ms = wait.as_millis() as u64, "translation retried");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The engine could not be reached, or the connection broke.
-    #[error("{provider}: unreachable: {source}")]
+    #[error("{provider}: unreachable")]
     Unreachable {
         /// Provider name.
         provider: String,
@@ -103,6 +103,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message with its causes, for logs and for what operators read.
+    pub fn full(&self) -> String {
+        let mut out = self.to_string();
+        let mut cur = std::error::Error::source(self);
+        while let Some(e) = cur {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cur = e.source();
+        }
+        out
+    }
+
     /// Whether the same request may succeed later without a change on our side.
     pub fn retryable(&self) -> bool {
         matches!(

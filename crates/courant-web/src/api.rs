@@ -16,6 +16,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/articles", get(articles))
         .route("/articles/{id}", get(article))
+        .route("/articles/{id}/translations", get(crate::translations::api))
         .route("/sources", get(sources))
         .route("/sources/{id}", get(source))
         .route("/sources", axum::routing::post(add_source))

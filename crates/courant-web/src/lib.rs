@@ -64,6 +64,7 @@ mod publish;
 mod search;
 mod state;
 mod templates;
+mod translations;
 mod views;
 
 #[cfg(test)]
@@ -143,6 +144,7 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/{lang}", get(pages::edition_redirect))
         .route("/{lang}/latest", get(pages::edition_latest))
         .route("/{lang}/search", get(search::edition_search))
+        .route("/{lang}/articles/{id}", get(translations::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_page::metrics))
         .nest("/api/v1", api::routes())

@@ -38,7 +38,14 @@ pub(crate) async fn metrics(State(st): State<AppState>) -> Result<Response, WebE
     let Some(handle) = st.cfg.metrics.clone() else {
         return Err(WebError::NotFound("metrics are not enabled".into()));
     };
-    let (counts, sources) = read(&st, |s| Ok((s.counts()?, s.sources()?))).await?;
+    let (counts, sources, translations) = read(&st, |s| {
+        Ok((s.counts()?, s.sources()?, s.translation_counts()?))
+    })
+    .await?;
+    // Translations by target language and status: held ones are the operator's to read.
+    for (lang, status, n) in translations {
+        metrics::gauge!("courant_translations", "lang" => lang, "status" => status).set(n as f64);
+    }
     for (status, n) in [
         ("pending", counts.pending),
         ("ready", counts.ready),

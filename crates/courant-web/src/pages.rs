@@ -146,7 +146,8 @@ async fn home_page(
     let want = lang.clone();
     let names = overview.names.clone();
     let all_groups = overview.groups.clone();
-    let (stories, groups) = read(&st, move |s| {
+    let edition_lang = edition.clone();
+    let (stories, groups, translated) = read(&st, move |s| {
         let mut stories = s.stories(&StoryQuery {
             lang: want.clone(),
             source,
@@ -154,6 +155,10 @@ async fn home_page(
         })?;
         views::rank(&mut stories, chrono::Utc::now());
         stories.truncate(TOP_STORIES);
+        let translated = match &edition_lang {
+            Some(l) => crate::translations::for_edition(s, l, TOP_STORIES)?,
+            None => Vec::new(),
+        };
         let mut out = Vec::new();
         for g in all_groups
             .iter()
@@ -179,7 +184,7 @@ async fn home_page(
                 articles: articles.iter().map(|a| views::summary(a, &names)).collect(),
             });
         }
-        Ok((stories, out))
+        Ok((stories, out, translated))
     })
     .await?;
     let stories: Vec<_> = stories.iter().map(views::story).collect();
@@ -194,6 +199,7 @@ async fn home_page(
             sources => source_list,
             stories,
             groups,
+            translated,
             lang,
             source,
         },
@@ -411,10 +417,11 @@ pub(crate) async fn article(
         }
         None => (None, Vec::new(), Vec::new()),
     };
+    let translations = crate::translations::published_of(&st, a.id).await?;
     render(
         &st,
         "article.html",
-        context! { a => views::article(&a, src.as_ref()), story, carried, related },
+        context! { a => views::article(&a, src.as_ref()), story, carried, related, translations },
     )
 }
 

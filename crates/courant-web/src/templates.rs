@@ -11,6 +11,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("list.html", include_str!("../templates/list.html")),
     ("article.html", include_str!("../templates/article.html")),
+    (
+        "translation.html",
+        include_str!("../templates/translation.html"),
+    ),
     ("story.html", include_str!("../templates/story.html")),
     ("sources.html", include_str!("../templates/sources.html")),
     ("error.html", include_str!("../templates/error.html")),

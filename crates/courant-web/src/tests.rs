@@ -11,6 +11,7 @@ use tower::ServiceExt;
 use super::*;
 
 mod search;
+mod translations;
 
 const XSS_TITLE: &str = "<script>alert('t')</script><img src=x onerror=alert(1)>Title";
 

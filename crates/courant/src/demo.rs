@@ -60,6 +60,19 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> 
     // The demo's publishers live on 127.0.0.1; production configs keep this off.
     cfg.fetch.allow_private = true;
     cfg.poll.article_concurrency = 16;
+    // Translated editions when Apertium is installed; the demo runs without it.
+    let apy = crate::apy::Apy::start().await;
+    match &apy {
+        Ok(a) => {
+            println!(
+                "translation: Apertium APy on {} ({})",
+                a.url,
+                a.pairs.join(", ")
+            );
+            cfg.translate = a.demo_section(&["es", "ca"]);
+        }
+        Err(why) => println!("translation: off ({why}); the demo runs untranslated"),
+    }
     cfg.validate()?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database)?);
     for s in &publishers {

@@ -7,6 +7,8 @@
 //!
 //! Errors are `anyhow` here and only here; libraries use typed errors.
 
+#[cfg(feature = "lab")]
+mod apy;
 mod config;
 #[cfg(feature = "lab")]
 mod demo;

@@ -49,6 +49,13 @@ pub fn print_report(r: &IngestReport) {
     for (name, err) in &r.failed_sources {
         println!("  source failed: {name}: {err}");
     }
+    let t = &r.translation;
+    if t.published + t.held + t.failed > 0 {
+        println!(
+            "translations: {} published, {} held back by the gate, {} engine failures (retried later); {} characters sent, {} of {} segments from the translation memory, {:.1}s waiting for the engine",
+            t.published, t.held, t.failed, t.chars_sent, t.memory_hits, t.segments, t.engine_time.as_secs_f64()
+        );
+    }
 }
 
 /// The table `courant sources list` prints.

@@ -7,6 +7,8 @@
 //! with backoff. The original article is never written.
 
 pub mod gate;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -226,7 +228,14 @@ async fn candidates(
             ..StoryQuery::default()
         })?;
         courant_store::policy::rank_stories(&mut stories, now);
-        for story in stories.into_iter().take(top) {
+        // The top stories the edition's readers would miss: the first `top`
+        // of the ranking that have no article in the edition's language and
+        // an original in a language to translate from.
+        let mut taken = 0;
+        for story in stories {
+            if taken >= top {
+                break;
+            }
             let members = s.story_members(story.id, 100)?;
             // Readers of the edition already have this story.
             if members.iter().any(|a| a.lang() == Some(t.lang.as_str())) {
@@ -239,6 +248,7 @@ async fn candidates(
                 .min_by_key(|a| (Some(a.id) != story.lead_article, a.published()));
             if let Some(a) = original.and_then(|a| s.article(a.id).transpose()) {
                 out.push(a?);
+                taken += 1;
             }
         }
         let sources = s.sources()?;
@@ -370,7 +380,8 @@ async fn one(
                 base,
             );
             let text = courant_extract::sanitize::text(&html);
-            let title = courant_clean::clean(&doc.title, Some(to), &ctx.lexicons).0;
+            let title = doc.title(|h| courant_extract::sanitize::html(h, None));
+            let title = courant_clean::clean(&title, Some(to), &ctx.lexicons).0;
             let verdict = gate::judge(
                 gate::Candidate {
                     source_title: art.title(),
@@ -405,8 +416,8 @@ async fn one(
                     .min(chrono::Duration::hours(6))
             };
             t.next_attempt = Some(now + wait);
-            t.error = Some(e.to_string());
-            tracing::warn!(article = art.id, to, provider = %provider.config.name, error = %e, "translation failed; retried later");
+            t.error = Some(e.full());
+            tracing::warn!(article = art.id, to, provider = %provider.config.name, error = %e.full(), "translation failed; retried later");
             courant_translate::Translated::default()
         }
     };
