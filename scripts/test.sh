@@ -19,6 +19,17 @@ if [ "$missing" = 1 ]; then
     wngerman wamerican wbritish wfrench hunspell-de-de hunspell-en-us hunspell-fr
 fi
 
+# The real translation engine for the translation tests and the demo's
+# translated editions: Debian's Apertium APy with English-Spanish and
+# English-Catalan.
+if ! command -v apertium-apy >/dev/null || [ ! -e /usr/share/apertium/modes/eng-spa.mode ] || [ ! -e /usr/share/apertium/modes/eng-cat.mode ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq apertium-apy apertium-eng-spa apertium-eng-cat \
+    || echo "Apertium not installed: its tests will skip, the demo runs untranslated"
+fi
+
 # The optional embedding model, for the test that checks the real one (it
 # skips, saying so, when the model cannot be fetched).
 scripts/fetch-model.sh || echo "embedding model not fetched: its real-model test will skip"
@@ -55,6 +66,7 @@ cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
 needs=()
 if [ -d ../shared/data ]; then needs+=(shared_); else echo "skipped: ../shared not found (tests named shared_*)"; fi
 if [ -e models/all-MiniLM-L6-v2/model.safetensors ]; then needs+=(real_model_); else echo "skipped: no embedding model (tests named real_model_*)"; fi
+if command -v apertium-apy >/dev/null && [ -e /usr/share/apertium/modes/eng-spa.mode ]; then needs+=(apy_); else echo "skipped: no Apertium APy (tests named apy_*)"; fi
 if [ "${#needs[@]}" -gt 0 ]; then
   cargo test --workspace --all-targets --locked -- --ignored "${needs[@]}" 2>&1 | tee "$extra_log"
 fi

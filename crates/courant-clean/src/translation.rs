@@ -107,6 +107,13 @@ pub fn check_translation(
             flag: "repetition",
             detail: format!("{:?} repeats", f.span),
         });
+    } else if let Some(phrase) = repeated_ngram(target).filter(|_| repeated_ngram(source).is_none()) {
+        // A phrase or sentence said again with punctuation between: the
+        // translation repeats what its source said once.
+        flags.push(TranslationFlag {
+            flag: "repetition",
+            detail: format!("{phrase:?} repeats"),
+        });
     }
     let same_text = normalize(source) == normalize(target);
     let detected_source_lang =
@@ -136,6 +143,18 @@ fn fold(c: char) -> char {
         'ñ' => 'n',
         c => c,
     }
+}
+
+/// Words in a row that make a repeated phrase worth flagging.
+const REPEATED_N: usize = 5;
+
+/// The first run of `REPEATED_N` words that occurs twice, case and punctuation aside.
+fn repeated_ngram(text: &str) -> Option<String> {
+    let ws: Vec<String> = words(text).iter().map(|w| w.text.to_lowercase()).collect();
+    let mut seen = std::collections::HashSet::new();
+    ws.windows(REPEATED_N)
+        .find(|g| !seen.insert(g.to_vec()))
+        .map(|g| g.join(" "))
 }
 
 fn normalize(s: &str) -> String {

@@ -55,6 +55,9 @@ pub struct Translated {
     pub memory_hits: usize,
     /// Time spent waiting for the engine's answers.
     pub engine_time: Duration,
+    /// Characters of all segments, memory hits included: what sending
+    /// everything would cost.
+    pub segment_chars: u64,
     /// Requests sent, retries included.
     pub requests: usize,
 }
@@ -153,6 +156,7 @@ impl Engine {
         let mut known = blocking(move || ledger.recall(&name, &f, &t, &k)).await?;
         let mut out = Translated {
             memory_hits: keys.iter().filter(|k| known.contains_key(*k)).count(),
+            segment_chars: segments.iter().map(|s| s.chars().count() as u64).sum(),
             ..Translated::default()
         };
         // Each distinct missing segment is sent once.

@@ -125,4 +125,14 @@ impl Apy {
             keep: Vec::new(),
         }
     }
+
+    /// The benchmark's config: every English original of `sources` into Spanish.
+    pub fn bench_section(&self, sources: Vec<String>) -> TranslateSection {
+        let mut s = self.demo_section(&["es"]);
+        for t in &mut s.targets {
+            t.top_stories = 0;
+            t.sources = sources.clone();
+        }
+        s
+    }
 }

@@ -10,7 +10,14 @@ use courant_store::{SqliteStore, Store};
 
 use crate::{config::Config, progress};
 
-pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> anyhow::Result<()> {
+pub async fn run(
+    listen: &str,
+    db: &Path,
+    no_serve: bool,
+    grow: Option<u32>,
+    translate_bench: bool,
+) -> anyhow::Result<()> {
+    let no_serve = no_serve || translate_bench;
     // Before the ingest, so /metrics counts its fetches too.
     let metrics = (!no_serve).then(courant_web::install_recorder).flatten();
     // A fresh database each run: the origin's port, and so every feed URL, changes.
@@ -63,13 +70,17 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> 
     // Translated editions when Apertium is installed; the demo runs without it.
     let apy = crate::apy::Apy::start().await;
     match &apy {
-        Ok(a) => {
+        Ok(a) if !translate_bench => {
             println!(
                 "translation: Apertium APy on {} ({})",
                 a.url,
                 a.pairs.join(", ")
             );
             cfg.translate = a.demo_section(&["es", "ca"]);
+        }
+        Ok(_) => {}
+        Err(why) if translate_bench => {
+            anyhow::bail!("the translation benchmark needs Apertium: {why}")
         }
         Err(why) => println!("translation: off ({why}); the demo runs untranslated"),
     }
@@ -88,6 +99,14 @@ pub async fn run(listen: &str, db: &Path, no_serve: bool, grow: Option<u32>) -> 
     let report = progress::ingest_with_progress(&ctx).await?;
     progress::print_report(&report);
     println!("ingested in {:.1}s", started.elapsed().as_secs_f64());
+    if let (true, Ok(a)) = (translate_bench, &apy) {
+        let feeds: Vec<String> = publishers
+            .iter()
+            .filter(|p| p.lang.as_deref() == Some("en"))
+            .map(|p| origin.url(&p.feed_path))
+            .collect();
+        return crate::translate::bench(&ctx, a.bench_section(feeds)).await;
+    }
     if no_serve {
         return Ok(());
     }

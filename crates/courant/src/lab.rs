@@ -27,6 +27,10 @@ pub enum LabCmd {
         /// carrying copies and rewrites of it (load tests; `bench/load.sh`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
         grow: Option<u32>,
+        /// After the ingest, translate every English original into Spanish
+        /// with Apertium and print the figures (`bench/translate.sh`); implies --no-serve.
+        #[arg(long)]
+        translate_bench: bool,
     },
     /// Cluster articles into stories as a stream: reads JSONL `{id,title,text,lang?,published?}`,
     /// writes `{id,story,duplicate_of}` per line in input order.
@@ -76,7 +80,8 @@ pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
             db,
             no_serve,
             grow,
-        } => demo::run(&listen, &db, no_serve, grow).await,
+            translate_bench,
+        } => demo::run(&listen, &db, no_serve, grow, translate_bench).await,
         LabCmd::Cluster {
             file,
             join_threshold,

@@ -144,3 +144,66 @@ pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<se
     }
     Ok(out)
 }
+
+/// `courant demo --translate-bench`: one pass over every English original,
+/// timed, with what courant spent beside the engine and what the memory and
+/// the story knowledge saved.
+#[cfg(feature = "lab")]
+pub(crate) async fn bench(
+    ctx: &courant_jobs::Context,
+    section: crate::config::TranslateSection,
+) -> anyhow::Result<()> {
+    use courant_jobs::translate::{pass, Translate};
+    let tr = Arc::new(Translate::new(
+        &section.providers,
+        section.targets,
+        section.keep,
+        ctx.store.clone(),
+    )?);
+    let started = std::time::Instant::now();
+    let r = pass(ctx, &tr, chrono::Utc::now()).await?;
+    let wall = started.elapsed().as_secs_f64();
+    let n = r.published + r.held + r.failed;
+    // What a system that translates every copy, without a memory, would send.
+    let (mut every_copy, mut copies, mut offset) = (0u64, 0usize, 0usize);
+    loop {
+        let q = courant_store::ArticleQuery {
+            lang: Some("en".into()),
+            limit: 500,
+            offset,
+            ..Default::default()
+        };
+        let page = ctx.store.articles(&q)?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        for a in &page {
+            let html = a.processed.as_ref().map(|p| p.html.as_str()).unwrap_or("");
+            let doc = courant_translate::segment::Segmented::new(html);
+            every_copy += doc.segments.iter().chain(std::iter::once(&a.title().to_string())).map(|s| s.chars().count() as u64).sum::<u64>();
+            copies += usize::from(a.duplicate_of.is_some());
+        }
+    }
+    let held = ctx.store.translations(&courant_store::TranslationQuery {
+        lang: Some("es".into()),
+        status: Some(courant_model::TranslationStatus::Held),
+        limit: 500,
+        ..Default::default()
+    })?;
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in &held {
+        for k in t.reasons.iter().filter_map(|r| r.split(':').next()) {
+            *reasons.entry(k.to_string()).or_default() += 1;
+        }
+    }
+    let engine = r.engine_time.as_secs_f64();
+    let total = r.article_time.as_secs_f64();
+    println!("translation benchmark: English → Spanish, Apertium APy, {} at once", tr.concurrency);
+    println!("  articles: {n} translated ({} published, {} held back, {} failed) in {wall:.1}s: {:.0} articles/min", r.published, r.held, r.failed, n as f64 / wall * 60.0);
+    println!("  time per article, summed: {total:.2}s, of which engine {engine:.2}s; courant's own share {:.1}%", 100.0 * (total - engine).max(0.0) / total.max(1e-9));
+    println!("  segments: {}, {} from the translation memory (hit rate {:.1}%)", r.segments, r.memory_hits, 100.0 * r.memory_hits as f64 / (r.segments.max(1)) as f64);
+    println!("  characters sent: {} (originals, with the memory); {} without the memory; {} for every English article with its {} copies, without the memory", r.chars_sent, r.segment_chars, every_copy, copies);
+    println!("  held back by: {reasons:?}");
+    Ok(())
+}

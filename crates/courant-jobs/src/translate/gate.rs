@@ -9,6 +9,9 @@ use courant_model::TextFinding;
 /// Checker findings at least this sure, with no safe repair, hold a translation back.
 const HOLD_CONFIDENCE: f32 = 0.9;
 
+/// Shortest text whose language the gate judges on its own.
+const MIN_DETECT_CHARS: usize = 300;
+
 /// What the gate decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -52,7 +55,9 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
     for f in courant_clean::check_translation(&source, c.from, &target, c.to, lex) {
         reasons.push(format!("{}: {}", f.flag, f.detail));
     }
-    if let Some(d) = courant_lang::detect(c.text).filter(|d| d.confidence > 0.5) {
+    // Close languages (es/ca, pt/gl) are told apart only on longer texts.
+    let long = c.text.chars().count() >= MIN_DETECT_CHARS;
+    if let Some(d) = courant_lang::detect(c.text).filter(|d| long && d.confidence > 0.5) {
         if d.lang != c.to && d.lang != c.from {
             reasons.push(format!(
                 "wrong_language: the text reads as {:?}, not {:?}",

@@ -163,8 +163,12 @@ pub struct TranslateReport {
     pub memory_hits: usize,
     /// Segments in all.
     pub segments: usize,
+    /// Characters of all segments: what sending them without the memory would cost.
+    pub segment_chars: u64,
     /// Time spent waiting for engines.
     pub engine_time: Duration,
+    /// Time spent on articles, engine waits included (summed over concurrent ones).
+    pub article_time: Duration,
 }
 
 /// How one article's translation ended.
@@ -172,6 +176,7 @@ pub struct TranslateReport {
 struct Done {
     status: TranslationStatus,
     cost: courant_translate::Translated,
+    took: Duration,
 }
 
 /// One pass over every target. Never fails because of one article or
@@ -204,6 +209,8 @@ pub async fn pass(
                     report.memory_hits += d.cost.memory_hits;
                     report.segments += d.cost.texts.len();
                     report.engine_time += d.cost.engine_time;
+                    report.segment_chars += d.cost.segment_chars;
+                    report.article_time += d.took;
                 }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = format!("{e:#}"), "translation job failed"),
@@ -261,7 +268,7 @@ async fn candidates(
             };
             let q = ArticleQuery {
                 source: Some(src.id),
-                limit: 100,
+                limit: 500,
                 ..ArticleQuery::default()
             };
             out.extend(
@@ -321,6 +328,7 @@ async fn one(
     let (Some(processed), Some(from)) = (art.processed.as_ref(), art.lang()) else {
         return Ok(None);
     };
+    let started = std::time::Instant::now();
     let provider = &tr.providers[p];
     let to = target.lang.as_str();
     let mut keep = courant_clean::names(
@@ -425,7 +433,11 @@ async fn one(
         .increment(1);
     let status = t.status;
     blocking(&ctx.store, move |s| s.put_translation(&t)).await?;
-    Ok(Some(Done { status, cost }))
+    Ok(Some(Done {
+        status,
+        cost,
+        took: started.elapsed(),
+    }))
 }
 
 /// Ids of articles a pass would translate into `lang`, for tests and reports.

@@ -683,3 +683,85 @@ fn embed_without_a_model_is_a_clear_error() {
         );
     }
 }
+
+/// Debian's Apertium APy on a free loopback port, stopped when dropped.
+struct Apy(std::process::Child, String);
+
+impl Drop for Apy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn apy() -> Apy {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("apertium-apy")
+        .args(["-p", &port.to_string(), "/usr/share/apertium/modes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apertium-apy (scripts/test.sh installs it)");
+    let apy = Apy(child, format!("http://127.0.0.1:{port}"));
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(60), "APy did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    apy
+}
+
+/// `courant translate` against the real engine: markup, numbers, URLs and
+/// names come through, and the gate passes an honest translation.
+#[test]
+#[ignore = "needs apertium-apy with apertium-eng-spa and apertium-eng-cat (scripts/test.sh installs them)"]
+fn apy_translate_keeps_markup_numbers_and_names() {
+    let apy = apy();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(
+        &page,
+        "<h2>Floods in the north</h2>\
+         <p>Heavy rain hit <a href=\"https://example.org/italy\">northern Italy</a> on Sunday, \
+         said Mayor Tovah Lindqvist. About 1,200 people left their homes.</p>\
+         <ul><li>Ten roads are closed.</li><li>See https://example.org/roads for the list.</li></ul>",
+    )
+    .unwrap();
+    for (to, word) in [("es", "lluvia"), ("ca", "pluja")] {
+        let out = run_ok(
+            courant()
+                .args(["translate", "--to", to, "--from", "en", "--provider", "apertium", "--url"])
+                .arg(&apy.1)
+                .arg(&page),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let html = v["html"].as_str().unwrap();
+        assert_eq!(v["held_back"], false, "{to}: {out}");
+        assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("en"), Some(to)));
+        for kept in [
+            "<h2>",
+            "<a href=\"https://example.org/italy\"",
+            "<ul><li>",
+            "</li><li>",
+            "1,200",
+            "Tovah Lindqvist",
+            "https://example.org/roads",
+        ] {
+            assert!(html.contains(kept), "{to}: {kept:?} lost in {html}");
+        }
+        assert!(v["text"].as_str().unwrap().to_lowercase().contains(word), "{to}: {out}");
+    }
+    // A dead engine is a clear error, not a hang.
+    let dead = "http://127.0.0.1:9";
+    let out = courant()
+        .args(["translate", "--to", "es", "--from", "en", "--provider", "apertium", "--url", dead])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
+}
