@@ -11,7 +11,7 @@ use courant_model::Article;
 use courant_store::{ArticleQuery, StoryQuery};
 use serde::Deserialize;
 
-use crate::publish::{self, Feed, Format};
+use crate::publish::{self, Feed, Format, Translated};
 use crate::views::{self, Names};
 use crate::{read, AppState, WebError};
 
@@ -89,21 +89,72 @@ pub(crate) fn base(st: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// What a feed holds: title, page path, entries (newest first), source
+/// names, and which entries are translations.
+type Collected = (String, String, Vec<Article>, Names, Translated);
+
+/// An edition's own articles and the translations published into its
+/// language, newest first. A translation stands in as a copy of its original
+/// with the translated title and body, labelled at the top of the body.
+fn edition_items(
+    s: &dyn courant_store::Store,
+    lang: &str,
+) -> courant_store::Result<(Vec<Article>, Translated)> {
+    let mut items = s.articles(&ArticleQuery {
+        lang: Some(lang.to_string()),
+        limit: FEED_ITEMS,
+        ..ArticleQuery::default()
+    })?;
+    let mut translated = Translated::new();
+    let q = courant_store::TranslationQuery {
+        lang: Some(lang.to_string()),
+        status: Some(courant_model::TranslationStatus::Published),
+        limit: FEED_ITEMS,
+        ..Default::default()
+    };
+    for t in s.translations(&q)? {
+        let Some(mut a) = s.article(t.article)? else {
+            continue;
+        };
+        if let Some(p) = a.processed.as_mut() {
+            p.title = t.title.clone();
+            p.html = format!(
+                "<p><em>{}</em></p>{}",
+                courant_text::escape_text(&format!(
+                    "Machine-translated from {} by {}.",
+                    t.from, t.label
+                )),
+                t.html
+            );
+            p.lang = Some(t.lang.clone());
+        }
+        translated.insert(a.id, t.lang.clone());
+        items.push(a);
+    }
+    items.sort_by_key(|a| std::cmp::Reverse(crate::publish::updated(a)));
+    items.truncate(FEED_ITEMS);
+    Ok((items, translated))
+}
+
 /// Title, path and articles (newest first) of a feed.
-async fn collect(
-    st: &AppState,
-    scope: Scope,
-) -> Result<(String, String, Vec<Article>, Names), WebError> {
+async fn collect(st: &AppState, scope: Scope) -> Result<Collected, WebError> {
     let site = st.cfg.site_title.clone();
     read(st, move |s| {
         let names = views::names(&s.sources()?);
+        let mut translated = Translated::new();
         let (title, path, articles) = match scope {
             Scope::Site(lang) => {
-                let articles = s.articles(&ArticleQuery {
-                    lang: lang.clone(),
-                    limit: FEED_ITEMS,
-                    ..ArticleQuery::default()
-                })?;
+                let articles = match &lang {
+                    Some(l) => {
+                        let (items, t) = edition_items(s, l)?;
+                        translated = t;
+                        items
+                    }
+                    None => s.articles(&ArticleQuery {
+                        limit: FEED_ITEMS,
+                        ..ArticleQuery::default()
+                    })?,
+                };
                 let (title, path) = match lang {
                     Some(l) => (format!("{site} ({l})"), format!("?lang={l}")),
                     None => (site, String::new()),
@@ -144,7 +195,7 @@ async fn collect(
                 )
             }
         };
-        Ok(Some((title, path, articles, names)))
+        Ok(Some((title, path, articles, names, translated)))
     })
     .await?
     .ok_or_else(|| WebError::NotFound("no such feed".into()))
@@ -167,6 +218,7 @@ pub(crate) fn respond(
     (title, page, feed): (&str, &str, &str),
     items: &[Article],
     names: &Names,
+    translated: &Translated,
 ) -> Response {
     let base = base(st, headers);
     let body = Feed {
@@ -176,6 +228,7 @@ pub(crate) fn respond(
         feed,
         items,
         names,
+        translated,
     }
     .render(format);
     with_type(body, format.content_type())
@@ -200,7 +253,7 @@ pub(crate) async fn feed(
         Scope::Story(id) => (scope, format!("/stories/{id}/feed.{}", format.ext())),
         Scope::Source(id) => (scope, format!("/sources/{id}/feed.{}", format.ext())),
     };
-    let (title, page, items, names) = collect(&st, scope).await?;
+    let (title, page, items, names, translated) = collect(&st, scope).await?;
     let page = if page.starts_with('?') {
         format!("/{page}")
     } else {
@@ -213,6 +266,7 @@ pub(crate) async fn feed(
         (&title, &page, &feed_path),
         &items,
         &names,
+        &translated,
     ))
 }
 

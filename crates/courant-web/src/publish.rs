@@ -60,13 +60,28 @@ pub(crate) struct Feed<'a> {
     pub feed: &'a str,
     pub items: &'a [Article],
     pub names: &'a Names,
+    /// Items that are machine translations (already carrying the translated
+    /// title and body), by article id, with their language: their page is
+    /// the edition's `/{lang}/articles/{id}`.
+    pub translated: &'a Translated,
 }
+
+/// Article id → language of the translation standing in for it.
+pub(crate) type Translated = std::collections::HashMap<i64, String>;
 
 impl Feed<'_> {
     pub(crate) fn render(&self, format: Format) -> String {
         match format {
             Format::Atom => atom(self),
             Format::Json => json_feed(self),
+        }
+    }
+
+    /// The page of an entry on this site.
+    fn page(&self, a: &Article) -> String {
+        match self.translated.get(&a.id) {
+            Some(lang) => format!("{}/{lang}/articles/{}", self.base, a.id),
+            None => format!("{}/articles/{}", self.base, a.id),
         }
     }
 
@@ -97,7 +112,7 @@ fn atom(f: &Feed<'_>) -> String {
         .items
         .iter()
         .map(|a| {
-            let page = format!("{base}/articles/{}", a.id);
+            let page = f.page(a);
             let mut links = vec![link(page.clone(), "alternate")];
             if let Some(orig) = safe_url(a.url.as_deref()) {
                 links.push(link(orig, "related"));
@@ -151,8 +166,8 @@ fn json_feed(f: &Feed<'_>) -> String {
         .iter()
         .map(|a| {
             serde_json::json!({
-                "id": format!("{base}/articles/{}", a.id),
-                "url": format!("{base}/articles/{}", a.id),
+                "id": f.page(a),
+                "url": f.page(a),
                 "external_url": safe_url(a.url.as_deref()),
                 "title": a.title(),
                 "content_html": a.processed.as_ref().map(|p| p.html.as_str()).unwrap_or_default(),
@@ -259,8 +274,11 @@ mod tests {
             feed: "/stories/3/feed.atom",
             items,
             names,
+            translated: &NONE,
         }
     }
+
+    static NONE: std::sync::LazyLock<super::Translated> = std::sync::LazyLock::new(Default::default);
 
     #[test]
     fn atom_matches_its_snapshot_and_reads_back() {

@@ -328,5 +328,6 @@ pub(crate) async fn feed(
         (&title, &page, &path),
         &articles,
         &names,
+        &Default::default(),
     ))
 }

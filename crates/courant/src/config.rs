@@ -49,6 +49,37 @@ pub struct TranslateSection {
     pub keep: Vec<String>,
 }
 
+impl TranslateSection {
+    /// Names are unique, URLs are http(s), targets name known providers and real language codes.
+    fn validate(&self) -> anyhow::Result<()> {
+        let mut names = std::collections::HashSet::new();
+        for p in &self.providers {
+            if p.name.trim().is_empty() || !names.insert(p.name.as_str()) {
+                bail!("translate.providers: each provider needs a name of its own ({:?})", p.name);
+            }
+            check_feed_url(&p.url).with_context(|| format!("translate provider {:?}", p.name))?;
+            if !(p.requests_per_second >= 0.0 && p.requests_per_second.is_finite()) {
+                bail!("translate provider {:?}: requests_per_second must be 0 (no limit) or more", p.name);
+            }
+        }
+        for t in &self.targets {
+            let code = |c: &str| (2..=3).contains(&c.len()) && c.chars().all(|x| x.is_ascii_lowercase());
+            if !code(&t.lang) || !t.from.iter().all(|f| code(f)) {
+                bail!("translate.targets: {:?} is not a language code like \"es\"", t.lang);
+            }
+            if let Some(p) = &t.provider {
+                if !names.contains(p.as_str()) {
+                    bail!("translate target {:?}: no provider named {p:?}", t.lang);
+                }
+            }
+        }
+        if !self.targets.is_empty() && self.providers.is_empty() {
+            bail!("translate.targets need at least one [[translate.providers]]");
+        }
+        Ok(())
+    }
+}
+
 /// `[api]`
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -281,7 +312,7 @@ impl Config {
         for s in &self.sources {
             check_feed_url(&s.url)?;
         }
-        Ok(())
+        self.translate.validate()
     }
 
     /// `listen` as a socket address.
@@ -342,6 +373,9 @@ mod tests {
         let cfg = Config::load(&path).unwrap();
         assert!(!cfg.sources.is_empty());
         assert!(!cfg.fetch.allow_private);
+        assert_eq!(cfg.translate.providers[0].kind, courant_translate::Kind::Apertium);
+        assert_eq!(cfg.translate.targets.len(), 2);
+        assert_eq!(cfg.translate.targets[0].glossary["White House"], "Casa Blanca");
     }
 
     #[test]
@@ -349,6 +383,18 @@ mod tests {
         for (toml, want) in [
             ("listen = \"nowhere\"", "listen"),
             ("[poll]\ninterval_secs = 1", "interval_secs"),
+            (
+                "[[translate.targets]]\nlang = \"es\"",
+                "at least one [[translate.providers]]",
+            ),
+            (
+                "[[translate.providers]]\nname = \"a\"\nkind = \"deepl\"\nurl = \"ftp://x\"",
+                "translate provider",
+            ),
+            (
+                "[[translate.providers]]\nname = \"a\"\nkind = \"apertium\"\nurl = \"http://x\"\n[[translate.targets]]\nlang = \"Spanish\"",
+                "not a language code",
+            ),
             (
                 "[[sources]]\nurl = \"javascript:alert(1)\"",
                 "http or https",
