@@ -14,7 +14,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut by: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
     let (mut pairs, mut held_right, mut any) = (0, 0, (0u32, 0u32, 0u32));
     for path in std::env::args().skip(1) {
-        for line in std::fs::read_to_string(&path)?.lines().filter(|l| !l.trim().is_empty()) {
+        for line in std::fs::read_to_string(&path)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
             let v: serde_json::Value = serde_json::from_str(line)?;
             let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
             let got: Vec<String> = courant_clean::check_translation(
@@ -29,7 +32,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
             let want: Vec<String> = v["flags"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|f| f.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             pairs += 1;
             let kinds: std::collections::BTreeSet<&String> = got.iter().chain(&want).collect();
@@ -53,14 +60,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let pr = |(tp, fp, fn_): (u32, u32, u32)| {
-        let p = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-        let r = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
+        let p = if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        };
+        let r = if tp + fn_ == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fn_) as f64
+        };
         format!("precision {p:.2}  recall {r:.2}  (tp {tp}, fp {fp}, fn {fn_})")
     };
     println!("{pairs} pairs");
     for (k, c) in &by {
         println!("  {k:<16} {}", pr(*c));
     }
-    println!("  {:<16} {}  ({held_right} of {pairs} decided right)", "held back", pr(any));
+    println!(
+        "  {:<16} {}  ({held_right} of {pairs} decided right)",
+        "held back",
+        pr(any)
+    );
     Ok(())
 }

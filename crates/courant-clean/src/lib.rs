@@ -44,7 +44,9 @@ mod tests;
 use serde::Serialize;
 
 pub use lexicon::{Lexicon, Lexicons};
-pub use translation::{check_translation, names, TranslationFlag};
+pub use translation::{
+    check_translation, check_translation_with_findings, names, TranslationCheck, TranslationFlag,
+};
 
 /// What kind of defect a finding is.
 #[derive(

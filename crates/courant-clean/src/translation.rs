@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::lexicon::Lexicons;
 use crate::text::words;
-use crate::{check, Kind};
+use crate::Kind;
 
 /// One problem of a translation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +27,29 @@ pub fn check_translation(
     to: &str,
     lex: &Lexicons,
 ) -> Vec<TranslationFlag> {
+    check_translation_with_findings(source, from, target, to, lex).flags
+}
+
+/// Everything [`check_translation_with_findings`] found.
+#[derive(Debug, Clone)]
+pub struct TranslationCheck {
+    /// The translation's problems.
+    pub flags: Vec<TranslationFlag>,
+    /// The text checker's findings on the target.
+    pub findings: Vec<crate::Finding>,
+    /// The language the target reads as, when the detector is sure enough to say.
+    pub detected: Option<courant_lang::Detection>,
+}
+
+/// [`check_translation`], with the text checker's findings and the language
+/// detection it computed on the way (so a caller need not repeat them).
+pub fn check_translation_with_findings(
+    source: &str,
+    from: &str,
+    target: &str,
+    to: &str,
+    lex: &Lexicons,
+) -> TranslationCheck {
     let mut flags = Vec::new();
     let src_nums = numbers(source, from);
     let tgt_nums = numbers(target, to);
@@ -76,7 +99,7 @@ pub fn check_translation(
         }
     }
     // Length is judged without repetitions, which are flagged on their own.
-    let (deduped, _) = crate::clean(target, Some(to), lex);
+    let (deduped, findings) = crate::clean(target, Some(to), lex);
     let (sl, tl) = (
         source.chars().count() as f64,
         deduped.chars().count() as f64,
@@ -101,13 +124,13 @@ pub fn check_translation(
         let changed = !left.is_empty();
         flags.retain(|f| f.flag != "entity_dropped" && (f.flag != "number_mismatch" || changed));
     }
-    let findings = check(target, Some(to), lex);
     if let Some(f) = findings.iter().find(|f| f.kind == Kind::RepeatedPhrase) {
         flags.push(TranslationFlag {
             flag: "repetition",
             detail: format!("{:?} repeats", f.span),
         });
-    } else if let Some(phrase) = repeated_ngram(target).filter(|_| repeated_ngram(source).is_none()) {
+    } else if let Some(phrase) = repeated_ngram(target).filter(|_| repeated_ngram(source).is_none())
+    {
         // A phrase or sentence said again with punctuation between: the
         // translation repeats what its source said once.
         flags.push(TranslationFlag {
@@ -116,8 +139,10 @@ pub fn check_translation(
         });
     }
     let same_text = normalize(source) == normalize(target);
-    let detected_source_lang =
-        courant_lang::detect(target).is_some_and(|d| d.lang == from && d.confidence > 0.5);
+    let detected = courant_lang::detect(target);
+    let detected_source_lang = detected
+        .as_ref()
+        .is_some_and(|d| d.lang == from && d.confidence > 0.5);
     if from != to
         && (same_text
             || detected_source_lang
@@ -128,7 +153,11 @@ pub fn check_translation(
             detail: "the translation is (partly) still in the source language".into(),
         });
     }
-    flags
+    TranslationCheck {
+        flags,
+        findings,
+        detected,
+    }
 }
 
 /// A Latin letter without its accent, for comparing the start of names.
@@ -145,16 +174,23 @@ fn fold(c: char) -> char {
     }
 }
 
-/// Words in a row that make a repeated phrase worth flagging.
-const REPEATED_N: usize = 5;
+/// Shortest and longest block of words whose immediate repetition is flagged
+/// when punctuation stands between the copies (the checker's own detector
+/// sees only copies with spaces between).
+const REPEATED_WORDS: (usize, usize) = (4, 40);
 
-/// The first run of `REPEATED_N` words that occurs twice, case and punctuation aside.
+/// The first block of words said twice in a row, case and punctuation aside:
+/// "…samedi soir, devant une salle comble samedi soir." or a sentence
+/// repeated. A phrase that recurs further apart is ordinary prose.
 fn repeated_ngram(text: &str) -> Option<String> {
     let ws: Vec<String> = words(text).iter().map(|w| w.text.to_lowercase()).collect();
-    let mut seen = std::collections::HashSet::new();
-    ws.windows(REPEATED_N)
-        .find(|g| !seen.insert(g.to_vec()))
-        .map(|g| g.join(" "))
+    let (min, max) = REPEATED_WORDS;
+    (0..ws.len()).find_map(|i| {
+        (min..=max)
+            .take_while(|l| i + 2 * l <= ws.len())
+            .find(|&l| ws[i..i + l] == ws[i + l..i + 2 * l])
+            .map(|l| ws[i..i + l].join(" "))
+    })
 }
 
 fn normalize(s: &str) -> String {

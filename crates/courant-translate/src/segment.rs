@@ -139,6 +139,25 @@ impl Segmented {
     }
 }
 
+/// Plain text of sanitized HTML: one paragraph per segment, separated by
+/// blank lines; a line break inside a segment becomes a space. A linear scan,
+/// for text the sanitizer has already made well-formed.
+pub fn plain_text(html: &str) -> String {
+    Segmented::new(html)
+        .segments
+        .iter()
+        .map(|s| {
+            courant_text::strip_tags(
+                &s.replace("<br>", " ")
+                    .replace("<br/>", " ")
+                    .replace("<br />", " "),
+            )
+        })
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// Lower-case tag name and whether the tag closes.
 fn tag_name(token: &str) -> (String, bool) {
     let inner = token.trim_start_matches('<');

@@ -111,3 +111,12 @@ fn batches_respect_characters_and_items() {
     assert_eq!(batches(&texts, l), vec![0..1, 1..2, 2..3, 3..5]);
     assert!(batches(&[], l).is_empty());
 }
+
+#[test]
+fn plain_text_is_one_paragraph_per_segment() {
+    let html = "<h2>Floods</h2><p>Rain hit <a href=\"/x\">Milan</a> &amp; Turin.<br>Ten dead.</p><ul><li>Roads closed</li></ul>";
+    assert_eq!(
+        crate::segment::plain_text(html),
+        "Floods\n\nRain hit Milan & Turin. Ten dead.\n\nRoads closed"
+    );
+}

@@ -278,7 +278,8 @@ mod tests {
         }
     }
 
-    static NONE: std::sync::LazyLock<super::Translated> = std::sync::LazyLock::new(Default::default);
+    static NONE: std::sync::LazyLock<super::Translated> =
+        std::sync::LazyLock::new(Default::default);
 
     #[test]
     fn atom_matches_its_snapshot_and_reads_back() {

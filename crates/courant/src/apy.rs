@@ -123,7 +123,13 @@ impl Apy {
             providers: vec![p],
             targets,
             keep: Vec::new(),
+            concurrency: None,
         }
+    }
+
+    /// The process id of the APy server (its pipelines are its children).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The benchmark's config: every English original of `sources` into Spanish.

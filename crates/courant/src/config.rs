@@ -47,6 +47,8 @@ pub struct TranslateSection {
     pub targets: Vec<courant_jobs::translate::Target>,
     /// Names never translated, besides those found in each text.
     pub keep: Vec<String>,
+    /// Articles translated at once (default 2).
+    pub concurrency: Option<usize>,
 }
 
 impl TranslateSection {
@@ -55,17 +57,27 @@ impl TranslateSection {
         let mut names = std::collections::HashSet::new();
         for p in &self.providers {
             if p.name.trim().is_empty() || !names.insert(p.name.as_str()) {
-                bail!("translate.providers: each provider needs a name of its own ({:?})", p.name);
+                bail!(
+                    "translate.providers: each provider needs a name of its own ({:?})",
+                    p.name
+                );
             }
             check_feed_url(&p.url).with_context(|| format!("translate provider {:?}", p.name))?;
             if !(p.requests_per_second >= 0.0 && p.requests_per_second.is_finite()) {
-                bail!("translate provider {:?}: requests_per_second must be 0 (no limit) or more", p.name);
+                bail!(
+                    "translate provider {:?}: requests_per_second must be 0 (no limit) or more",
+                    p.name
+                );
             }
         }
         for t in &self.targets {
-            let code = |c: &str| (2..=3).contains(&c.len()) && c.chars().all(|x| x.is_ascii_lowercase());
+            let code =
+                |c: &str| (2..=3).contains(&c.len()) && c.chars().all(|x| x.is_ascii_lowercase());
             if !code(&t.lang) || !t.from.iter().all(|f| code(f)) {
-                bail!("translate.targets: {:?} is not a language code like \"es\"", t.lang);
+                bail!(
+                    "translate.targets: {:?} is not a language code like \"es\"",
+                    t.lang
+                );
             }
             if let Some(p) = &t.provider {
                 if !names.contains(p.as_str()) {
@@ -373,9 +385,15 @@ mod tests {
         let cfg = Config::load(&path).unwrap();
         assert!(!cfg.sources.is_empty());
         assert!(!cfg.fetch.allow_private);
-        assert_eq!(cfg.translate.providers[0].kind, courant_translate::Kind::Apertium);
+        assert_eq!(
+            cfg.translate.providers[0].kind,
+            courant_translate::Kind::Apertium
+        );
         assert_eq!(cfg.translate.targets.len(), 2);
-        assert_eq!(cfg.translate.targets[0].glossary["White House"], "Casa Blanca");
+        assert_eq!(
+            cfg.translate.targets[0].glossary["White House"],
+            "Casa Blanca"
+        );
     }
 
     #[test]

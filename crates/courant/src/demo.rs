@@ -105,7 +105,7 @@ pub async fn run(
             .filter(|p| p.lang.as_deref() == Some("en"))
             .map(|p| origin.url(&p.feed_path))
             .collect();
-        return crate::translate::bench(&ctx, a.bench_section(feeds)).await;
+        return crate::translate::bench(&ctx, a.bench_section(feeds), a.pid()).await;
     }
     if no_serve {
         return Ok(());

@@ -27,12 +27,15 @@ pub(crate) fn context(
     let translate = if cfg.translate.targets.is_empty() || cfg.translate.providers.is_empty() {
         None
     } else {
-        let t = courant_jobs::translate::Translate::new(
+        let mut t = courant_jobs::translate::Translate::new(
             &cfg.translate.providers,
             cfg.translate.targets.clone(),
             cfg.translate.keep.clone(),
             store.clone(),
         )?;
+        if let Some(n) = cfg.translate.concurrency {
+            t.concurrency = n.max(1);
+        }
         Some(Arc::new(t))
     };
     Ok(courant_jobs::Context {

@@ -152,17 +152,33 @@ pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<se
 pub(crate) async fn bench(
     ctx: &courant_jobs::Context,
     section: crate::config::TranslateSection,
+    engine_pid: u32,
 ) -> anyhow::Result<()> {
     use courant_jobs::translate::{pass, Translate};
-    let tr = Arc::new(Translate::new(
+    let mut tr = Translate::new(
         &section.providers,
         section.targets,
         section.keep,
         ctx.store.clone(),
-    )?);
+    )?;
+    if let Some(n) = std::env::var("CONCURRENCY")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+    {
+        tr.concurrency = n.max(1);
+    }
+    let tr = Arc::new(tr);
+    let cpu_before = (
+        cpu_ticks(&[std::process::id()]),
+        cpu_ticks(&tree(engine_pid)),
+    );
     let started = std::time::Instant::now();
     let r = pass(ctx, &tr, chrono::Utc::now()).await?;
     let wall = started.elapsed().as_secs_f64();
+    let (own, engine_cpu) = (
+        cpu_ticks(&[std::process::id()]).saturating_sub(cpu_before.0),
+        cpu_ticks(&tree(engine_pid)).saturating_sub(cpu_before.1),
+    );
     let n = r.published + r.held + r.failed;
     // What a system that translates every copy, without a memory, would send.
     let (mut every_copy, mut copies, mut offset) = (0u64, 0usize, 0usize);
@@ -181,7 +197,12 @@ pub(crate) async fn bench(
         for a in &page {
             let html = a.processed.as_ref().map(|p| p.html.as_str()).unwrap_or("");
             let doc = courant_translate::segment::Segmented::new(html);
-            every_copy += doc.segments.iter().chain(std::iter::once(&a.title().to_string())).map(|s| s.chars().count() as u64).sum::<u64>();
+            every_copy += doc
+                .segments
+                .iter()
+                .chain(std::iter::once(&a.title().to_string()))
+                .map(|s| s.chars().count() as u64)
+                .sum::<u64>();
             copies += usize::from(a.duplicate_of.is_some());
         }
     }
@@ -199,11 +220,78 @@ pub(crate) async fn bench(
     }
     let engine = r.engine_time.as_secs_f64();
     let total = r.article_time.as_secs_f64();
-    println!("translation benchmark: English → Spanish, Apertium APy, {} at once", tr.concurrency);
+    println!(
+        "translation benchmark: English → Spanish, Apertium APy, {} at once",
+        tr.concurrency
+    );
     println!("  articles: {n} translated ({} published, {} held back, {} failed) in {wall:.1}s: {:.0} articles/min", r.published, r.held, r.failed, n as f64 / wall * 60.0);
     println!("  time per article, summed: {total:.2}s, of which engine {engine:.2}s; courant's own share {:.1}%", 100.0 * (total - engine).max(0.0) / total.max(1e-9));
-    println!("  segments: {}, {} from the translation memory (hit rate {:.1}%)", r.segments, r.memory_hits, 100.0 * r.memory_hits as f64 / (r.segments.max(1)) as f64);
+    println!("  CPU: courant {:.2}s, the engine (APy and its pipelines) {:.2}s; courant's own share {:.1}%", own as f64 / TICKS, engine_cpu as f64 / TICKS, 100.0 * own as f64 / (own + engine_cpu).max(1) as f64);
+    println!(
+        "  segments: {}, {} from the translation memory (hit rate {:.1}%)",
+        r.segments,
+        r.memory_hits,
+        100.0 * r.memory_hits as f64 / (r.segments.max(1)) as f64
+    );
     println!("  characters sent: {} (originals, with the memory); {} without the memory; {} for every English article with its {} copies, without the memory", r.chars_sent, r.segment_chars, every_copy, copies);
     println!("  held back by: {reasons:?}");
     Ok(())
+}
+
+/// Clock ticks per second of `/proc/*/stat` (USER_HZ, 100 on Linux).
+#[cfg(feature = "lab")]
+const TICKS: f64 = 100.0;
+
+/// User and system CPU ticks of these processes, from `/proc` (0 elsewhere).
+#[cfg(feature = "lab")]
+fn cpu_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|p| stat(*p))
+        .map(|f| {
+            f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+                + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The fields of `/proc/PID/stat` after the command name.
+#[cfg(feature = "lab")]
+fn stat(pid: u32) -> Option<Vec<String>> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 2..];
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// A process and all its descendants.
+#[cfg(feature = "lab")]
+fn tree(root: u32) -> Vec<u32> {
+    let mut parent = std::collections::HashMap::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            if let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+                if let Some(pp) =
+                    stat(pid).and_then(|f| f.get(1).and_then(|x| x.parse::<u32>().ok()))
+                {
+                    parent.insert(pid, pp);
+                }
+            }
+        }
+    }
+    parent
+        .keys()
+        .copied()
+        .filter(|&p| {
+            let mut cur = p;
+            for _ in 0..64 {
+                if cur == root {
+                    return true;
+                }
+                match parent.get(&cur) {
+                    Some(&pp) if pp != 0 => cur = pp,
+                    _ => return false,
+                }
+            }
+            false
+        })
+        .collect()
 }

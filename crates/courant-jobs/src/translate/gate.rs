@@ -52,12 +52,25 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
     }
     let source = format!("{}\n\n{}", c.source_title, c.source_text);
     let target = format!("{}\n\n{}", c.title, c.text);
-    for f in courant_clean::check_translation(&source, c.from, &target, c.to, lex) {
+    let check = courant_clean::check_translation_with_findings(&source, c.from, &target, c.to, lex);
+    let found = check.findings;
+    for f in check.flags {
         reasons.push(format!("{}: {}", f.flag, f.detail));
     }
+    // The checker ran over title and body; the body's findings, with offsets into the body.
+    let skip = target.len() - c.text.len();
+    let found: Vec<courant_clean::Finding> = found
+        .into_iter()
+        .filter(|f| f.start >= skip)
+        .map(|mut f| {
+            f.start -= skip;
+            f.end -= skip;
+            f
+        })
+        .collect();
     // Close languages (es/ca, pt/gl) are told apart only on longer texts.
     let long = c.text.chars().count() >= MIN_DETECT_CHARS;
-    if let Some(d) = courant_lang::detect(c.text).filter(|d| long && d.confidence > 0.5) {
+    if let Some(d) = check.detected.filter(|d| long && d.confidence > 0.5) {
         if d.lang != c.to && d.lang != c.from {
             reasons.push(format!(
                 "wrong_language: the text reads as {:?}, not {:?}",
@@ -65,7 +78,6 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
             ));
         }
     }
-    let found = courant_clean::check(c.text, Some(c.to), lex);
     let applied = |f: &courant_clean::Finding| {
         f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
     };

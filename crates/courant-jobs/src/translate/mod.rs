@@ -382,12 +382,8 @@ async fn one(
         Ok(doc) => {
             let base = processed.canonical_url.as_deref().or(art.url.as_deref());
             let engine_html = courant_extract::sanitize::html(&doc.html, base);
-            let engine_text = courant_extract::sanitize::text(&engine_html);
-            let html = courant_extract::sanitize::html(
-                &gate::repair_html(&engine_html, to, &ctx.lexicons),
-                base,
-            );
-            let text = courant_extract::sanitize::text(&html);
+            // The sanitizer's output is well-formed: a scan reads its text.
+            let engine_text = courant_translate::segment::plain_text(&engine_html);
             let title = doc.title(|h| courant_extract::sanitize::html(h, None));
             let title = courant_clean::clean(&title, Some(to), &ctx.lexicons).0;
             let verdict = gate::judge(
@@ -406,6 +402,18 @@ async fn one(
                 TranslationStatus::Published
             } else {
                 TranslationStatus::Held
+            };
+            // The safe repairs, kept apart from the engine's text; most
+            // translations need none, and skip the second sanitizing pass.
+            let (html, text) = if verdict.findings.iter().any(|f| f.applied) {
+                let html = courant_extract::sanitize::html(
+                    &gate::repair_html(&engine_html, to, &ctx.lexicons),
+                    base,
+                );
+                let text = courant_translate::segment::plain_text(&html);
+                (html, text)
+            } else {
+                (engine_html, engine_text.clone())
             };
             (t.title, t.html, t.text, t.engine_text) = (title, html, text, engine_text);
             (t.reasons, t.findings) = (verdict.reasons, verdict.findings);

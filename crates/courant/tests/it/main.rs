@@ -709,7 +709,10 @@ fn apy() -> Apy {
     let apy = Apy(child, format!("http://127.0.0.1:{port}"));
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "APy did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "APy did not start"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     apy
@@ -734,14 +737,26 @@ fn apy_translate_keeps_markup_numbers_and_names() {
     for (to, word) in [("es", "lluvia"), ("ca", "pluja")] {
         let out = run_ok(
             courant()
-                .args(["translate", "--to", to, "--from", "en", "--provider", "apertium", "--url"])
+                .args([
+                    "translate",
+                    "--to",
+                    to,
+                    "--from",
+                    "en",
+                    "--provider",
+                    "apertium",
+                    "--url",
+                ])
                 .arg(&apy.1)
                 .arg(&page),
         );
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let html = v["html"].as_str().unwrap();
         assert_eq!(v["held_back"], false, "{to}: {out}");
-        assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("en"), Some(to)));
+        assert_eq!(
+            (v["from"].as_str(), v["to"].as_str()),
+            (Some("en"), Some(to))
+        );
         for kept in [
             "<h2>",
             "<a href=\"https://example.org/italy\"",
@@ -753,12 +768,25 @@ fn apy_translate_keeps_markup_numbers_and_names() {
         ] {
             assert!(html.contains(kept), "{to}: {kept:?} lost in {html}");
         }
-        assert!(v["text"].as_str().unwrap().to_lowercase().contains(word), "{to}: {out}");
+        assert!(
+            v["text"].as_str().unwrap().to_lowercase().contains(word),
+            "{to}: {out}"
+        );
     }
     // A dead engine is a clear error, not a hang.
     let dead = "http://127.0.0.1:9";
     let out = courant()
-        .args(["translate", "--to", "es", "--from", "en", "--provider", "apertium", "--url", dead])
+        .args([
+            "translate",
+            "--to",
+            "es",
+            "--from",
+            "en",
+            "--provider",
+            "apertium",
+            "--url",
+            dead,
+        ])
         .arg(&page)
         .output()
         .unwrap();
