@@ -1,5 +1,5 @@
 //! The four backends, each only its request and answer format; everything
-//! else is the shared layer in [`crate::engine`].
+//! else is the shared layer, [`crate::Engine`].
 
 pub mod apertium;
 pub mod deepl;

@@ -17,12 +17,15 @@ use super::backends::{provider, serve};
 use super::shout;
 use crate::{Error, Kind, Ledger, MemoryLedger, ProviderConfig};
 
+/// A bad answer, built from the segments sent.
+type Bad = fn(&[String]) -> Response;
+
 /// A LibreTranslate whose first `fail` answers are `bad`, then good ones.
 #[derive(Clone)]
 struct Flaky {
     calls: Arc<AtomicUsize>,
     fail: usize,
-    bad: fn(&[String]) -> Response,
+    bad: Bad,
 }
 
 async fn flaky(State(f): State<Flaky>, Json(b): Json<Value>) -> Response {
@@ -34,10 +37,7 @@ async fn flaky(State(f): State<Flaky>, Json(b): Json<Value>) -> Response {
     Json(json!({"translatedText": q.iter().map(|s| shout(s)).collect::<Vec<_>>()})).into_response()
 }
 
-async fn engine_for(
-    fail: usize,
-    bad: fn(&[String]) -> Response,
-) -> (ProviderConfig, Arc<AtomicUsize>) {
+async fn engine_for(fail: usize, bad: Bad) -> (ProviderConfig, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let st = Flaky {
         calls: calls.clone(),
@@ -67,7 +67,7 @@ async fn run(p: &ProviderConfig, ledger: Arc<dyn Ledger>) -> Result<crate::Trans
 
 #[tokio::test]
 async fn passing_faults_are_retried_until_they_pass() {
-    let cases: [(&str, fn(&[String]) -> Response); 5] = [
+    let cases: [(&str, Bad); 5] = [
         ("429 with Retry-After", |_| {
             (
                 StatusCode::TOO_MANY_REQUESTS,
