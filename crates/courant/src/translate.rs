@@ -115,9 +115,6 @@ pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<se
     .with_context(|| format!("translating with {} ({})", p.name, p.url))?;
     let engine_html = courant_extract::sanitize::html(&doc.html, None);
     let engine_text = courant_extract::sanitize::text(&engine_html);
-    let out_html =
-        courant_extract::sanitize::html(&gate::repair_html(&engine_html, &a.to, &lex), None);
-    let text = courant_extract::sanitize::text(&out_html);
     let verdict = gate::judge(
         gate::Candidate {
             source_title: "",
@@ -130,6 +127,17 @@ pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<se
         },
         &lex,
     );
+    let spans: Vec<&str> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.applied)
+        .map(|f| f.span.as_str())
+        .collect();
+    let out_html = courant_extract::sanitize::html(
+        &gate::repair_html(&engine_html, &a.to, &spans, &lex),
+        None,
+    );
+    let text = courant_extract::sanitize::text(&out_html);
     let mut out = serde_json::json!({
         "from": from,
         "to": a.to,
@@ -225,7 +233,9 @@ pub(crate) async fn bench(
         tr.concurrency
     );
     println!("  articles: {n} translated ({} published, {} held back, {} failed) in {wall:.1}s: {:.0} articles/min", r.published, r.held, r.failed, n as f64 / wall * 60.0);
+    let gate = r.gate_time.as_secs_f64();
     println!("  time per article, summed: {total:.2}s, of which engine {engine:.2}s; courant's own share {:.1}%", 100.0 * (total - engine).max(0.0) / total.max(1e-9));
+    println!("  of courant's own time: the gate (sanitizing, checks) {gate:.2}s, the rest (segments, memory, budget, HTTP, store) {:.2}s: {:.1}% of the article time", (total - engine - gate).max(0.0), 100.0 * (total - engine - gate).max(0.0) / total.max(1e-9));
     println!("  CPU: courant {:.2}s, the engine (APy and its pipelines) {:.2}s; courant's own share {:.1}%", own as f64 / TICKS, engine_cpu as f64 / TICKS, 100.0 * own as f64 / (own + engine_cpu).max(1) as f64);
     println!(
         "  segments: {}, {} from the translation memory (hit rate {:.1}%)",

@@ -105,9 +105,10 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
     Verdict { reasons, findings }
 }
 
-/// The checker's safe repairs applied to each text run of an HTML fragment,
-/// so the markup survives them.
-pub fn repair_html(html: &str, lang: &str, lex: &Lexicons) -> String {
+/// The checker's safe repairs applied to the text runs of an HTML fragment
+/// that hold a span the checker flagged in the whole text (`spans`), so the
+/// markup survives them and the other runs are not checked twice.
+pub fn repair_html(html: &str, lang: &str, spans: &[&str], lex: &Lexicons) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while !rest.is_empty() {
@@ -115,21 +116,26 @@ pub fn repair_html(html: &str, lang: &str, lex: &Lexicons) -> String {
             let end = rest.find('>').map_or(rest.len(), |e| e + 1);
             out.push_str(&rest[..end]);
             rest = &rest[end..];
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let run = courant_text::decode_entities(&rest[..end]);
-            let (fixed, _) = courant_clean::clean(&run, Some(lang), lex);
-            // Keep the run's own edges: the repairs trim a text, not a run inside a paragraph.
-            let lead = &run[..run.len() - run.trim_start().len()];
-            let tail = &run[run.trim_end().len()..];
-            let fixed = if fixed.trim().is_empty() {
-                run.clone()
-            } else {
-                format!("{lead}{}{tail}", fixed.trim())
-            };
-            out.push_str(&courant_text::escape_text(&fixed));
-            rest = &rest[end..];
+            continue;
         }
+        let end = rest.find('<').unwrap_or(rest.len());
+        let run = courant_text::decode_entities(&rest[..end]);
+        if !spans.iter().any(|s| run.contains(s.trim())) {
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let (fixed, _) = courant_clean::clean(&run, Some(lang), lex);
+        // Keep the run's own edges: the repairs trim a text, not a run inside a paragraph.
+        let lead = &run[..run.len() - run.trim_start().len()];
+        let tail = &run[run.trim_end().len()..];
+        let fixed = if fixed.trim().is_empty() {
+            run.clone()
+        } else {
+            format!("{lead}{}{tail}", fixed.trim())
+        };
+        out.push_str(&courant_text::escape_text(&fixed));
+        rest = &rest[end..];
     }
     out
 }

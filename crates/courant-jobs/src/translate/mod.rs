@@ -169,6 +169,8 @@ pub struct TranslateReport {
     pub engine_time: Duration,
     /// Time spent on articles, engine waits included (summed over concurrent ones).
     pub article_time: Duration,
+    /// Of that, time spent sanitizing and judging translations (the gate).
+    pub gate_time: Duration,
 }
 
 /// How one article's translation ended.
@@ -177,6 +179,7 @@ struct Done {
     status: TranslationStatus,
     cost: courant_translate::Translated,
     took: Duration,
+    gate: Duration,
 }
 
 /// One pass over every target. Never fails because of one article or
@@ -190,9 +193,9 @@ pub async fn pass(
     for target in &tr.targets {
         let work = candidates(ctx, tr, target, now).await?;
         let results: Vec<anyhow::Result<Option<Done>>> = futures_util::stream::iter(work)
-            .map(|(art, p)| {
+            .map(|(art, p, attempts)| {
                 let (ctx, tr, target) = (ctx.clone(), tr.clone(), target.clone());
-                async move { one(&ctx, &tr, p, &art, &target, Utc::now()).await }
+                async move { one(&ctx, &tr, p, &art, attempts, &target, Utc::now()).await }
             })
             .buffer_unordered(tr.concurrency.max(1))
             .collect()
@@ -211,6 +214,7 @@ pub async fn pass(
                     report.engine_time += d.cost.engine_time;
                     report.segment_chars += d.cost.segment_chars;
                     report.article_time += d.took;
+                    report.gate_time += d.gate;
                 }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = format!("{e:#}"), "translation job failed"),
@@ -226,9 +230,9 @@ async fn candidates(
     tr: &Translate,
     target: &Target,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(Article, usize)>> {
+) -> anyhow::Result<Vec<(Article, usize, i64)>> {
     let (t, top) = (target.clone(), target.top_stories);
-    let picked: Vec<Article> = blocking(&ctx.store, move |s| {
+    let picked: Vec<(Article, i64)> = blocking(&ctx.store, move |s| {
         let mut out: Vec<Article> = Vec::new();
         let mut stories = s.stories(&StoryQuery {
             limit: (top * 5).clamp(50, 500),
@@ -283,12 +287,12 @@ async fn candidates(
         let mut todo = Vec::new();
         for a in out {
             match s.translation(a.id, &t.lang)? {
-                None => todo.push(a),
+                None => todo.push((a, 0)),
                 Some(x)
                     if x.status == TranslationStatus::Failed
                         && x.next_attempt.is_none_or(|n| n <= now) =>
                 {
-                    todo.push(a)
+                    todo.push((a, x.attempts))
                 }
                 Some(_) => {}
             }
@@ -298,13 +302,13 @@ async fn candidates(
     .await?;
     Ok(picked
         .into_iter()
-        .filter_map(|a| {
+        .filter_map(|(a, attempts)| {
             let from = a.lang()?.to_string();
             let p = tr.providers.iter().position(|p| {
                 target.provider.as_ref().is_none_or(|n| n == &p.config.name)
                     && p.config.offers(&from, &target.lang)
             })?;
-            Some((a, p))
+            Some((a, p, attempts))
         })
         .collect())
 }
@@ -322,6 +326,7 @@ async fn one(
     tr: &Translate,
     p: usize,
     art: &Article,
+    attempts: i64,
     target: &Target,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Done>> {
@@ -343,12 +348,6 @@ async fn one(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let terms = Terms::new(&keep, &glossary);
-    let id = art.id;
-    let previous = blocking(&ctx.store, {
-        let to = to.to_string();
-        move |s| s.translation(id, &to)
-    })
-    .await?;
     let mut t = Translation {
         article: art.id,
         source_id: art.source_id,
@@ -365,7 +364,7 @@ async fn one(
         reasons: Vec::new(),
         findings: Vec::new(),
         error: None,
-        attempts: previous.map_or(0, |x| x.attempts) + 1,
+        attempts: attempts + 1,
         next_attempt: None,
         updated_at: now,
     };
@@ -378,8 +377,10 @@ async fn one(
         &terms,
     )
     .await;
+    let mut gate_time = Duration::ZERO;
     let cost = match result {
         Ok(doc) => {
+            let gate_started = std::time::Instant::now();
             let base = processed.canonical_url.as_deref().or(art.url.as_deref());
             let engine_html = courant_extract::sanitize::html(&doc.html, base);
             // The sanitizer's output is well-formed: a scan reads its text.
@@ -406,8 +407,14 @@ async fn one(
             // The safe repairs, kept apart from the engine's text; most
             // translations need none, and skip the second sanitizing pass.
             let (html, text) = if verdict.findings.iter().any(|f| f.applied) {
+                let spans: Vec<&str> = verdict
+                    .findings
+                    .iter()
+                    .filter(|f| f.applied)
+                    .map(|f| f.span.as_str())
+                    .collect();
                 let html = courant_extract::sanitize::html(
-                    &gate::repair_html(&engine_html, to, &ctx.lexicons),
+                    &gate::repair_html(&engine_html, to, &spans, &ctx.lexicons),
                     base,
                 );
                 let text = courant_translate::segment::plain_text(&html);
@@ -417,6 +424,7 @@ async fn one(
             };
             (t.title, t.html, t.text, t.engine_text) = (title, html, text, engine_text);
             (t.reasons, t.findings) = (verdict.reasons, verdict.findings);
+            gate_time = gate_started.elapsed();
             doc.cost
         }
         Err(e) => {
@@ -445,6 +453,7 @@ async fn one(
         status,
         cost,
         took: started.elapsed(),
+        gate: gate_time,
     }))
 }
 
@@ -460,6 +469,6 @@ pub async fn pending(
     Ok(candidates(ctx, tr, t, Utc::now())
         .await?
         .into_iter()
-        .map(|(a, _)| a.id)
+        .map(|(a, _, _)| a.id)
         .collect())
 }
