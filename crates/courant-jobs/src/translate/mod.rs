@@ -7,146 +7,25 @@
 //! with backoff. The original article is never written.
 
 pub mod gate;
+mod pick;
+mod setup;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use courant_model::{Article, ArticleId, Translation, TranslationStatus};
-use courant_store::{ArticleQuery, Store, StoryQuery};
+use courant_model::{Article, Translation, TranslationStatus};
+use courant_translate::document;
 use courant_translate::protect::Terms;
-use courant_translate::{document, Engine, Ledger, ProviderConfig};
 use futures_util::StreamExt as _;
-use serde::Deserialize;
+
+pub use pick::pending;
+pub use setup::{Provider, StoreLedger, Target, Translate};
 
 use crate::{blocking, Context};
-
-/// One edition to translate into (`[[translate.targets]]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    /// Target language (ISO 639-1).
-    pub lang: String,
-    /// Languages to translate from; empty: any the provider offers.
-    #[serde(default)]
-    pub from: Vec<String>,
-    /// How many of the top stories to carry into the edition.
-    #[serde(default = "default_top")]
-    pub top_stories: usize,
-    /// Feed URLs (or names) of sources whose every article is translated.
-    #[serde(default)]
-    pub sources: Vec<String>,
-    /// Provider to use; the first that offers the pair when absent.
-    #[serde(default)]
-    pub provider: Option<String>,
-    /// Terms and their rendering in this language ("White House" = "Casa Blanca").
-    #[serde(default)]
-    pub glossary: BTreeMap<String, String>,
-}
-
-fn default_top() -> usize {
-    20
-}
-
-/// A configured provider with its engine.
-#[derive(Debug)]
-pub struct Provider {
-    /// As configured.
-    pub config: ProviderConfig,
-    /// The backend behind the shared layer.
-    pub engine: Engine,
-}
-
-/// Everything the translation job needs.
-#[derive(Debug)]
-pub struct Translate {
-    /// Providers, in order of preference.
-    pub providers: Vec<Provider>,
-    /// Editions to fill.
-    pub targets: Vec<Target>,
-    /// Names never translated, besides the ones found in each text.
-    pub keep: Vec<String>,
-    /// Articles translated at once.
-    pub concurrency: usize,
-}
-
-impl Translate {
-    /// Engines for the providers, with the store as their ledger.
-    pub fn new(
-        providers: &[ProviderConfig],
-        targets: Vec<Target>,
-        keep: Vec<String>,
-        store: Arc<dyn Store>,
-    ) -> Result<Translate, courant_translate::Error> {
-        let ledger: Arc<dyn Ledger> = Arc::new(StoreLedger(store));
-        let providers = providers
-            .iter()
-            .map(|c| {
-                Ok(Provider {
-                    config: c.clone(),
-                    engine: c.engine(ledger.clone())?,
-                })
-            })
-            .collect::<Result<_, courant_translate::Error>>()?;
-        Ok(Translate {
-            providers,
-            targets,
-            keep,
-            concurrency: 2,
-        })
-    }
-}
-
-/// The store as the engines' ledger (budget and memory).
-pub struct StoreLedger(pub Arc<dyn Store>);
-
-impl Ledger for StoreLedger {
-    fn reserve(
-        &self,
-        provider: &str,
-        day: chrono::NaiveDate,
-        chars: u64,
-        limit: Option<u64>,
-    ) -> Result<bool, courant_translate::ledger::LedgerError> {
-        Ok(self
-            .0
-            .reserve_chars(provider, &day.to_string(), chars, limit)?)
-    }
-
-    fn spent(
-        &self,
-        provider: &str,
-        day: chrono::NaiveDate,
-    ) -> Result<u64, courant_translate::ledger::LedgerError> {
-        Ok(self.0.chars_spent(provider, &day.to_string())?)
-    }
-
-    fn recall(
-        &self,
-        provider: &str,
-        from: &str,
-        to: &str,
-        keys: &[String],
-    ) -> Result<std::collections::HashMap<String, String>, courant_translate::ledger::LedgerError>
-    {
-        Ok(self.0.recall_segments(provider, from, to, keys)?)
-    }
-
-    fn remember(
-        &self,
-        provider: &str,
-        from: &str,
-        to: &str,
-        items: &[(String, String)],
-    ) -> Result<(), courant_translate::ledger::LedgerError> {
-        Ok(self
-            .0
-            .remember_segments(provider, from, to, items, Utc::now())?)
-    }
-}
+use pick::candidates;
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -222,102 +101,6 @@ pub async fn pass(
         }
     }
     Ok(report)
-}
-
-/// Articles to translate into `target` now, each with its provider.
-async fn candidates(
-    ctx: &Context,
-    tr: &Translate,
-    target: &Target,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(Article, usize, i64)>> {
-    let (t, top) = (target.clone(), target.top_stories);
-    let picked: Vec<(Article, i64)> = blocking(&ctx.store, move |s| {
-        let mut out: Vec<Article> = Vec::new();
-        let mut stories = s.stories(&StoryQuery {
-            limit: (top * 5).clamp(50, 500),
-            ..StoryQuery::default()
-        })?;
-        courant_store::policy::rank_stories(&mut stories, now);
-        // The top stories the edition's readers would miss: the first `top`
-        // of the ranking that have no article in the edition's language and
-        // an original in a language to translate from.
-        let mut taken = 0;
-        for story in stories {
-            if taken >= top {
-                break;
-            }
-            let members = s.story_members(story.id, 100)?;
-            // Readers of the edition already have this story.
-            if members.iter().any(|a| a.lang() == Some(t.lang.as_str())) {
-                continue;
-            }
-            // The original: the story's lead if it is one, else its oldest original.
-            let original = members
-                .iter()
-                .filter(|a| a.duplicate_of.is_none() && from_ok(&t, a))
-                .min_by_key(|a| (Some(a.id) != story.lead_article, a.published()));
-            if let Some(a) = original.and_then(|a| s.article(a.id).transpose()) {
-                out.push(a?);
-                taken += 1;
-            }
-        }
-        let sources = s.sources()?;
-        for name in &t.sources {
-            let Some(src) = sources
-                .iter()
-                .find(|x| &x.feed_url == name || &x.name == name)
-            else {
-                continue;
-            };
-            let q = ArticleQuery {
-                source: Some(src.id),
-                limit: 500,
-                ..ArticleQuery::default()
-            };
-            out.extend(
-                s.articles(&q)?
-                    .into_iter()
-                    .filter(|a| from_ok(&t, a) && a.duplicate_of.is_none()),
-            );
-        }
-        let mut seen = HashSet::new();
-        out.retain(|a| seen.insert(a.id));
-        // What was done, or failed and waits for its retry, is left alone.
-        let mut todo = Vec::new();
-        for a in out {
-            match s.translation(a.id, &t.lang)? {
-                None => todo.push((a, 0)),
-                Some(x)
-                    if x.status == TranslationStatus::Failed
-                        && x.next_attempt.is_none_or(|n| n <= now) =>
-                {
-                    todo.push((a, x.attempts))
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(todo)
-    })
-    .await?;
-    Ok(picked
-        .into_iter()
-        .filter_map(|(a, attempts)| {
-            let from = a.lang()?.to_string();
-            let p = tr.providers.iter().position(|p| {
-                target.provider.as_ref().is_none_or(|n| n == &p.config.name)
-                    && p.config.offers(&from, &target.lang)
-            })?;
-            Some((a, p, attempts))
-        })
-        .collect())
-}
-
-fn from_ok(t: &Target, a: &Article) -> bool {
-    a.processed.is_some()
-        && a.lang().is_some_and(|l| {
-            l != t.lang && l != "und" && (t.from.is_empty() || t.from.iter().any(|f| f == l))
-        })
 }
 
 /// Translates one article, judges it and stores the outcome.
@@ -455,20 +238,4 @@ async fn one(
         took: started.elapsed(),
         gate: gate_time,
     }))
-}
-
-/// Ids of articles a pass would translate into `lang`, for tests and reports.
-pub async fn pending(
-    ctx: &Context,
-    tr: &Arc<Translate>,
-    lang: &str,
-) -> anyhow::Result<Vec<ArticleId>> {
-    let Some(t) = tr.targets.iter().find(|t| t.lang == lang) else {
-        return Ok(Vec::new());
-    };
-    Ok(candidates(ctx, tr, t, Utc::now())
-        .await?
-        .into_iter()
-        .map(|(a, _, _)| a.id)
-        .collect())
 }
