@@ -82,6 +82,7 @@ pub(crate) fn detect(text: &str, lang: &str, lex: Option<&crate::Lexicon>, out: 
         ));
     }
     quote_glue(text, out);
+    quote_space(text, out);
     // "Gipfel -Treffen": a space before the hyphen of a compound.
     static HYPHEN: OnceLock<Regex> = OnceLock::new();
     if !SPACE_HYPHEN_LANGS.contains(&lang) {
@@ -205,6 +206,56 @@ fn quote_glue(text: &str, out: &mut Vec<Finding>) {
         if c == '\n' {
             open.clear();
         }
+    }
+}
+
+/// A space inside straight quotes, next to the mark (`" Estamos juntos,"`,
+/// `"yes "`), as machine translation leaves it. Straight marks have no
+/// direction, so the line's marks are paired in order, and only a line where
+/// they pair up (an even number) is judged.
+fn quote_space(text: &str, out: &mut Vec<Finding>) {
+    let mut line_start = 0;
+    for line in text.split('\n') {
+        let marks: Vec<usize> = line.match_indices('"').map(|(i, _)| i).collect();
+        if marks.len() >= 2 && marks.len() % 2 == 0 {
+            for pair in marks.chunks(2) {
+                let (open, close) = (pair[0], pair[1]);
+                let inside = &line[open + 1..close];
+                let body = inside.trim_matches(' ');
+                if body.is_empty() || !body.chars().next().is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                // The opening mark starts the line or follows a space or a bracket.
+                let before = line[..open].chars().next_back();
+                if !before.is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '[' | '—' | '–'))
+                {
+                    continue;
+                }
+                let lead = inside.len() - inside.trim_start_matches(' ').len();
+                let tail = inside.len() - inside.trim_end_matches(' ').len();
+                if lead > 0 {
+                    out.push(finding(
+                        text,
+                        Kind::StraySpace,
+                        line_start + open,
+                        line_start + open + 1 + lead,
+                        0.8,
+                        Some("\"".into()),
+                    ));
+                }
+                if tail > 0 {
+                    out.push(finding(
+                        text,
+                        Kind::StraySpace,
+                        line_start + close - tail,
+                        line_start + close + 1,
+                        0.8,
+                        Some("\"".into()),
+                    ));
+                }
+            }
+        }
+        line_start += line.len() + 1;
     }
 }
 
