@@ -217,7 +217,7 @@ fn quote_space(text: &str, out: &mut Vec<Finding>) {
     let mut line_start = 0;
     for line in text.split('\n') {
         let marks: Vec<usize> = line.match_indices('"').map(|(i, _)| i).collect();
-        if marks.len() >= 2 && marks.len() % 2 == 0 {
+        if marks.len() >= 2 && marks.len().is_multiple_of(2) {
             for pair in marks.chunks(2) {
                 let (open, close) = (pair[0], pair[1]);
                 let inside = &line[open + 1..close];
