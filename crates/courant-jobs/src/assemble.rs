@@ -97,27 +97,31 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     })
 }
 
+/// Whether the checker's safe repair of `f` is applied to the text shown.
+pub fn applied(f: &courant_clean::Finding) -> bool {
+    f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
+}
+
+/// A checker finding as articles and translations store it.
+pub fn text_finding(f: &courant_clean::Finding) -> TextFinding {
+    TextFinding {
+        kind: f.kind.as_str().to_string(),
+        start: f.start,
+        end: f.end,
+        span: f.span.clone(),
+        confidence: f.confidence,
+        repair: f.repair.clone(),
+        applied: applied(f),
+    }
+}
+
 /// Runs the text checker: keeps the extracted text as `original_text`, stores
 /// the findings, and shows the repaired text. When a repair changed the text,
 /// the HTML body is rebuilt from the cleaned paragraphs so both agree.
 pub fn clean(mut p: ProcessedArticle, lex: &courant_clean::Lexicons) -> ProcessedArticle {
     let findings = courant_clean::check(&p.text, p.lang.as_deref(), lex);
     let cleaned = courant_clean::repair(&p.text, &findings, courant_clean::REPAIR_THRESHOLD);
-    let applied = |f: &courant_clean::Finding| {
-        f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
-    };
-    p.findings = findings
-        .iter()
-        .map(|f| TextFinding {
-            kind: f.kind.as_str().to_string(),
-            start: f.start,
-            end: f.end,
-            span: f.span.clone(),
-            confidence: f.confidence,
-            repair: f.repair.clone(),
-            applied: applied(f),
-        })
-        .collect();
+    p.findings = findings.iter().map(text_finding).collect();
     p.original_text = std::mem::take(&mut p.text);
     if cleaned != p.original_text {
         p.html = cleaned

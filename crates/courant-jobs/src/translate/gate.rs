@@ -6,6 +6,8 @@
 use courant_clean::Lexicons;
 use courant_model::TextFinding;
 
+use crate::assemble::{applied, text_finding};
+
 /// Checker findings at least this sure, with no safe repair, hold a translation back.
 const HOLD_CONFIDENCE: f32 = 0.9;
 
@@ -78,9 +80,6 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
             ));
         }
     }
-    let applied = |f: &courant_clean::Finding| {
-        f.repair.is_some() && f.confidence >= courant_clean::REPAIR_THRESHOLD
-    };
     for f in &found {
         if !applied(f)
             && f.confidence >= HOLD_CONFIDENCE
@@ -89,18 +88,7 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
             reasons.push(format!("{}: {:?}", f.kind.as_str(), f.span));
         }
     }
-    let findings = found
-        .iter()
-        .map(|f| TextFinding {
-            kind: f.kind.as_str().to_string(),
-            start: f.start,
-            end: f.end,
-            span: f.span.clone(),
-            confidence: f.confidence,
-            repair: f.repair.clone(),
-            applied: applied(f),
-        })
-        .collect();
+    let findings = found.iter().map(text_finding).collect();
     reasons.dedup();
     Verdict { reasons, findings }
 }
