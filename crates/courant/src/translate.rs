@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use courant_jobs::translate::gate;
-use courant_translate::protect::Terms;
 use courant_translate::{document, Kind, MemoryLedger, ProviderConfig};
 
 use crate::config::Config;
@@ -94,61 +93,29 @@ pub(crate) async fn run(cfg: &Config, a: Args, input: &str) -> anyhow::Result<se
     };
     let lex = lexicons(cfg);
     let engine = p.engine(Arc::new(MemoryLedger::default()))?;
-    let mut keep = courant_clean::names(&source_text, &from, &lex);
-    keep.extend(cfg.translate.keep.iter().cloned());
-    let glossary: Vec<(String, String)> = cfg
+    let glossary: std::collections::BTreeMap<String, String> = cfg
         .translate
         .targets
         .iter()
         .filter(|t| t.lang == a.to)
         .flat_map(|t| t.glossary.clone())
         .collect();
-    let doc = document::translate(
-        &engine,
-        &from,
-        &a.to,
-        "",
-        &html,
-        &Terms::new(&keep, &glossary),
-    )
-    .await
-    .with_context(|| format!("translating with {} ({})", p.name, p.url))?;
-    let engine_html = courant_extract::sanitize::html(&doc.html, None);
-    let engine_text = courant_extract::sanitize::text(&engine_html);
-    let verdict = gate::judge(
-        gate::Candidate {
-            source_title: "",
-            source_text: &source_text,
-            from: &from,
-            title: "-",
-            text: &engine_text,
-            to: &a.to,
-            problems: &doc.problems,
-        },
-        &lex,
-    );
-    let spans: Vec<&str> = verdict
-        .findings
-        .iter()
-        .filter(|f| f.applied)
-        .map(|f| f.span.as_str())
-        .collect();
-    let out_html = courant_extract::sanitize::html(
-        &gate::repair_html(&engine_html, &a.to, &spans, &lex),
-        None,
-    );
-    let text = courant_extract::sanitize::text(&out_html);
+    let terms = gate::terms(&source_text, &from, &cfg.translate.keep, &glossary, &lex);
+    let doc = document::translate(&engine, &from, &a.to, "", &html, &terms)
+        .await
+        .with_context(|| format!("translating with {} ({})", p.name, p.url))?;
+    let f = gate::finish(&doc, "", &source_text, &from, &a.to, None, &lex);
     let mut out = serde_json::json!({
         "from": from,
         "to": a.to,
         "provider": p.name,
-        "text": text,
-        "findings": {"reasons": verdict.reasons, "text": verdict.findings},
-        "held_back": !verdict.reasons.is_empty(),
+        "text": f.text,
+        "findings": {"reasons": f.verdict.reasons, "text": f.verdict.findings},
+        "held_back": !f.verdict.reasons.is_empty(),
         "chars_sent": doc.cost.chars_sent,
     });
     if html_input {
-        out["html"] = out_html.into();
+        out["html"] = f.html.into();
     }
     Ok(out)
 }

@@ -1,15 +1,104 @@
 //! The gate every translation passes before readers see it: the translation
 //! checks (numbers, names, length, repetition, untranslated spans), the
 //! language of the result, the spans the engine had to keep, and the text
-//! checker. Pure: no I/O, no clock.
+//! checker; with what comes before it (the terms to keep) and after it
+//! (sanitizing, the safe repairs). Pure: no I/O, no clock.
 
 use courant_clean::Lexicons;
+use courant_extract::sanitize;
 use courant_model::TextFinding;
+use courant_translate::document::Document;
+use courant_translate::protect::Terms;
+use courant_translate::segment::plain_text;
 
 use crate::assemble::{applied, text_finding};
 
 /// Checker findings at least this sure, with no safe repair, hold a translation back.
 const HOLD_CONFIDENCE: f32 = 0.9;
+
+/// What a translator must keep: the names the source's word list does not
+/// know, the operator's `keep` list, and the edition's glossary.
+pub fn terms(
+    source: &str,
+    from: &str,
+    keep: &[String],
+    glossary: &std::collections::BTreeMap<String, String>,
+    lex: &Lexicons,
+) -> Terms {
+    let mut names = courant_clean::names(source, from, lex);
+    names.extend(keep.iter().cloned());
+    let glossary: Vec<(String, String)> = glossary
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Terms::new(&names, &glossary)
+}
+
+/// A translation made ready for readers, and the gate's verdict on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    /// Title, sanitized plain text, with the safe repairs.
+    pub title: String,
+    /// Body, sanitized, with the safe repairs.
+    pub html: String,
+    /// Body as plain text, with the safe repairs.
+    pub text: String,
+    /// Body as plain text, as the engine gave it.
+    pub engine_text: String,
+    /// The gate's verdict.
+    pub verdict: Verdict,
+}
+
+/// Sanitizes what the engine returned, judges it, and applies the safe
+/// repairs apart from the engine's text. Relative links resolve against `base`.
+pub fn finish(
+    doc: &Document,
+    source_title: &str,
+    source_text: &str,
+    from: &str,
+    to: &str,
+    base: Option<&str>,
+    lex: &Lexicons,
+) -> Finished {
+    let engine_html = sanitize::html(&doc.html, base);
+    // The sanitizer's output is well-formed: a scan reads its text.
+    let engine_text = plain_text(&engine_html);
+    let title = doc.title(|h| sanitize::html(h, None));
+    let title = courant_clean::clean(&title, Some(to), lex).0;
+    let verdict = judge(
+        Candidate {
+            source_title,
+            source_text,
+            from,
+            title: &title,
+            text: &engine_text,
+            to,
+            problems: &doc.problems,
+        },
+        lex,
+    );
+    // Most translations need no repair, and skip the second sanitizing pass.
+    let spans: Vec<&str> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.applied)
+        .map(|f| f.span.as_str())
+        .collect();
+    let (html, text) = if spans.is_empty() {
+        (engine_html, engine_text.clone())
+    } else {
+        let html = sanitize::html(&repair_html(&engine_html, to, &spans, lex), base);
+        let text = plain_text(&html);
+        (html, text)
+    };
+    Finished {
+        title,
+        html,
+        text,
+        engine_text,
+        verdict,
+    }
+}
 
 /// Shortest text whose language the gate judges on its own.
 const MIN_DETECT_CHARS: usize = 300;
@@ -49,7 +138,8 @@ pub fn judge(c: Candidate<'_>, lex: &Lexicons) -> Verdict {
         .iter()
         .map(|p| format!("protected_span: {p}"))
         .collect();
-    if c.title.trim().is_empty() || c.text.trim().is_empty() {
+    let lost = |source: &str, target: &str| !source.trim().is_empty() && target.trim().is_empty();
+    if lost(c.source_title, c.title) || lost(c.source_text, c.text) {
         reasons.push("empty: the engine returned no text".into());
     }
     let source = format!("{}\n\n{}", c.source_title, c.source_text);

@@ -18,7 +18,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use courant_model::{Article, Translation, TranslationStatus};
 use courant_translate::document;
-use courant_translate::protect::Terms;
 use futures_util::StreamExt as _;
 
 pub use pick::pending;
@@ -119,18 +118,13 @@ async fn one(
     let started = std::time::Instant::now();
     let provider = &tr.providers[p];
     let to = target.lang.as_str();
-    let mut keep = courant_clean::names(
+    let terms = gate::terms(
         &format!("{}\n\n{}", processed.title, processed.text),
         from,
+        &tr.keep,
+        &target.glossary,
         &ctx.lexicons,
     );
-    keep.extend(tr.keep.iter().cloned());
-    let glossary: Vec<(String, String)> = target
-        .glossary
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let terms = Terms::new(&keep, &glossary);
     let mut t = Translation {
         article: art.id,
         source_id: art.source_id,
@@ -165,48 +159,22 @@ async fn one(
         Ok(doc) => {
             let gate_started = std::time::Instant::now();
             let base = processed.canonical_url.as_deref().or(art.url.as_deref());
-            let engine_html = courant_extract::sanitize::html(&doc.html, base);
-            // The sanitizer's output is well-formed: a scan reads its text.
-            let engine_text = courant_translate::segment::plain_text(&engine_html);
-            let title = doc.title(|h| courant_extract::sanitize::html(h, None));
-            let title = courant_clean::clean(&title, Some(to), &ctx.lexicons).0;
-            let verdict = gate::judge(
-                gate::Candidate {
-                    source_title: art.title(),
-                    source_text: &processed.text,
-                    from,
-                    title: &title,
-                    text: &engine_text,
-                    to,
-                    problems: &doc.problems,
-                },
+            let f = gate::finish(
+                &doc,
+                art.title(),
+                &processed.text,
+                from,
+                to,
+                base,
                 &ctx.lexicons,
             );
-            t.status = if verdict.reasons.is_empty() {
+            t.status = if f.verdict.reasons.is_empty() {
                 TranslationStatus::Published
             } else {
                 TranslationStatus::Held
             };
-            // The safe repairs, kept apart from the engine's text; most
-            // translations need none, and skip the second sanitizing pass.
-            let (html, text) = if verdict.findings.iter().any(|f| f.applied) {
-                let spans: Vec<&str> = verdict
-                    .findings
-                    .iter()
-                    .filter(|f| f.applied)
-                    .map(|f| f.span.as_str())
-                    .collect();
-                let html = courant_extract::sanitize::html(
-                    &gate::repair_html(&engine_html, to, &spans, &ctx.lexicons),
-                    base,
-                );
-                let text = courant_translate::segment::plain_text(&html);
-                (html, text)
-            } else {
-                (engine_html, engine_text.clone())
-            };
-            (t.title, t.html, t.text, t.engine_text) = (title, html, text, engine_text);
-            (t.reasons, t.findings) = (verdict.reasons, verdict.findings);
+            (t.title, t.html, t.text, t.engine_text) = (f.title, f.html, f.text, f.engine_text);
+            (t.reasons, t.findings) = (f.verdict.reasons, f.verdict.findings);
             gate_time = gate_started.elapsed();
             doc.cost
         }
