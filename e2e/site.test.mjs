@@ -209,7 +209,9 @@ test('the Spanish edition carries translated top stories, labelled, with their o
   }
   for (const [viewport, name] of [[DESKTOP, 'translation-es-desktop'], [PHONE, 'translation-es-phone']]) {
     const page = await open(viewport);
-    assert.equal((await page.goto(`${base}/es/`)).status(), 200);
+    // The front page offers the translated edition.
+    assert.equal((await page.goto(`${base}/`)).status(), 200);
+    await Promise.all([page.waitForURL(/\/es\/$/), page.click('nav.editions a.translated-edition[href="/es/"]')]);
     const items = page.locator('ol.stories.translated li');
     assert.ok((await items.count()) >= 5, 'translated stories in the Spanish edition');
     assert.match(await items.first().locator('.machine-label').textContent(), /Traducción automática por Apertium del original \(en\)/);

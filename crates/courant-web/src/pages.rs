@@ -147,7 +147,7 @@ async fn home_page(
     let names = overview.names.clone();
     let all_groups = overview.groups.clone();
     let edition_lang = edition.clone();
-    let (stories, groups, translated) = read(&st, move |s| {
+    let (stories, groups, translated, translated_editions) = read(&st, move |s| {
         let mut stories = s.stories(&StoryQuery {
             lang: want.clone(),
             source,
@@ -184,7 +184,14 @@ async fn home_page(
                 articles: articles.iter().map(|a| views::summary(a, &names)).collect(),
             });
         }
-        Ok((stories, out, translated))
+        // Editions that exist only through translations, for the editions bar.
+        let translated_editions: Vec<(String, i64)> = s
+            .translation_counts()?
+            .into_iter()
+            .filter(|(_, status, _)| status == "published")
+            .map(|(lang, _, n)| (lang, n))
+            .collect();
+        Ok((stories, out, translated, translated_editions))
     })
     .await?;
     let stories: Vec<_> = stories.iter().map(views::story).collect();
@@ -200,6 +207,7 @@ async fn home_page(
             stories,
             groups,
             translated,
+            translated_editions,
             lang,
             source,
         },

@@ -77,6 +77,13 @@ pub async fn run(
                 a.pairs.join(", ")
             );
             cfg.translate = a.demo_section(&["es", "ca"]);
+            let editions: Vec<String> = cfg
+                .translate
+                .targets
+                .iter()
+                .map(|t| format!("/{}/", t.lang))
+                .collect();
+            println!("translated editions: {}", editions.join(", "));
         }
         Ok(_) => {}
         Err(why) if translate_bench => {

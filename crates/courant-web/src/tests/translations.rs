@@ -111,7 +111,13 @@ async fn a_published_translation_is_labelled_and_linked_to_its_original() {
         !page.contains("Título en ca"),
         "a held translation is never shown: {page}"
     );
-    // The edition lists it.
+    // The front page leads to the translated edition, and the edition lists it.
+    let (_, home) = get(&app, "/").await;
+    assert!(home.contains("href=\"/es/\" lang=\"es\""), "{home}");
+    assert!(
+        !home.contains("href=\"/ca/\""),
+        "an edition of held translations only is not offered: {home}"
+    );
     let (_, edition) = get(&app, "/es/").await;
     assert!(
         edition.contains(&format!("href=\"/es/articles/{id}\">Título en es</a>")),
