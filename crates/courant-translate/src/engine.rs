@@ -121,19 +121,9 @@ impl Engine {
         &self.name
     }
 
-    /// The backend's kind: `apertium`, `libretranslate`, `deepl` or `openai`.
-    pub fn kind(&self) -> &'static str {
-        self.backend.kind()
-    }
-
     /// Sets the first backoff (tests shorten it).
     pub fn set_backoff(&mut self, first: Duration) {
         self.settings.backoff = first;
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
     }
 
     /// Translates inline-HTML segments from `from` to `to`: all of them, or an

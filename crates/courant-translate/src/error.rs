@@ -77,16 +77,6 @@ pub enum Error {
         /// Segments answered.
         got: usize,
     },
-    /// The engine does not translate this pair.
-    #[error("{provider}: no {from} → {to} translation")]
-    Unsupported {
-        /// Provider name.
-        provider: String,
-        /// Source language.
-        from: String,
-        /// Target language.
-        to: String,
-    },
     /// Sending this would exceed the day's budget of characters.
     #[error("{provider}: daily budget of {limit} characters reached ({needed} more needed)")]
     Budget {
@@ -145,7 +135,6 @@ impl Error {
             Error::Server { .. } => "server",
             Error::Garbage { .. } => "garbage",
             Error::Partial { .. } => "partial",
-            Error::Unsupported { .. } => "unsupported",
             Error::Budget { .. } => "budget",
             Error::Ledger(_) => "ledger",
         }

@@ -20,7 +20,6 @@ use courant_model::{Article, Translation, TranslationStatus};
 use courant_translate::document;
 use futures_util::StreamExt as _;
 
-pub use pick::pending;
 pub use setup::{Provider, StoreLedger, Target, Translate};
 
 use crate::{blocking, Context};

@@ -2,10 +2,9 @@
 //! would miss, each from its original, and every article of chosen sources.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use courant_model::{Article, ArticleId, TranslationStatus};
+use courant_model::{Article, TranslationStatus};
 use courant_store::{ArticleQuery, StoryQuery};
 
 use super::{Target, Translate};
@@ -105,20 +104,4 @@ fn from_ok(t: &Target, a: &Article) -> bool {
         && a.lang().is_some_and(|l| {
             l != t.lang && l != "und" && (t.from.is_empty() || t.from.iter().any(|f| f == l))
         })
-}
-
-/// Ids of articles a pass would translate into `lang`, for tests and reports.
-pub async fn pending(
-    ctx: &Context,
-    tr: &Arc<Translate>,
-    lang: &str,
-) -> anyhow::Result<Vec<ArticleId>> {
-    let Some(t) = tr.targets.iter().find(|t| t.lang == lang) else {
-        return Ok(Vec::new());
-    };
-    Ok(candidates(ctx, tr, t, Utc::now())
-        .await?
-        .into_iter()
-        .map(|(a, _, _)| a.id)
-        .collect())
 }

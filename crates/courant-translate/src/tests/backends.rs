@@ -160,14 +160,13 @@ async fn every_backend_speaks_its_documented_format() {
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("Incorrect API key"), "{err}");
-    // APy names a pair it lacks.
+    // A pair APy lacks is refused, not retried.
     let e = provider(Kind::Apertium, &url)
         .engine(Arc::new(MemoryLedger::default()))
         .expect("engine");
     let err = e.translate("en", "xx", &segs).await.expect_err("no pair");
     assert!(
-        matches!(err, crate::Error::Rejected { status: 400, .. })
-            || matches!(err, crate::Error::Unsupported { .. }),
+        matches!(err, crate::Error::Rejected { status: 400, .. }),
         "{err}"
     );
 }
