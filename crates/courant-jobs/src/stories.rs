@@ -33,7 +33,12 @@ pub struct StoryWorker {
     clusterer: Clusterer,
     /// The last placement this index has seen (its own or replayed).
     seen: i64,
+    /// The multilingual embedding model, when present.
+    embedder: Option<Arc<courant_embed::Usem>>,
 }
+
+/// The name stored beside each vector.
+pub const EMBED_MODEL: &str = "usem3";
 
 impl StoryWorker {
     /// A worker with its own holder name, holding the lease for `lease` per round.
@@ -48,7 +53,15 @@ impl StoryWorker {
             lease,
             clusterer: Clusterer::new(Config::default()),
             seen: 0,
+            embedder: None,
         }
+    }
+
+    /// The same worker, embedding every article it places with `model`
+    /// (title and lead), so stories link across languages.
+    pub fn with_embedder(mut self, model: Option<Arc<courant_embed::Usem>>) -> Self {
+        self.embedder = model;
+        self
     }
 
     /// Number of articles in the index.
@@ -106,10 +119,17 @@ impl StoryWorker {
             let Some(last) = placed.last().map(|p| p.seq) else {
                 break;
             };
+            let vectors = if self.embedder.is_some() {
+                let ids: Vec<_> = placed.iter().map(|p| p.article.id).collect();
+                store.vectors(&ids)?
+            } else {
+                Default::default()
+            };
             let mut stale = false;
             for p in &placed {
                 if let Some(story) = p.article.story {
                     let id = p.article.id.to_string();
+                    let vector = vectors.get(&p.article.id).map(Vec::as_slice);
                     match self.clusterer.story_of(&id) {
                         Some(known) if known != story as u64 => {
                             stale = true;
@@ -117,7 +137,7 @@ impl StoryWorker {
                         }
                         Some(_) => {}
                         None => self.clusterer.restore(
-                            &doc(&p.article, &id),
+                            &doc(&p.article, &id, vector),
                             story as u64,
                             p.article.duplicate_of.is_some(),
                         ),
@@ -144,9 +164,10 @@ impl StoryWorker {
         let max = store.max_story_id()?;
         self.clusterer.reserve_ids_through(max.max(0) as u64);
         let mut batch = StoryBatch::default();
-        for a in &articles {
+        let vectors = self.embed(&articles);
+        for (a, vector) in articles.iter().zip(&vectors) {
             let id = a.id.to_string();
-            let asg = self.clusterer.add(&doc(a, &id));
+            let asg = self.clusterer.add(&doc(a, &id, vector.as_deref()));
             let story = asg.story as i64;
             batch.placements.push(Placement {
                 article: a.id,
@@ -168,12 +189,53 @@ impl StoryWorker {
             let (moves, merges) = self.clusterer.settle();
             changes(&mut batch, &moves, &merges);
         }
+        batch.events = self
+            .clusterer
+            .event_changes()
+            .into_iter()
+            .map(|(story, event)| (story as i64, event as i64))
+            .collect();
+        batch.vectors = articles
+            .iter()
+            .zip(vectors)
+            .filter_map(|(a, v)| Some((a.id, EMBED_MODEL.to_string(), v?)))
+            .collect();
         self.seen = store.record_stories(LEASE, &self.holder, &batch, Utc::now())?;
         metrics::counter!("courant_articles_clustered_total").increment(articles.len() as u64);
         metrics::counter!("courant_story_merges_total").increment(batch.merges.len() as u64);
         metrics::counter!("courant_articles_moved_total").increment(batch.moves.len() as u64);
         metrics::histogram!("courant_cluster_batch_seconds").record(start.elapsed().as_secs_f64());
         Ok(articles.len())
+    }
+}
+
+impl StoryWorker {
+    /// Embeddings of title and lead for the articles in a language the
+    /// model reads (all none without a model).
+    fn embed(&self, articles: &[Article]) -> Vec<Option<Vec<f32>>> {
+        let Some(model) = &self.embedder else {
+            return vec![None; articles.len()];
+        };
+        let reads = |a: &Article| {
+            a.lang()
+                .is_some_and(|l| courant_embed::Usem::LANGS.contains(&l))
+        };
+        let inputs: Vec<String> = articles
+            .iter()
+            .filter(|a| reads(a))
+            .map(|a| {
+                let text = a.processed.as_ref().map(|p| p.text.as_str()).unwrap_or("");
+                courant_embed::Usem::article(a.title(), text)
+            })
+            .collect();
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let start = std::time::Instant::now();
+        let mut vectors = model.embed_all(&refs).into_iter();
+        metrics::histogram!("courant_embed_batch_seconds").record(start.elapsed().as_secs_f64());
+        articles
+            .iter()
+            .map(|a| if reads(a) { vectors.next() } else { None })
+            .collect()
     }
 }
 
@@ -191,7 +253,7 @@ fn changes(batch: &mut StoryBatch, moves: &Moves, merges: &Merges) {
     );
 }
 
-fn doc<'a>(a: &'a Article, id: &'a str) -> Doc<'a> {
+fn doc<'a>(a: &'a Article, id: &'a str, vector: Option<&'a [f32]>) -> Doc<'a> {
     let text = a.processed.as_ref().map(|p| p.text.as_str()).unwrap_or("");
     Doc {
         id,
@@ -200,7 +262,7 @@ fn doc<'a>(a: &'a Article, id: &'a str) -> Doc<'a> {
         lang: a.lang(),
         published: a.published().map(|d| d.timestamp()),
         url: a.url.as_deref(),
-        vector: None,
+        vector,
     }
 }
 

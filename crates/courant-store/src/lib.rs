@@ -201,6 +201,10 @@ pub struct StoryBatch {
     pub merges: Vec<(StoryId, StoryId)>,
     /// Articles moved by a split `(article, new story)`, after the placements.
     pub moves: Vec<(ArticleId, StoryId)>,
+    /// Embeddings of placed articles `(article, model, vector)`.
+    pub vectors: Vec<(ArticleId, String, Vec<f32>)>,
+    /// Stories linked across languages `(story, event)`, after the merges.
+    pub events: Vec<(StoryId, StoryId)>,
 }
 
 /// A placed article for replay: its placement order and decision.
@@ -327,6 +331,11 @@ pub trait Store: Send + Sync {
     fn copies_of(&self, original: ArticleId, limit: usize) -> Result<Vec<Article>>;
     /// Live stories related to this one, best first.
     fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>>;
+    /// The live stories of a story's event across languages, itself
+    /// included, broadest first (just itself when it is linked to none).
+    fn event_stories(&self, id: StoryId) -> Result<Vec<Story>>;
+    /// Stored embeddings of these articles.
+    fn vectors(&self, ids: &[ArticleId]) -> Result<std::collections::HashMap<ArticleId, Vec<f32>>>;
 
     /// Adds or replaces the translation of an article into its language.
     fn put_translation(&self, t: &Translation) -> Result<()>;

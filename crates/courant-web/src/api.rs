@@ -161,6 +161,10 @@ struct StoryFull {
     merged_into: Option<i64>,
     timeline: Vec<TimelineEntry>,
     related: Vec<StoryView>,
+    /// The event's coverage per language (this story included).
+    languages: Vec<views::Coverage>,
+    /// The event's stories in other languages.
+    elsewhere: Vec<StoryView>,
 }
 
 /// One story with its timeline and related stories. A merged id answers with
@@ -182,10 +186,11 @@ async fn story(
         };
         let members = s.story_articles(live.id, 1_000)?;
         let related = s.related_stories(live.id, 8)?;
-        Ok(Some((asked, live, members, related, s.sources()?)))
+        let event = s.event_stories(live.id)?;
+        Ok(Some((asked, live, members, related, event, s.sources()?)))
     })
     .await?;
-    let (asked, live, members, related, sources) =
+    let (asked, live, members, related, event, sources) =
         found.ok_or_else(|| WebError::NotFound(format!("no story {id}")))?;
     let names = views::names(&sources);
     Ok(Json(StoryFull {
@@ -193,6 +198,12 @@ async fn story(
         merged_into: asked.merged_into,
         timeline: views::timeline(&members, &names),
         related: related.iter().map(|(s, _)| views::story(s)).collect(),
+        languages: views::coverage(&event),
+        elsewhere: event
+            .iter()
+            .filter(|s| s.id != live.id)
+            .map(views::story)
+            .collect(),
     }))
 }
 

@@ -243,10 +243,11 @@ async fn story_page(st: AppState, id: i64) -> Result<String, WebError> {
             story,
             s.story_members(id, STORY_MEMBERS)?,
             s.related_stories(id, 8)?,
+            s.event_stories(id)?,
         )))
     })
     .await?;
-    let Some((story, members, related)) = found.filter(|(_, m, _)| !m.is_empty()) else {
+    let Some((story, members, related, event)) = found.filter(|(_, m, ..)| !m.is_empty()) else {
         return Err(WebError::NotFound(format!("no story {id}")));
     };
     let names = overview.names.as_ref();
@@ -256,11 +257,23 @@ async fn story_page(st: AppState, id: i64) -> Result<String, WebError> {
         .iter()
         .filter_map(|a| names.get(&a.source_id).cloned())
         .collect();
-    let related: Vec<_> = related.iter().map(|(s, _)| views::story(s)).collect();
+    let in_event: std::collections::BTreeSet<i64> = event.iter().map(|s| s.id).collect();
+    let related: Vec<_> = related
+        .iter()
+        .filter(|(s, _)| !in_event.contains(&s.id))
+        .map(|(s, _)| views::story(s))
+        .collect();
+    // The event's coverage: this story and its links in other languages.
+    let languages = views::coverage(&event);
+    let elsewhere: Vec<_> = event
+        .iter()
+        .filter(|s| s.id != id)
+        .map(views::story)
+        .collect();
     Ok(render(
         &st,
         "story.html",
-        context! { story => views::story(&story), timeline, outlets, related, shown },
+        context! { story => views::story(&story), timeline, outlets, related, shown, languages, elsewhere },
     )?
     .0)
 }

@@ -212,6 +212,29 @@ pub(crate) fn story(s: &Story) -> StoryView {
     }
 }
 
+/// One language's share of an event: its story and how many articles.
+#[derive(Debug, Serialize)]
+pub(crate) struct Coverage {
+    pub lang: String,
+    pub story: i64,
+    pub articles: i64,
+}
+
+/// An event's coverage per language, broadest first (stories of one
+/// event are one per language).
+pub(crate) fn coverage(event: &[Story]) -> Vec<Coverage> {
+    let mut out: Vec<Coverage> = event
+        .iter()
+        .map(|s| Coverage {
+            lang: s.lang.clone().unwrap_or_else(|| "?".into()),
+            story: s.id,
+            articles: s.articles,
+        })
+        .collect();
+    out.sort_by(|a, b| b.articles.cmp(&a.articles).then(a.lang.cmp(&b.lang)));
+    out
+}
+
 /// Top stories: [`courant_store::policy::rank_stories`].
 pub(crate) fn rank(stories: &mut [Story], now: DateTime<Utc>) {
     courant_store::policy::rank_stories(stories, now);

@@ -46,6 +46,13 @@ pub enum LabCmd {
         /// Cosine of a story's two halves below which it splits.
         #[arg(long)]
         split_threshold: Option<f32>,
+        /// Cosine of two stories' mean embeddings (different languages) at
+        /// or above which they are one event.
+        #[arg(long)]
+        event_threshold: Option<f32>,
+        /// Most days between two stories' last articles for an event link.
+        #[arg(long)]
+        event_window_days: Option<f64>,
         /// The story model's weights as JSON (`{"article":{"bias","w"},"headline":{..}}`)
         /// instead of the built-in ones: how `bench/train_cluster.py` scores weights it fits.
         #[arg(long)]
@@ -87,6 +94,8 @@ pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
             join_threshold,
             merge_threshold,
             split_threshold,
+            event_threshold,
+            event_window_days,
             model,
             embed,
         } => {
@@ -102,6 +111,12 @@ pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
             }
             if let Some(t) = split_threshold {
                 cfg.split_threshold = t;
+            }
+            if let Some(t) = event_threshold {
+                cfg.event_threshold = t;
+            }
+            if let Some(d) = event_window_days {
+                cfg.event_window = (d * 86_400.0) as i64;
             }
             let embedder = embed.load()?;
             stories::cluster(&file, cfg, embedder.as_ref())

