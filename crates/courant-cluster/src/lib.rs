@@ -149,6 +149,9 @@ pub struct Config {
     pub event_threshold: f32,
     /// Most seconds between two stories' last articles for an event link.
     pub event_window: i64,
+    /// With embeddings on both sides: the cosine to a story's mean and to
+    /// its best recent member under which an article never joins it.
+    pub vector_floor: f32,
 }
 
 impl Default for Config {
@@ -165,8 +168,9 @@ impl Default for Config {
             related_max: 5,
             split_threshold: 0.25,
             model: Model::default(),
-            event_threshold: 0.6,
+            event_threshold: 0.5,
             event_window: 7 * 86_400,
+            vector_floor: 0.3,
         }
     }
 }
@@ -221,3 +225,6 @@ pub type Moves = Vec<(String, u64)>;
 
 /// Stories merged: (merged story, story it went into).
 pub type Merges = Vec<(u64, u64)>;
+
+#[cfg(test)]
+mod events_tests;

@@ -563,7 +563,7 @@ fn similarity_weighs_embeddings_when_both_sides_have_one() {
     let words = similarity(&f[0], &f[1], &df, 2, &model, None);
     let same = similarity(&f[0], &f[1], &df, 2, &model, Some((&v, &v)));
     let apart = similarity(&f[0], &f[1], &df, 2, &model, Some((&v, &w)));
-    assert!(same > 0.9, "{same}");
+    assert!(same > 0.8, "{same}");
     assert!(apart < 0.1 && words < 0.1, "{apart} {words}");
     // A zero vector is no embedding.
     let zero = [0.0f32; 3];

@@ -92,6 +92,9 @@ pub struct Context {
     pub search: Option<Arc<courant_search::SearchIndex>>,
     /// Translation into the configured editions, when configured.
     pub translate: Option<Arc<translate::Translate>>,
+    /// The multilingual embedding model, when present: stories are then
+    /// linked across languages.
+    pub embedder: Option<Arc<courant_embed::Usem>>,
 }
 
 /// Runs blocking store work off the async threads.

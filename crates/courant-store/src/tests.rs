@@ -266,6 +266,47 @@ fn ready_articles(s: &SqliteStore, n: usize) -> (Vec<i64>, Vec<i64>) {
     (of(a.id), of(b.id))
 }
 
+/// Vectors go in with their placements; stories of one event list each
+/// other, broadest first, and a story alone lists itself.
+#[test]
+fn stories_keep_vectors_and_events() {
+    let (_d, s) = store();
+    let (a, b) = ready_articles(&s, 2);
+    let now = Utc::now();
+    assert!(s
+        .acquire_lease("cluster", "w1", now, now + Duration::seconds(30))
+        .unwrap());
+    let batch = StoryBatch {
+        placements: vec![
+            place(a[0], 1, None, 1.0),
+            place(b[0], 2, None, 1.0),
+            place(b[1], 2, None, 1.0),
+            place(a[1], 3, None, 1.0),
+        ],
+        vectors: vec![
+            (a[0], "m".into(), vec![0.5, -1.25, 3.0]),
+            (b[0], "m".into(), vec![1.0, 0.0, 0.0]),
+        ],
+        events: vec![(1, 1), (2, 1)],
+        ..StoryBatch::default()
+    };
+    s.record_stories("cluster", "w1", &batch, now).unwrap();
+    let v = s.vectors(&[a[0], b[0], a[1], 999]).unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[&a[0]], vec![0.5, -1.25, 3.0]);
+    let ids = |story| -> Vec<i64> {
+        s.event_stories(story)
+            .unwrap()
+            .iter()
+            .map(|x| x.id)
+            .collect()
+    };
+    assert_eq!(ids(1), vec![2, 1], "broadest first");
+    assert_eq!(ids(2), vec![2, 1]);
+    assert_eq!(ids(3), vec![3], "alone");
+    assert!(ids(42).is_empty());
+}
+
 fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> Placement {
     Placement {
         article,
@@ -295,6 +336,7 @@ fn stories_record_members_links_and_merges() {
         links: vec![(2, 1, 0.1), (3, 1, 0.12)],
         merges: vec![],
         moves: vec![],
+        ..StoryBatch::default()
     };
     s.record_stories("cluster", "w1", &batch, now).unwrap();
     assert_eq!(s.unclustered(100).unwrap().len(), 1, "b[2] is left");
@@ -344,6 +386,7 @@ fn stories_record_members_links_and_merges() {
         links: vec![],
         merges: vec![(3, 2)],
         moves: vec![],
+        ..StoryBatch::default()
     };
     s.record_stories("cluster", "w1", &merge, now).unwrap();
     assert_eq!(s.story(3).unwrap().unwrap().merged_into, Some(2));

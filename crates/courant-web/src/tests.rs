@@ -355,6 +355,7 @@ async fn story_pages_timeline_related_and_merged_ids() {
                 links: vec![(2, 1, 0.15)],
                 merges: vec![(3, 1)],
                 moves: vec![],
+                ..StoryBatch::default()
             },
             now,
         )

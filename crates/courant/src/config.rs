@@ -34,6 +34,26 @@ pub struct Config {
     pub sources: Vec<SourceEntry>,
     /// Machine translation into editions.
     pub translate: TranslateSection,
+    /// The multilingual embedding model.
+    pub embed: EmbedSection,
+}
+
+/// `[embed]`: the sentence embedding model that links stories across
+/// languages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedSection {
+    /// The model folder `scripts/fetch-model.sh` writes; empty turns
+    /// embeddings off. Default `models/usem3`.
+    pub model: PathBuf,
+}
+
+impl Default for EmbedSection {
+    fn default() -> Self {
+        EmbedSection {
+            model: PathBuf::from("models/usem3"),
+        }
+    }
 }
 
 /// `[translate]`: providers (`[[translate.providers]]`, in order of
@@ -165,6 +185,7 @@ impl Default for Config {
             search: SearchSection::default(),
             sources: Vec::new(),
             translate: TranslateSection::default(),
+            embed: EmbedSection::default(),
         }
     }
 }

@@ -53,6 +53,9 @@ pub enum LabCmd {
         /// Most days between two stories' last articles for an event link.
         #[arg(long)]
         event_window_days: Option<f64>,
+        /// Cosine of embeddings under which an article never joins a story.
+        #[arg(long)]
+        vector_floor: Option<f32>,
         /// The story model's weights as JSON (`{"article":{"bias","w"},"headline":{..}}`)
         /// instead of the built-in ones: how `bench/train_cluster.py` scores weights it fits.
         #[arg(long)]
@@ -96,6 +99,7 @@ pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
             split_threshold,
             event_threshold,
             event_window_days,
+            vector_floor,
             model,
             embed,
         } => {
@@ -114,6 +118,9 @@ pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
             }
             if let Some(t) = event_threshold {
                 cfg.event_threshold = t;
+            }
+            if let Some(f) = vector_floor {
+                cfg.vector_floor = f;
             }
             if let Some(d) = event_window_days {
                 cfg.event_window = (d * 86_400.0) as i64;

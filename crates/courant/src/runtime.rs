@@ -41,11 +41,32 @@ pub(crate) fn context(
     Ok(courant_jobs::Context {
         store,
         translate,
+        embedder: embedder(cfg)?,
         fetcher: courant_fetch::Fetcher::new(cfg.fetch_config())?,
         settings: cfg.job_settings(),
         lexicons: Arc::new(lexicons(cfg)),
         search,
     })
+}
+
+/// The multilingual model, when its folder is there; without it stories
+/// come from words alone, which is said once.
+pub(crate) fn embedder(cfg: &Config) -> anyhow::Result<Option<Arc<courant_embed::Usem>>> {
+    let dir = &cfg.embed.model;
+    if dir.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    if !dir.join("sp.model").exists() {
+        tracing::warn!(
+            model = %dir.display(),
+            "no multilingual embedding model (scripts/fetch-model.sh fetches it): stories come from words alone and are not linked across languages"
+        );
+        return Ok(None);
+    }
+    let model = courant_embed::Usem::load(dir)
+        .with_context(|| format!("loading the embedding model in {}", dir.display()))?;
+    tracing::info!(model = %dir.display(), "multilingual embeddings on: stories link across languages");
+    Ok(Some(Arc::new(model)))
 }
 
 /// Word knowledge for the checker; a missing list only weakens two detectors.

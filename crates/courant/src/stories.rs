@@ -75,8 +75,8 @@ pub struct EmbedArgs {
 
 /// The two kinds of model a folder may hold.
 enum Model {
-    Usem(courant_embed::Usem),
-    Bert(courant_embed::Embedder),
+    Usem(Box<courant_embed::Usem>),
+    Bert(Box<courant_embed::Embedder>),
 }
 
 /// A loaded embedding model and the languages it reads.
@@ -94,10 +94,10 @@ impl EmbedArgs {
         let (model, langs) = if dir.join("sp.model").exists() {
             let model = courant_embed::Usem::load(dir).with_context(context)?;
             let langs = courant_embed::Usem::LANGS.iter().map(|l| l.to_string());
-            (Model::Usem(model), langs.collect())
+            (Model::Usem(Box::new(model)), langs.collect())
         } else {
             let model = courant_embed::Embedder::load(dir).with_context(context)?;
-            (Model::Bert(model), vec!["en".to_string()])
+            (Model::Bert(Box::new(model)), vec!["en".to_string()])
         };
         let langs = if self.embed_langs.is_empty() {
             langs
@@ -159,7 +159,8 @@ impl Embed {
     }
 
     /// [`Embed::vector`], for an article of a kind the story model weighs
-    /// embeddings for (the rest would cost time and change nothing).
+    /// embeddings for; every article with the multilingual model, whose
+    /// vectors also link stories across languages (as in the pipeline).
     fn weighed(
         &self,
         model: &courant_cluster::Model,
@@ -167,7 +168,9 @@ impl Embed {
         text: &str,
         lang: Option<&str>,
     ) -> anyhow::Result<Option<Vec<f32>>> {
-        let weighed = if text.trim().is_empty() {
+        let weighed = if matches!(self.model, Model::Usem(_)) {
+            true
+        } else if text.trim().is_empty() {
             model.headline_vector.is_some()
         } else {
             model.article_vector.is_some()

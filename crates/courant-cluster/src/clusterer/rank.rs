@@ -199,9 +199,19 @@ impl Clusterer {
                         let x = self.model_features(s, vz, dense, None);
                         // A single member counts for less than the whole story.
                         let related = x[2 * words].max(0.75 * x[2 * words + 1]) * decay;
+                        // The meaning veto: an article whose embedding is far
+                        // from the story's and from each recent member's is
+                        // another event, however many words they share.
+                        let vetoed = vz.emb.is_some()
+                            && !self.stories[s as usize].emb.is_empty()
+                            && x[VECTOR].max(x[VECTOR + 1]) < self.cfg.vector_floor;
                         Ranked {
                             story: s,
-                            p: self.belongs(weights, &x, vz.published, s),
+                            p: if vetoed {
+                                0.0
+                            } else {
+                                self.belongs(weights, &x, vz.published, s)
+                            },
                             related,
                             x: Some(x),
                         }

@@ -254,8 +254,7 @@ impl Net {
             }
             let windows = |src: &[f32]| -> Vec<f32> {
                 let mut g = vec![0f32; n * order * CNN];
-                for t in 0..n {
-                    let (lo, hi) = span[t];
+                for (t, &(lo, hi)) in span.iter().enumerate() {
                     for k in 0..order {
                         let Some(pos) = (t + k).checked_sub(left) else {
                             continue;

