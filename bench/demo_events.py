@@ -28,6 +28,24 @@ def bcubed(gold, pred, ids):
     return prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0
 
 
+def named(gold, key):
+    """Each article's items: every item its blurb is listed under. The
+    corpus lists a blurb once per item it links (the three laureates of one
+    Nobel prize), so identical blurbs carry different ids."""
+    by_blurb = defaultdict(set)
+    for i, q in gold.items():
+        by_blurb[key[i]].add(q)
+    return {i: by_blurb[key[i]] for i in gold}
+
+
+def overlap_precision(items, pred, ids):
+    """B-cubed precision where two articles agree when their items overlap."""
+    groups = defaultdict(list)
+    for i in ids:
+        groups[pred[i]].append(i)
+    return sum(sum(1 for j in groups[pred[i]] if items[i] & items[j]) / len(groups[pred[i]]) for i in ids) / len(ids)
+
+
 def main():
     db = sqlite3.connect(sys.argv[1])
     rows = db.execute(
@@ -35,33 +53,41 @@ def main():
            FROM articles a LEFT JOIN stories s ON s.id = a.story_id
            WHERE a.story_id IS NOT NULL""").fetchall()
     live = {sid: ev for sid, ev in db.execute("SELECT id, event_id FROM stories WHERE merged_into IS NULL")}
-    gold, story, event, lang = {}, {}, {}, {}
+    gold, story, event, lang, blurb = {}, {}, {}, {}, {}
     for aid, url, sid, lg in rows:
-        m = re.search(r"/itn/([^/]+)/(Q\d+)-", url or "")
+        m = re.search(r"/itn/([^/]+)/(Q\d+)-(\d+)", url or "")
         if not m:
             continue
         gold[aid] = m.group(2)
+        blurb[aid] = (m.group(1), m.group(3))
         story[aid] = sid
         event[aid] = live.get(sid) or sid
         lang[aid] = m.group(1)
     ids = sorted(gold)
+    items = named(gold, blurb)
     print("%d ITN articles in %d languages, %d events by their ids" % (len(ids), len(set(lang.values())), len(set(gold.values()))))
     for name, pred in (("stories (one language each)", story), ("events (across languages)", event)):
-        print("%-30s B3 P %.3f R %.3f F1 %.3f" % ((name,) + bcubed(gold, pred, ids)))
-    print("\nper language (40+ articles): precision of stories / events within the language")
+        print("  %-30s B3 P %.3f R %.3f F1 %.3f   precision, items of one blurb agreeing: %.3f"
+              % ((name,) + bcubed(gold, pred, ids) + (overlap_precision(items, pred, ids),)))
+    print("\nper language (40+ articles): precision of stories / events within the language,"
+          " by URL ids, and with the items of one blurb agreeing")
     counts = Counter(lang.values())
     for lg, n in counts.most_common():
         if n < 40:
             break
         mine = [i for i in ids if lang[i] == lg]
         out = []
-        for pred in (story, event):
-            groups = defaultdict(list)
-            for i in mine:
-                groups[pred[i]].append(i)
-            p = sum(sum(1 for j in groups[pred[i]] if gold[j] == gold[i]) / len(groups[pred[i]]) for i in mine) / len(mine)
-            out.append(p)
-        print("  %-4s %4d  %.3f / %.3f" % (lg, n, out[0], out[1]))
+        for g in (gold, None):
+            for pred in (story, event):
+                groups = defaultdict(list)
+                for i in mine:
+                    groups[pred[i]].append(i)
+                if g is None:
+                    out.append(overlap_precision(items, pred, mine))
+                    continue
+                p = sum(sum(1 for j in groups[pred[i]] if g[j] == g[i]) / len(groups[pred[i]]) for i in mine) / len(mine)
+                out.append(p)
+        print("  %-4s %4d  %.3f / %.3f   %.3f / %.3f" % (lg, n, *out))
 
 
 if __name__ == "__main__":

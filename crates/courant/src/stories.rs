@@ -133,6 +133,35 @@ impl Embed {
         }))
     }
 
+    /// [`Embed::vector`] of many articles (title, text, language), batched
+    /// where the model allows.
+    fn vectors(
+        &self,
+        items: &[(String, String, Option<String>)],
+    ) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+        let Model::Usem(m) = &self.model else {
+            return items
+                .iter()
+                .map(|(t, x, l)| self.vector(t, x, l.as_deref()))
+                .collect();
+        };
+        let reads = |l: &Option<String>| {
+            let l = l.as_deref().unwrap_or("en");
+            self.langs.iter().any(|x| x == l)
+        };
+        let inputs: Vec<String> = items
+            .iter()
+            .filter(|(_, _, l)| reads(l))
+            .map(|(t, x, _)| courant_embed::Usem::article(t, x))
+            .collect();
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let mut out = m.embed_all(&refs).into_iter();
+        Ok(items
+            .iter()
+            .map(|(_, _, l)| if reads(l) { out.next() } else { None })
+            .collect())
+    }
+
     /// Embeddings of title and text, and of title and lead, for
     /// `similarity` (the multilingual model only).
     fn text_and_lead(
@@ -293,25 +322,45 @@ fn vector_of(
 pub fn embed(file: &Path, embed: &Embed) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    // Lines are embedded in batches: the model's matrix kernels then read
+    // each weight once per batch instead of once per line.
+    let mut batch: Vec<(serde_json::Value, Article)> = Vec::new();
+    let mut flush = |batch: &mut Vec<(serde_json::Value, Article)>| -> anyhow::Result<()> {
+        let wanted: Vec<(String, String, Option<String>)> = batch
+            .iter()
+            .filter(|(_, a)| a.vector.is_none())
+            .map(|(_, a)| (a.title.clone(), a.text.clone(), a.lang.clone()))
+            .collect();
+        let mut vectors = embed.vectors(&wanted)?.into_iter();
+        for (mut v, a) in batch.drain(..) {
+            if a.vector.is_none() {
+                if let Some(vector) = vectors.next().flatten() {
+                    v["vector"] = serde_json::json!(vector);
+                }
+            }
+            serde_json::to_writer(&mut out, &v)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    };
     for_each_line(file, |n, line| {
-        let mut v: serde_json::Value =
+        let v: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("line {n}: not an article"))?;
         let a = Article::deserialize(&v).with_context(|| format!("line {n}: not an article"))?;
-        if a.vector.is_none() {
-            if let Some(vector) = embed
-                .vector(&a.title, &a.text, a.lang.as_deref())
-                .with_context(|| format!("line {n}: embedding"))?
-            {
-                v["vector"] = serde_json::json!(vector);
-            }
+        batch.push((v, a));
+        if batch.len() >= EMBED_BATCH {
+            flush(&mut batch).with_context(|| format!("line {n}: embedding"))?;
         }
-        serde_json::to_writer(&mut out, &v)?;
-        out.write_all(b"\n")?;
         Ok(())
     })?;
+    flush(&mut batch).context("embedding")?;
+    drop(flush);
     out.flush()?;
     Ok(())
 }
+
+/// Lines embedded at once by `courant embed`.
+const EMBED_BATCH: usize = 64;
 
 #[derive(Debug, Deserialize)]
 struct Side {
