@@ -234,3 +234,38 @@ test('the Spanish edition carries translated top stories, labelled, with their o
     await page.done();
   }
 });
+
+test('a story told in several languages shows its coverage in each', async (t) => {
+  if (/no multilingual embedding model/.test(serverLog)) {
+    t.skip('no embedding model: the demo ran on words alone (scripts/fetch-model.sh fetches it)');
+    return;
+  }
+  // The broadest event among the top stories, by the API.
+  const list = await (await fetch(`${base}/api/v1/stories?limit=100`)).json();
+  const stories = list.stories ?? list.items ?? list;
+  let best = null;
+  for (const s of stories) {
+    const full = await (await fetch(`${base}/api/v1/stories/${s.id}`)).json();
+    if (full.languages.length > (best?.languages.length ?? 1)) best = full;
+  }
+  assert.ok(best, 'a story linked across languages among the top 100');
+  const langs = best.languages.map((c) => c.lang);
+  assert.equal(new Set(langs).size, langs.length, `one story per language: ${langs}`);
+  for (const [viewport, name] of [[DESKTOP, 'story-languages-desktop'], [PHONE, 'story-languages-phone']]) {
+    const page = await open(viewport);
+    assert.equal((await page.goto(`${base}/stories/${best.id}`)).status(), 200);
+    const chips = page.locator('p.chips.coverage a');
+    assert.equal(await chips.count(), langs.length);
+    assert.match(await page.locator('h2.section').first().textContent(), new RegExp(`Told in ${langs.length} languages`));
+    assert.equal(await page.locator('p.chips.coverage a.on').getAttribute('href'), `/stories/${best.id}`);
+    // Each other language's story is a link with its language marked.
+    const other = page.locator('ul.elsewhere li').first();
+    const lang = await other.getAttribute('lang');
+    assert.ok(lang && lang !== best.lang, `another language: ${lang}`);
+    if (viewport === PHONE) await fitsWidth(page);
+    await shoot(page, name);
+    await Promise.all([page.waitForURL(/\/stories\/\d+$/), other.locator('a').click()]);
+    assert.equal(await page.locator('p.chips.coverage a').count(), langs.length, 'the same event from the other side');
+    await page.done();
+  }
+});

@@ -43,11 +43,15 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 command -v cargo-machete >/dev/null || cargo install --locked --quiet cargo-machete@0.9.2
 cargo machete
 
-# Browser tests need Debian's Chromium and Node.js (20 or later, for
+# Browser tests need Debian's Chromium, fonts and Node.js (20 or later, for
 # playwright-core; the machine image has it). Installed when missing.
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v npm >/dev/null || need+=(nodejs npm)
+# Fonts for every script the demo shows, so screenshots show text, not boxes.
+[ -e /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+[ -d /usr/share/fonts/truetype/tlwg ] || need+=(fonts-thai-tlwg)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

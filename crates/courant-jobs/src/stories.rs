@@ -230,7 +230,20 @@ impl StoryWorker {
             .collect();
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let start = std::time::Instant::now();
-        let mut vectors = model.embed_all(&refs).into_iter();
+        // The model is the stage's main cost: one share of the batch per core.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = refs.len().div_ceil(cores).max(16);
+        let mut vectors = std::thread::scope(|scope| {
+            let parts: Vec<_> = refs
+                .chunks(share)
+                .map(|part| scope.spawn(|| model.embed_all(part)))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        })
+        .into_iter();
         metrics::histogram!("courant_embed_batch_seconds").record(start.elapsed().as_secs_f64());
         articles
             .iter()
