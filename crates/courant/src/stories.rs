@@ -354,7 +354,6 @@ pub fn embed(file: &Path, embed: &Embed) -> anyhow::Result<()> {
         Ok(())
     })?;
     flush(&mut batch).context("embedding")?;
-    drop(flush);
     out.flush()?;
     Ok(())
 }
