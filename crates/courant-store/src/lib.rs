@@ -334,6 +334,12 @@ pub trait Store: Send + Sync {
     /// The live stories of a story's event across languages, itself
     /// included, broadest first (just itself when it is linked to none).
     fn event_stories(&self, id: StoryId) -> Result<Vec<Story>>;
+    /// For each story: its event (its own id when linked to none) and how
+    /// many languages (live stories) the event is told in.
+    fn event_breadth(
+        &self,
+        ids: &[StoryId],
+    ) -> Result<std::collections::HashMap<StoryId, (StoryId, i64)>>;
     /// Stored embeddings of these articles.
     fn vectors(&self, ids: &[ArticleId]) -> Result<std::collections::HashMap<ArticleId, Vec<f32>>>;
 

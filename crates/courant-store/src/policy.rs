@@ -90,8 +90,21 @@ pub fn first_sentence(text: &str) -> String {
 /// copies a little) over age, so a wide story stays up longer than a narrow
 /// one of the same age.
 pub fn rank_stories(stories: &mut [Story], now: DateTime<Utc>) {
+    rank_by_breadth(stories, now, |_| 1);
+}
+
+/// [`rank_stories`] where each story's event is told in `languages(story)`
+/// languages: every language beyond the first counts as two outlets, so an
+/// event told around the world outranks one outlet's many articles.
+pub fn rank_by_breadth(
+    stories: &mut [Story],
+    now: DateTime<Utc>,
+    languages: impl Fn(&Story) -> i64,
+) {
     let score = |s: &Story| {
-        let breadth = s.sources as f64 + 0.25 * (s.articles - s.sources).max(0) as f64;
+        let breadth = s.sources as f64
+            + 0.25 * (s.articles - s.sources).max(0) as f64
+            + 2.0 * (languages(s) - 1).max(0) as f64;
         let hours = s
             .last_at
             .map(|t| (now - t).num_minutes().max(0) as f64 / 60.0)
@@ -182,5 +195,29 @@ mod tests {
         let long = "word ".repeat(100);
         let s = first_sentence(&long);
         assert!(s.ends_with('…') && s.chars().count() <= 301, "{s}");
+    }
+
+    /// One outlet's thirty articles rank under an event told by one outlet
+    /// in each of six languages; without languages, the thirty win.
+    #[test]
+    fn breadth_counts_languages_over_one_outlets_articles() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2023, 1, 2, 0, 0, 0).unwrap();
+        let story = |id: i64, articles: i64, sources: i64| Story {
+            id,
+            merged_into: None,
+            title: String::new(),
+            summary: String::new(),
+            lang: None,
+            lead_article: None,
+            first_at: Some(now),
+            last_at: Some(now),
+            articles,
+            sources,
+        };
+        let mut list = vec![story(1, 30, 1), story(2, 2, 1)];
+        rank_stories(&mut list, now);
+        assert_eq!(list[0].id, 1);
+        rank_by_breadth(&mut list, now, |s| if s.id == 2 { 6 } else { 1 });
+        assert_eq!(list[0].id, 2);
     }
 }

@@ -147,14 +147,22 @@ async fn home_page(
     let names = overview.names.clone();
     let all_groups = overview.groups.clone();
     let edition_lang = edition.clone();
-    let (stories, groups, translated, translated_editions) = read(&st, move |s| {
+    let (stories, languages, groups, translated, translated_editions) = read(&st, move |s| {
         let mut stories = s.stories(&StoryQuery {
             lang: want.clone(),
             source,
             limit: RANK_POOL,
         })?;
-        views::rank(&mut stories, chrono::Utc::now());
+        // Breadth across languages: one entry per event on the front page
+        // (its broadest story), and each event's languages count.
+        let ids: Vec<i64> = stories.iter().map(|x| x.id).collect();
+        let breadth = s.event_breadth(&ids)?;
+        let langs = |x: &courant_model::Story| breadth.get(&x.id).map_or(1, |b| b.1);
+        courant_store::policy::rank_by_breadth(&mut stories, chrono::Utc::now(), langs);
+        let mut seen = std::collections::HashSet::new();
+        stories.retain(|x| seen.insert(breadth.get(&x.id).map_or(x.id, |b| b.0)));
         stories.truncate(TOP_STORIES);
+        let languages: Vec<i64> = stories.iter().map(langs).collect();
         let translated = match &edition_lang {
             Some(l) => crate::translations::for_edition(s, l, TOP_STORIES)?,
             None => Vec::new(),
@@ -191,10 +199,17 @@ async fn home_page(
             .filter(|(_, status, _)| status == "published")
             .map(|(lang, _, n)| (lang, n))
             .collect();
-        Ok((stories, out, translated, translated_editions))
+        Ok((stories, languages, out, translated, translated_editions))
     })
     .await?;
-    let stories: Vec<_> = stories.iter().map(views::story).collect();
+    let stories: Vec<_> = stories
+        .iter()
+        .zip(languages)
+        .map(|(s, languages)| views::StoryView {
+            languages,
+            ..views::story(s)
+        })
+        .collect();
     let source_list = views::source_choices(&sources);
     crate::render_in(
         &st,

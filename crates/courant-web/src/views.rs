@@ -189,6 +189,8 @@ pub struct StoryView {
     pub sources: i64,
     pub first: Option<String>,
     pub last: Option<String>,
+    /// Languages its event is told in (1 when known only in its own).
+    pub languages: i64,
 }
 
 pub(crate) fn story(s: &Story) -> StoryView {
@@ -209,6 +211,7 @@ pub(crate) fn story(s: &Story) -> StoryView {
         sources: s.sources,
         first: when(s.first_at),
         last: when(s.last_at),
+        languages: 1,
     }
 }
 

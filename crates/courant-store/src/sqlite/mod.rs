@@ -274,6 +274,13 @@ impl Store for SqliteStore {
         stories::event_stories(self, id)
     }
 
+    fn event_breadth(
+        &self,
+        ids: &[StoryId],
+    ) -> Result<std::collections::HashMap<StoryId, (StoryId, i64)>> {
+        stories::event_breadth(self, ids)
+    }
+
     fn vectors(&self, ids: &[ArticleId]) -> Result<std::collections::HashMap<ArticleId, Vec<f32>>> {
         stories::vectors(self, ids)
     }

@@ -200,6 +200,31 @@ pub(super) fn event_stories(store: &SqliteStore, id: StoryId) -> Result<Vec<Stor
     Ok(rows)
 }
 
+pub(super) fn event_breadth(
+    store: &SqliteStore,
+    ids: &[StoryId],
+) -> Result<std::collections::HashMap<StoryId, (StoryId, i64)>> {
+    let c = store.read();
+    let mut st = c.prepare_cached(
+        "SELECT COALESCE(s.event_id, s.id),
+                CASE WHEN s.event_id IS NULL THEN 1 ELSE
+                  (SELECT COUNT(*) FROM stories t
+                   WHERE t.event_id = s.event_id AND t.merged_into IS NULL AND t.articles > 0)
+                END
+         FROM stories s WHERE s.id = ?1",
+    )?;
+    let mut out = std::collections::HashMap::new();
+    for &id in ids {
+        if let Some(row) = st
+            .query_row([id], |r| Ok((r.get::<_, StoryId>(0)?, r.get::<_, i64>(1)?)))
+            .optional()?
+        {
+            out.insert(id, (row.0, row.1.max(1)));
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn vectors(
     store: &SqliteStore,
     ids: &[ArticleId],
