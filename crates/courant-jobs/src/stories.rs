@@ -219,36 +219,29 @@ impl StoryWorker {
         // Every language: the model was trained on 16, but its pieces
         // cover most scripts, and on the ITN blurbs (55 languages) vectors
         // for all of them linked more events at the same precision.
-        let reads = |a: &Article| a.lang().is_some();
-        let inputs: Vec<String> = articles
+        let items: Vec<Option<(&str, &str)>> = articles
             .iter()
-            .filter(|a| reads(a))
             .map(|a| {
                 let text = a.processed.as_ref().map(|p| p.text.as_str()).unwrap_or("");
-                courant_embed::Usem::article(a.title(), text)
+                a.lang().map(|_| (a.title(), text))
             })
             .collect();
-        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let start = std::time::Instant::now();
         // The model is the stage's main cost: one share of the batch per core.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = refs.len().div_ceil(cores).max(16);
-        let mut vectors = std::thread::scope(|scope| {
-            let parts: Vec<_> = refs
+        let share = items.len().div_ceil(cores).max(16);
+        let vectors = std::thread::scope(|scope| {
+            let parts: Vec<_> = items
                 .chunks(share)
-                .map(|part| scope.spawn(|| model.embed_all(part)))
+                .map(|part| scope.spawn(|| model.embed_articles(part)))
                 .collect();
             parts
                 .into_iter()
                 .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect::<Vec<_>>()
-        })
-        .into_iter();
+        });
         metrics::histogram!("courant_embed_batch_seconds").record(start.elapsed().as_secs_f64());
-        articles
-            .iter()
-            .map(|a| if reads(a) { vectors.next() } else { None })
-            .collect()
+        vectors
     }
 }
 

@@ -149,17 +149,11 @@ impl Embed {
             let l = l.as_deref().unwrap_or("en");
             self.langs.iter().any(|x| x == l)
         };
-        let inputs: Vec<String> = items
+        let wanted: Vec<Option<(&str, &str)>> = items
             .iter()
-            .filter(|(_, _, l)| reads(l))
-            .map(|(t, x, _)| courant_embed::Usem::article(t, x))
+            .map(|(t, x, l)| reads(l).then_some((t.as_str(), x.as_str())))
             .collect();
-        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        let mut out = m.embed_all(&refs).into_iter();
-        Ok(items
-            .iter()
-            .map(|(_, _, l)| if reads(l) { out.next() } else { None })
-            .collect())
+        Ok(m.embed_articles(&wanted))
     }
 
     /// Embeddings of title and text, and of title and lead, for

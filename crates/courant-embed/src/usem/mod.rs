@@ -115,6 +115,22 @@ impl Usem {
         out.chunks_exact(Self::DIM).map(<[f32]>::to_vec).collect()
     }
 
+    /// The vectors of articles given as `Some((title, text))` (title and
+    /// lead, [`Usem::article`]); `None` stays `None`. Batched.
+    pub fn embed_articles(&self, items: &[Option<(&str, &str)>]) -> Vec<Option<Vec<f32>>> {
+        let inputs: Vec<String> = items
+            .iter()
+            .flatten()
+            .map(|(title, text)| Self::article(title, text))
+            .collect();
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let mut vectors = self.embed_all(&refs).into_iter();
+        items
+            .iter()
+            .map(|i| i.and_then(|_| vectors.next()))
+            .collect()
+    }
+
     fn run(&self, pieces: &[Vec<u32>], out: &mut [f32]) {
         if pieces.is_empty() {
             return;
