@@ -92,18 +92,28 @@ pub fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> 
     parse_document(bytes, base_url).map(xml_safe)
 }
 
-/// Drops the characters XML cannot hold from every text of a parsed feed:
-/// a control character in a title would make every Atom feed that shows it
-/// invalid.
+/// Drops the characters XML cannot hold from every text of a parsed feed
+/// (a control character in a title would make every Atom feed that shows it
+/// invalid), and bounds the short fields: a 1 MB title would be served on
+/// every list, feed and API page.
 fn xml_safe(mut feed: ParsedFeed) -> ParsedFeed {
+    use courant_text::{clip, MAX_AUTHORS, MAX_AUTHOR_CHARS, MAX_TITLE_CHARS};
     let clean = courant_text::retain_xml;
-    feed.title.iter_mut().for_each(clean);
+    feed.title.iter_mut().for_each(|t| {
+        clean(t);
+        clip(t, MAX_TITLE_CHARS);
+    });
     for e in &mut feed.entries {
         clean(&mut e.title);
+        clip(&mut e.title, MAX_TITLE_CHARS);
         e.url.iter_mut().for_each(clean);
         e.summary.iter_mut().for_each(clean);
         e.content.iter_mut().for_each(clean);
-        e.authors.iter_mut().for_each(clean);
+        e.authors.truncate(MAX_AUTHORS);
+        for a in &mut e.authors {
+            clean(a);
+            clip(a, MAX_AUTHOR_CHARS);
+        }
     }
     feed
 }

@@ -236,3 +236,31 @@ fn characters_xml_cannot_hold_are_dropped() {
     assert_eq!(e.content.as_deref(), Some("<p>Ships came in.</p>"));
     assert_eq!(e.authors, ["Ana Ruiz"]);
 }
+
+/// A hostile feed's short fields are bounded at ingest: a 1 MB title would
+/// otherwise be served on every list, feed and API page.
+#[test]
+fn short_fields_are_bounded() {
+    let long = "Harbour ".repeat(125_000);
+    let authors: Vec<serde_json::Value> = (0..100)
+        .map(|i| serde_json::json!({ "name": format!("Author {i} {}", "x".repeat(500)) }))
+        .collect();
+    let json = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": long,
+        "items": [{"id": "1", "url": "https://example.org/1", "title": long,
+                   "content_html": "<p>Ships came in.</p>", "authors": authors}],
+    });
+    let feed = parse(json.to_string().as_bytes(), None).expect("parses");
+    let title = feed.title.unwrap();
+    assert_eq!(title.chars().count(), courant_text::MAX_TITLE_CHARS);
+    assert!(title.starts_with("Harbour Harbour") && title.ends_with('…'));
+    let e = &feed.entries[0];
+    assert_eq!(e.title, title);
+    assert_eq!(e.authors.len(), courant_text::MAX_AUTHORS);
+    assert!(e
+        .authors
+        .iter()
+        .all(|a| a.chars().count() <= courant_text::MAX_AUTHOR_CHARS && a.starts_with("Author")));
+    assert_eq!(e.content.as_deref(), Some("<p>Ships came in.</p>"));
+}

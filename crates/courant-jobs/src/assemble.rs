@@ -69,12 +69,20 @@ pub fn assemble(inp: Inputs<'_>) -> Option<ProcessedArticle> {
     } else {
         Some(entry.authors.join(", "))
     };
-    // Pages can hold characters XML cannot (feeds are cleaned when parsed).
+    // Pages can hold characters XML cannot (feeds are cleaned when parsed),
+    // and a page's title is as unbounded as a feed's.
     for s in [&mut title, &mut text, &mut html]
         .into_iter()
         .chain(author.as_mut())
     {
         courant_text::retain_xml(s);
+    }
+    courant_text::clip(&mut title, courant_text::MAX_TITLE_CHARS);
+    if let Some(a) = author.as_mut() {
+        courant_text::clip(
+            a,
+            courant_text::MAX_AUTHORS * courant_text::MAX_AUTHOR_CHARS,
+        );
     }
     Some(ProcessedArticle {
         title,

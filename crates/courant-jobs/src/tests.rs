@@ -299,6 +299,32 @@ fn assembled_text_holds_no_character_xml_cannot() {
     assert_eq!(p.title, "Page title");
 }
 
+/// A page's title is as unbounded as a feed's: it is cut to
+/// `MAX_TITLE_CHARS`, the body is left whole.
+#[test]
+fn assembled_title_is_bounded() {
+    let body = "Die Regierung hat heute in Berlin ein neues Gesetz beschlossen. ".repeat(4);
+    let page = Extracted {
+        title: "Gesetz ".repeat(100_000),
+        text: body.clone(),
+        html: format!("<p>{body}</p>"),
+        ..Extracted::default()
+    };
+    let e = FeedEntry {
+        guid: "g".into(),
+        ..FeedEntry::default()
+    };
+    let p = assemble::assemble(assemble::Inputs {
+        entry: Some(&e),
+        page: Some(page),
+        ..Default::default()
+    })
+    .expect("an article");
+    assert_eq!(p.title.chars().count(), courant_text::MAX_TITLE_CHARS);
+    assert!(p.title.ends_with('…'));
+    assert_eq!(p.text, body, "the body is left whole");
+}
+
 #[test]
 fn cleaning_keeps_the_original_and_rebuilds_the_html() {
     let p = courant_model::ProcessedArticle {

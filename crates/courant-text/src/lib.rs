@@ -27,6 +27,29 @@ pub use xml::{escape_xml, is_xml_char, retain_xml, xml_text};
 /// placeholder. Feeds and pages use it alike.
 pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
+/// Longest title shown, in characters: a headline is under 200; more is a
+/// broken or hostile feed, and it would be served on every list and feed.
+pub const MAX_TITLE_CHARS: usize = 1_000;
+/// Longest author field, in characters.
+pub const MAX_AUTHOR_CHARS: usize = 200;
+/// Most authors kept per item.
+pub const MAX_AUTHORS: usize = 20;
+
+/// Cuts `s` to at most `max` characters, ending in "…" when cut.
+pub fn clip(s: &mut String, max: usize) {
+    if s.chars().nth(max).is_none() {
+        return;
+    }
+    if max == 0 {
+        s.clear();
+        return;
+    }
+    let keep = s.char_indices().nth(max - 1).map_or(0, |(i, _)| i);
+    s.truncate(keep);
+    s.truncate(s.trim_end().len());
+    s.push('…');
+}
+
 /// Runs of whitespace (newlines too) as one space, ends trimmed.
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -105,3 +105,25 @@ fn xml_keeps_only_what_xml_can_hold() {
     }
     assert_eq!(escape_xml("a\u{1} < b"), "a &lt; b");
 }
+
+#[test]
+fn clip_bounds_characters_not_bytes() {
+    let cases: &[(&str, usize, &str)] = &[
+        ("short", 10, "short"),
+        ("exactly10!", 10, "exactly10!"),
+        ("eleven char", 10, "eleven ch…"),
+        ("two words here", 5, "two…"),
+        ("ÄÖÜäöüß日本語", 4, "ÄÖÜ…"),
+        ("anything", 0, ""),
+        ("", 3, ""),
+    ];
+    for (text, max, want) in cases {
+        let mut s = text.to_string();
+        clip(&mut s, *max);
+        assert_eq!(s, *want, "{text:?} at {max}");
+        assert!(s.chars().count() <= *max);
+    }
+    let mut huge = "x".repeat(1_000_000);
+    clip(&mut huge, MAX_TITLE_CHARS);
+    assert_eq!(huge.chars().count(), MAX_TITLE_CHARS);
+}
