@@ -164,8 +164,9 @@ pub fn graded(p: &PairInputs, cal: &Calibration) -> Graded {
 /// share none.
 pub fn words_cosine(a: &Features, b: &Features, df: &HashMap<String, u32>, n_docs: u32) -> f32 {
     let n = f64::from(n_docs.max(1));
-    fn weigh<'f>(f: &'f Features, df: &HashMap<String, u32>, n: f64) -> HashMap<&'f str, f32> {
-        let mut m: HashMap<&str, f32> = f
+    // Ordered, so that sums (and so scores) are the same on every run.
+    fn weigh<'f>(f: &'f Features, df: &HashMap<String, u32>, n: f64) -> BTreeMap<&'f str, f32> {
+        let mut m: BTreeMap<&str, f32> = f
             .terms
             .iter()
             .map(|(t, &w)| {
