@@ -266,6 +266,20 @@ fn assemble_prefers_the_page_unless_it_is_a_teaser() {
     .is_none());
 }
 
+/// An article from a page alone (a feed entry with nothing but its guid).
+fn assemble_page(page: Extracted) -> courant_model::ProcessedArticle {
+    let e = FeedEntry {
+        guid: "g".into(),
+        ..FeedEntry::default()
+    };
+    assemble::assemble(assemble::Inputs {
+        entry: Some(&e),
+        page: Some(page),
+        ..Default::default()
+    })
+    .expect("an article")
+}
+
 /// Page text with a control character (0x01) reached the site's Atom feeds
 /// raw; the article keeps only what XML can hold.
 #[test]
@@ -278,16 +292,7 @@ fn assembled_text_holds_no_character_xml_cannot() {
         authors: vec!["Ana\u{0} Ruiz".into()],
         ..Extracted::default()
     };
-    let e = FeedEntry {
-        guid: "g".into(),
-        ..FeedEntry::default()
-    };
-    let p = assemble::assemble(assemble::Inputs {
-        entry: Some(&e),
-        page: Some(page),
-        ..Default::default()
-    })
-    .expect("an article");
+    let p = assemble_page(page);
     for s in [
         &p.title,
         &p.text,
@@ -310,16 +315,7 @@ fn assembled_title_is_bounded() {
         html: format!("<p>{body}</p>"),
         ..Extracted::default()
     };
-    let e = FeedEntry {
-        guid: "g".into(),
-        ..FeedEntry::default()
-    };
-    let p = assemble::assemble(assemble::Inputs {
-        entry: Some(&e),
-        page: Some(page),
-        ..Default::default()
-    })
-    .expect("an article");
+    let p = assemble_page(page);
     assert_eq!(p.title.chars().count(), courant_text::MAX_TITLE_CHARS);
     assert!(p.title.ends_with('…'));
     assert_eq!(p.text, body, "the body is left whole");

@@ -108,7 +108,22 @@ impl EmbedArgs {
     }
 }
 
+/// Title and text as one input; the title alone when there is no text.
+fn title_and_text(title: &str, text: &str) -> String {
+    if text.trim().is_empty() {
+        title.to_string()
+    } else {
+        format!("{title}\n{text}")
+    }
+}
+
 impl Embed {
+    /// Whether the model reads this language (none counts as English).
+    fn reads(&self, lang: Option<&str>) -> bool {
+        let lang = lang.unwrap_or("en");
+        self.langs.iter().any(|l| l == lang)
+    }
+
     /// The embedding of title and text, if the model reads the language.
     fn vector(
         &self,
@@ -116,20 +131,12 @@ impl Embed {
         text: &str,
         lang: Option<&str>,
     ) -> anyhow::Result<Option<Vec<f32>>> {
-        let lang = lang.unwrap_or("en");
-        if !self.langs.iter().any(|l| l == lang) {
+        if !self.reads(lang) {
             return Ok(None);
         }
         Ok(Some(match &self.model {
             Model::Usem(m) => m.embed(&courant_embed::Usem::article(title, text)),
-            Model::Bert(m) => {
-                let input = if text.trim().is_empty() {
-                    title.to_string()
-                } else {
-                    format!("{title}\n{text}")
-                };
-                m.embed(&input)?
-            }
+            Model::Bert(m) => m.embed(&title_and_text(title, text))?,
         }))
     }
 
@@ -145,13 +152,9 @@ impl Embed {
                 .map(|(t, x, l)| self.vector(t, x, l.as_deref()))
                 .collect();
         };
-        let reads = |l: &Option<String>| {
-            let l = l.as_deref().unwrap_or("en");
-            self.langs.iter().any(|x| x == l)
-        };
         let wanted: Vec<Option<(&str, &str)>> = items
             .iter()
-            .map(|(t, x, l)| reads(l).then_some((t.as_str(), x.as_str())))
+            .map(|(t, x, l)| self.reads(l.as_deref()).then_some((t.as_str(), x.as_str())))
             .collect();
         Ok(m.embed_articles(&wanted))
     }
@@ -167,15 +170,10 @@ impl Embed {
         let Model::Usem(m) = &self.model else {
             return None;
         };
-        let lang = lang.unwrap_or("en");
-        if !self.langs.iter().any(|l| l == lang) {
+        if !self.reads(lang) {
             return None;
         }
-        let full = if text.trim().is_empty() {
-            title.to_string()
-        } else {
-            format!("{title}\n{text}")
-        };
+        let full = title_and_text(title, text);
         let mut v = m.embed_all(&[&full, &courant_embed::Usem::article(title, text)]);
         let lead = v.pop()?;
         Some((v.pop()?, lead))
@@ -391,20 +389,23 @@ pub fn similarity(
             )
         };
         let (fa, fb) = (features(&p.a), features(&p.b));
-        let side = |s: &Side| {
-            vector_of(
+        let two =
+            |s: &Side| embed.and_then(|e| e.text_and_lead(&s.title, &s.text, s.lang.as_deref()));
+        let (two_a, two_b) = (two(&p.a), two(&p.b));
+        // The lead's embedding is the article's vector: computed once.
+        let side = |s: &Side, two: &Option<(Vec<f32>, Vec<f32>)>| match (&s.vector, two) {
+            (None, Some((_, lead))) => Ok(Some(lead.clone())),
+            _ => vector_of(
                 embed,
                 &model,
                 s.vector.clone(),
                 &s.title,
                 &s.text,
                 s.lang.as_deref(),
-            )
+            ),
         };
-        let vectors = side(&p.a)?.zip(side(&p.b)?);
-        let two =
-            |s: &Side| embed.and_then(|e| e.text_and_lead(&s.title, &s.text, s.lang.as_deref()));
-        let cosines = two(&p.a).zip(two(&p.b)).map(|((fa, la), (fb, lb))| {
+        let vectors = side(&p.a, &two_a)?.zip(side(&p.b, &two_b)?);
+        let cosines = two_a.zip(two_b).map(|((fa, la), (fb, lb))| {
             (
                 courant_embed::cosine(&fa, &fb),
                 courant_embed::cosine(&la, &lb),
