@@ -20,11 +20,13 @@
 #![warn(missing_docs)]
 
 mod opml;
+mod recover;
 mod sitemap;
 
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, Utc};
@@ -128,6 +130,26 @@ fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Er
     if sitemap::looks_like_sitemap(bytes) {
         return sitemap::parse_sitemap(bytes, base_url);
     }
+    let mut warnings = Vec::new();
+    let doc = recover::to_utf8(bytes, &mut warnings);
+    let json = doc.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let doc = if json {
+        Cow::Owned(recover::json_surrogates(&doc, &mut warnings).into_owned())
+    } else {
+        doc
+    };
+    let mut parsed = match strict(&doc, base_url) {
+        Ok(feed) => convert(feed, base_url),
+        Err(Error::Malformed(why)) if !json => salvage(&doc, base_url, &why)?,
+        Err(e) => return Err(e),
+    };
+    warnings.append(&mut parsed.warnings);
+    parsed.warnings = warnings;
+    Ok(parsed)
+}
+
+/// One strict parse by feed-rs.
+fn strict(doc: &[u8], base_url: Option<&str>) -> Result<feed_rs::model::Feed, Error> {
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .base_uri(base_url)
@@ -142,14 +164,45 @@ fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Er
                     .unwrap_or_default()
             })
             .build()
-            .parse(bytes)
+            .parse(doc)
     }));
-    let feed = match parsed {
-        Ok(Ok(feed)) => feed,
-        Ok(Err(e)) => return Err(Error::Malformed(e.to_string())),
-        Err(_) => return Err(Error::ParserPanic),
+    match parsed {
+        Ok(Ok(feed)) => Ok(feed),
+        Ok(Err(e)) => Err(Error::Malformed(e.to_string())),
+        Err(_) => Err(Error::ParserPanic),
+    }
+}
+
+/// A malformed XML feed, read item by item: each item is parsed inside the
+/// document's own head, and the items that parse are kept. Fails with the
+/// strict parser's error when no item survives.
+fn salvage(doc: &[u8], base_url: Option<&str>, why: &str) -> Result<ParsedFeed, Error> {
+    let fail = || Error::Malformed(why.to_string());
+    let pieces = recover::pieces(doc).ok_or_else(fail)?;
+    let wrap = |item: &[u8]| [pieces.head, item, &pieces.tail].concat();
+    let mut feed = match strict(&wrap(b""), base_url) {
+        Ok(f) => convert(f, base_url),
+        Err(_) => ParsedFeed::default(),
     };
-    Ok(convert(feed, base_url))
+    let mut lost = 0;
+    for item in &pieces.items {
+        match strict(&wrap(item), base_url) {
+            Ok(f) => {
+                let mut one = convert(f, base_url);
+                feed.kind = one.kind;
+                feed.entries.append(&mut one.entries);
+            }
+            Err(_) => lost += 1,
+        }
+    }
+    if feed.entries.is_empty() {
+        return Err(fail());
+    }
+    feed.warnings.push(format!(
+        "malformed document ({why}); {lost} of {} items lost",
+        pieces.items.len()
+    ));
+    Ok(feed)
 }
 
 fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {

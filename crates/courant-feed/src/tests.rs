@@ -264,3 +264,50 @@ fn short_fields_are_bounded() {
         .all(|a| a.chars().count() <= courant_text::MAX_AUTHOR_CHARS && a.starts_with("Author")));
     assert_eq!(e.content.as_deref(), Some("<p>Ships came in.</p>"));
 }
+
+/// Documents a strict parser refuses whole still give their good items, with
+/// a warning that says what was repaired (testdata/bozo/expected.txt).
+#[test]
+fn bozo_documents_keep_their_good_items() {
+    let dir = testdata().join("bozo");
+    let table = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+    let mut checked = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (file, titles, warning) = (cols[0], cols[1], cols[2]);
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let feed = parse(&bytes, None).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got: Vec<&str> = feed.entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(got.join(" / "), titles, "{file}");
+        if warning.is_empty() {
+            assert!(feed.warnings.is_empty(), "{file}: {:?}", feed.warnings);
+        } else {
+            assert!(
+                feed.warnings.iter().any(|w| w.contains(warning)),
+                "{file}: {:?}",
+                feed.warnings
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
+}
+
+/// A document with nothing to salvage is still refused.
+#[test]
+fn nothing_to_salvage_is_an_error() {
+    for doc in [
+        &b"<rss><channel><title>x</title><item><title>a</titel></item></channel></rss>"[..],
+        b"<html><body>not a feed</body></html>",
+        b"{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [",
+    ] {
+        assert!(
+            parse(doc, None).is_err(),
+            "{}",
+            String::from_utf8_lossy(doc)
+        );
+    }
+}

@@ -165,14 +165,24 @@ pub async fn poll_source(
                     report.entries = feed.entries.len();
                     let id = source.id;
                     let entries = feed.entries;
-                    report.new =
-                        blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await?;
-                    PollResult::Ok {
-                        title: feed.title,
-                        site_url: feed.site_url,
-                        etag: resp.validators.etag,
-                        last_modified: resp.validators.last_modified,
-                        warning: (!feed.warnings.is_empty()).then(|| feed.warnings.join("; ")),
+                    // A store that cannot take the entries (a full disk) fails
+                    // the poll like a fetch error would: with backoff, and the
+                    // validators unchanged so the entries come again.
+                    match blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await {
+                        Ok(new) => {
+                            report.new = new;
+                            PollResult::Ok {
+                                title: feed.title,
+                                site_url: feed.site_url,
+                                etag: resp.validators.etag,
+                                last_modified: resp.validators.last_modified,
+                                warning: (!feed.warnings.is_empty())
+                                    .then(|| feed.warnings.join("; ")),
+                            }
+                        }
+                        Err(e) => PollResult::Failed {
+                            error: format!("store: {e:#}"),
+                        },
                     }
                 }
                 Err(e) => PollResult::Failed {

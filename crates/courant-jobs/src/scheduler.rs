@@ -183,6 +183,22 @@ async fn release(ctx: &Context, worker: &Arc<Mutex<StoryWorker>>) -> anyhow::Res
     blocking(&ctx.store, move |s| s.release_lease(LEASE, &holder)).await
 }
 
+/// Sources whose last poll could not even be recorded (the store failing):
+/// when they may be polled again, and how many times in a row it happened.
+/// The store cannot hold their backoff then, so memory does.
+type Held = Arc<Mutex<HashMap<SourceId, (tokio::time::Instant, i64)>>>;
+
+fn hold_off(held: &Held, ctx: &Context, id: SourceId, failed: bool) {
+    let Ok(mut h) = held.lock() else { return };
+    if !failed {
+        h.remove(&id);
+        return;
+    }
+    let n = h.get(&id).map_or(1, |(_, n)| n + 1);
+    let until = tokio::time::Instant::now() + crate::backoff(&ctx.settings, n);
+    h.insert(id, (until, n));
+}
+
 /// Polls sources when due and processes articles as they arrive, until shut down.
 pub struct Scheduler {
     ctx: Context,
@@ -202,6 +218,7 @@ impl Scheduler {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let ctx = self.ctx;
         let polling: Arc<Mutex<HashSet<SourceId>>> = Arc::default();
+        let held: Held = Arc::default();
         let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
         let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut jobs = JoinSet::new();
@@ -262,8 +279,15 @@ impl Scheduler {
                     }));
                 }
             }
-            if let Err(e) =
-                Self::tick(&ctx, &polling, &poll_permits, &article_permits, &mut jobs).await
+            if let Err(e) = Self::tick(
+                &ctx,
+                &polling,
+                &held,
+                &poll_permits,
+                &article_permits,
+                &mut jobs,
+            )
+            .await
             {
                 tracing::error!(error = format!("{e:#}"), "scheduler tick failed");
             }
@@ -285,6 +309,7 @@ impl Scheduler {
     async fn tick(
         ctx: &Context,
         polling: &Arc<Mutex<HashSet<SourceId>>>,
+        held: &Held,
         poll_permits: &Arc<Semaphore>,
         article_permits: &Arc<Semaphore>,
         jobs: &mut JoinSet<()>,
@@ -292,7 +317,15 @@ impl Scheduler {
         let free = poll_permits.available_permits();
         if free > 0 {
             let due = blocking(&ctx.store, move |s| s.due_sources(Utc::now(), free * 2)).await?;
+            let now = tokio::time::Instant::now();
             for src in due {
+                let waiting = held
+                    .lock()
+                    .map(|h| h.get(&src.id).is_some_and(|(until, _)| *until > now))
+                    .unwrap_or(false);
+                if waiting {
+                    continue;
+                }
                 let fresh = polling
                     .lock()
                     .map(|mut p| p.insert(src.id))
@@ -306,10 +339,12 @@ impl Scheduler {
                     }
                     break;
                 };
-                let (ctx, polling) = (ctx.clone(), polling.clone());
+                let (ctx, polling, held) = (ctx.clone(), polling.clone(), held.clone());
                 jobs.spawn(async move {
                     let _permit = permit;
-                    match poll_source(&ctx, &src, Utc::now()).await {
+                    let result = poll_source(&ctx, &src, Utc::now()).await;
+                    hold_off(&held, &ctx, src.id, result.is_err());
+                    match result {
                         Ok(r) if r.new > 0 => tracing::info!(source = %src.name, new = r.new, "polled"),
                         Ok(_) => {}
                         Err(e) => tracing::error!(source = %src.name, error = format!("{e:#}"), "poll job failed"),

@@ -859,3 +859,42 @@ async fn real_model_pipeline_links_stories_across_languages() {
     );
     assert_eq!(event(more[0]), flood);
 }
+
+/// A full disk during a poll is a failed poll: the error is on the source, its
+/// next poll backs off, and once space returns the entries come in whole.
+/// (Before: the store error ended the job before anything was recorded, so
+/// the source stayed due and was fetched again every second.)
+#[tokio::test]
+async fn full_disk_poll_backs_off_and_loses_nothing() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
+    let mut ctx = context(&dir, true);
+    ctx.store = sqlite.clone();
+    let src = add(&ctx, origin.url("/feed/many"));
+    // No room to grow: the entries cannot be written, an update in place can.
+    sqlite.cap_size(Some(0)).unwrap();
+    let now = Utc::now();
+    let report = poll_source(&ctx, &src, now).await.unwrap();
+    assert!(
+        report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("store:")),
+        "{report:?}"
+    );
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    assert_eq!(src.health.consecutive_failures, 1);
+    assert!(src.health.last_error.is_some());
+    assert!(src.health.next_poll_at.unwrap() >= now + chrono::Duration::minutes(10));
+    assert!(ctx.store.due_sources(now, 10).unwrap().is_empty());
+
+    sqlite.cap_size(None).unwrap();
+    let later = src.health.next_poll_at.unwrap();
+    let report = poll_source(&ctx, &src, later).await.unwrap();
+    assert_eq!((report.error, report.new), (None, 500));
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    assert_eq!(src.health.consecutive_failures, 0);
+}

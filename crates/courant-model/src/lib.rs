@@ -255,13 +255,16 @@ impl Article {
         }
     }
 
-    /// Publication time to show and sort by.
+    /// Publication time to show and sort by, never later than when courant
+    /// first saw the article (a date in 2099 must not pin it to the top).
     pub fn published(&self) -> Option<DateTime<Utc>> {
+        let seen = (self.discovered_at.timestamp() > 0).then_some(self.discovered_at);
         self.processed
             .as_ref()
             .and_then(|p| p.published)
             .or(self.entry.published)
             .or(self.entry.updated)
+            .map(|d| seen.map_or(d, |s| d.min(s)))
     }
 
     /// Language to show.

@@ -90,7 +90,7 @@ async fn etag_feed(headers: HeaderMap) -> Response {
 }
 
 /// The fault routes:
-/// - `/feed/ok`, `/feed/etag` (conditional GET), `/page/{n}`, `/feed/charset` (links
+/// - `/feed/ok`, `/feed/many` (500 items), `/feed/etag` (conditional GET), `/page/{n}`, `/feed/charset` (links
 ///   to `/fault/charset`), `/feed/dead-links` (items whose pages answer 404 or 500),
 ///   `/feed/slow-pages` (12 items whose pages take 300 ms each);
 /// - `/fault/404`, `/fault/500`, `/fault/loop`, `/fault/loop-a` (two-hop loop),
@@ -102,6 +102,7 @@ async fn etag_feed(headers: HeaderMap) -> Response {
 pub fn faults() -> Router {
     Router::new()
         .route("/feed/ok", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], ok_feed(5)) }))
+        .route("/feed/many", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], ok_feed(500)) }))
         .route("/feed/etag", get(etag_feed))
         .route(
             "/feed/charset",

@@ -102,6 +102,80 @@ fn claims_are_exclusive_and_leases_expire() {
     assert_eq!(s.claim_pending(later, 60, 100).unwrap().len(), 10);
 }
 
+/// One source's backlog never holds another's few articles back: claims are
+/// shared across sources, whatever their dates. (Before: newest first over
+/// all sources, so a backlog of newer items took every claim.)
+#[test]
+fn claims_are_fair_across_sources() {
+    let (_d, s) = store();
+    let now = Utc::now();
+    let busy = source(&s, "https://busy.org/feed");
+    let quiet = source(&s, "https://quiet.org/feed");
+    let mut backlog = entries(200);
+    for e in &mut backlog {
+        // Undated and future-dated items, the ones that used to always win.
+        e.published = None;
+    }
+    backlog[0].published = Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
+    s.insert_entries(busy.id, &backlog, now).unwrap();
+    s.insert_entries(quiet.id, &entries(5), now).unwrap();
+    let mut quiet_claimed = 0;
+    for _ in 0..3 {
+        let got = s.claim_pending(now, 60, 4).unwrap();
+        assert_eq!(got.len(), 4);
+        quiet_claimed += got.iter().filter(|a| a.source_id == quiet.id).count();
+    }
+    assert_eq!(quiet_claimed, 5);
+    // With one claim at a time, the sources take turns.
+    let (_d, s) = store();
+    let a = source(&s, "https://a.org/feed");
+    let b = source(&s, "https://b.org/feed");
+    s.insert_entries(a.id, &entries(50), now).unwrap();
+    s.insert_entries(b.id, &entries(50), now).unwrap();
+    let turns: Vec<_> = (0..4)
+        .map(|_| s.claim_pending(now, 60, 1).unwrap()[0].source_id)
+        .collect();
+    assert_eq!(turns, vec![a.id, b.id, a.id, b.id]);
+}
+
+/// A date after courant first saw the item is clamped to that moment, in the
+/// store's order and in what is shown.
+#[test]
+fn future_dates_are_clamped_to_first_seen() {
+    let (_d, s) = store();
+    let now = Utc::now();
+    let src = source(&s, "https://ex.org/feed");
+    let mut e = entries(2);
+    e[1].published = Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
+    s.insert_entries(src.id, &e, now).unwrap();
+    let claimed = s.claim_pending(now, 60, 2).unwrap();
+    for a in &claimed {
+        assert!(
+            a.published().unwrap() <= a.discovered_at,
+            "{:?}",
+            a.published()
+        );
+    }
+    let page_says_2099 = ProcessedArticle {
+        title: "T".into(),
+        lang: Some("en".into()),
+        published: Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()),
+        ..ProcessedArticle::default()
+    };
+    let id = claimed[0].id;
+    s.finish_article(id, &ArticleOutcome::Ready(Box::new(page_says_2099)))
+        .unwrap();
+    let a = s.article(id).unwrap().unwrap();
+    assert!(a.published().unwrap() <= a.discovered_at);
+    let latest = s
+        .articles(&ArticleQuery {
+            limit: 10,
+            ..ArticleQuery::default()
+        })
+        .unwrap();
+    assert_eq!(latest[0].id, id);
+}
+
 #[test]
 fn outcomes_update_status() {
     let (_d, s) = store();

@@ -223,24 +223,11 @@ fn authorize(st: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiEr
             WebError::Forbidden("write API is off: set [api] token in the config".into()).into(),
         );
     };
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if constant_time_eq(given.as_bytes(), token.as_bytes()) {
+    if crate::guard::constant_time_eq(crate::guard::bearer(headers).as_bytes(), token.as_bytes()) {
         Ok(())
     } else {
         Err(WebError::Unauthorized("missing or wrong bearer token".into()).into())
     }
-}
-
-/// Compares without leaking where the first difference is.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,12 @@ pub enum WebError {
     /// 403: the operation is switched off.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 503: the site is not set up to answer this (a missing setting).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 429: too many failed attempts from one client; try again later.
+    #[error("too many requests: {0}")]
+    TooMany(String),
     /// Storage failed; logged, shown as 500.
     #[error(transparent)]
     Store(#[from] courant_store::Error),
@@ -42,6 +48,8 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,7 +59,9 @@ impl WebError {
             WebError::NotFound(m)
             | WebError::BadRequest(m)
             | WebError::Unauthorized(m)
-            | WebError::Forbidden(m) => m.clone(),
+            | WebError::Forbidden(m)
+            | WebError::Unavailable(m)
+            | WebError::TooMany(m) => m.clone(),
             _ => "internal error; see the server log".into(),
         }
     }
@@ -60,7 +70,7 @@ impl WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         }
         let body = format!(
@@ -83,7 +93,7 @@ impl From<WebError> for ApiError {
 impl axum::response::IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         let status = self.0.status();
-        if status.is_server_error() {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self.0, "api request failed");
         }
         (

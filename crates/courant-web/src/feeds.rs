@@ -70,23 +70,53 @@ impl<S: Send + Sync> FromRequestParts<S> for FeedPath {
     }
 }
 
-/// Absolute base of the site's own links: the configured `base_url`, else the
-/// request's Host header when it looks like a host name, else localhost.
-pub(crate) fn base(st: &AppState, headers: &HeaderMap) -> String {
+/// Absolute base of the site's own links: the configured `base_url`, else
+/// the request's Host when it names this machine (localhost, 127.x, [::1]).
+/// Any other Host is the client's word only: feeds and sitemaps built on it
+/// would point readers wherever a request said, so they are refused until
+/// `base_url` is set.
+pub(crate) fn base(st: &AppState, headers: &HeaderMap) -> Result<String, WebError> {
     if let Some(b) = &st.cfg.base_url {
-        return b.trim_end_matches('/').to_string();
+        return Ok(b.trim_end_matches('/').to_string());
     }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
         .unwrap_or("localhost");
-    format!("http://{host}")
+    if loopback_host(host) {
+        Ok(format!("http://{host}"))
+    } else {
+        Err(WebError::Unavailable(
+            "feeds and sitemaps need absolute links: set [site] base_url in the config".into(),
+        ))
+    }
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with an optional port.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((ip, rest)) if rest.is_empty() || rest.starts_with(':') => {
+                return ip
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|a| a.is_loopback())
+                    && port_ok(rest);
+            }
+            _ => return false,
+        },
+        None => host,
+    };
+    let (name, port) = name.split_once(':').map_or((name, ""), |(n, p)| (n, p));
+    let port_fine = port.is_empty() || port.parse::<u16>().is_ok();
+    port_fine
+        && (name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|a| a.is_loopback()))
+}
+
+fn port_ok(rest: &str) -> bool {
+    rest.is_empty() || rest[1..].parse::<u16>().is_ok()
 }
 
 /// What a feed holds: title, page path, entries (newest first), source
@@ -220,7 +250,10 @@ pub(crate) fn respond(
     names: &Names,
     translated: &Translated,
 ) -> Response {
-    let base = base(st, headers);
+    let base = match base(st, headers) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let body = Feed {
         base: &base,
         title,
@@ -296,7 +329,7 @@ pub(crate) async fn sitemap(
         Ok((stories, articles))
     })
     .await?;
-    let body = publish::sitemap(&base(&st, &headers), &stories, &articles);
+    let body = publish::sitemap(&base(&st, &headers)?, &stories, &articles);
     Ok(with_type(body, "application/xml; charset=utf-8"))
 }
 
@@ -325,7 +358,7 @@ pub(crate) async fn news_sitemap(
         Ok((articles, names))
     })
     .await?;
-    let body = publish::news_sitemap(&base(&st, &headers), &articles, &names);
+    let body = publish::news_sitemap(&base(&st, &headers)?, &articles, &names);
     Ok(with_type(body, "application/xml; charset=utf-8"))
 }
 

@@ -57,11 +57,13 @@ mod api;
 mod cache;
 mod error;
 mod feeds;
+mod guard;
 mod i18n;
 mod metrics_page;
 mod pages;
 mod publish;
 mod search;
+mod server;
 mod state;
 mod templates;
 mod translations;
@@ -79,6 +81,7 @@ use courant_store::Store;
 
 pub use error::WebError;
 pub use metrics_page::install_recorder;
+pub use server::{serve, ServerLimits};
 pub use state::AppState;
 
 pub(crate) use state::{article_with_source, forget_pages, overview, read};
@@ -100,6 +103,8 @@ pub struct WebConfig {
     pub api_token: Option<String>,
     /// The Prometheus recorder's handle; `/metrics` answers 404 without one.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Bearer token `/metrics` asks for; public without one.
+    pub metrics_token: Option<String>,
     /// The search index (kept in step by the jobs); search answers 404 without one.
     pub search: Option<Arc<courant_search::SearchIndex>>,
 }
@@ -113,6 +118,7 @@ impl Default for WebConfig {
             base_url: None,
             api_token: None,
             metrics: None,
+            metrics_token: None,
             search: None,
         }
     }
@@ -149,6 +155,11 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/metrics", get(metrics_page::metrics))
         .nest("/api/v1", api::routes())
         .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::throttle,
+        ))
+        .layer(axum::middleware::from_fn(guard::headers))
         .layer(axum::middleware::from_fn(metrics_page::track))
         .with_state(state)
 }

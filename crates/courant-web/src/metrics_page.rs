@@ -34,10 +34,22 @@ pub(crate) async fn track(req: Request, next: Next) -> Response {
 }
 
 /// The text exposition format.
-pub(crate) async fn metrics(State(st): State<AppState>) -> Result<Response, WebError> {
+/// With `metrics_token` set, only a request bearing it is answered.
+pub(crate) async fn metrics(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
     let Some(handle) = st.cfg.metrics.clone() else {
         return Err(WebError::NotFound("metrics are not enabled".into()));
     };
+    if let Some(token) = st.cfg.metrics_token.as_deref().filter(|t| !t.is_empty()) {
+        let given = crate::guard::bearer(&headers);
+        if !crate::guard::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            return Err(WebError::Unauthorized(
+                "metrics need the bearer token from [api] metrics_token".into(),
+            ));
+        }
+    }
     let (counts, sources, translations) = read(&st, |s| {
         Ok((s.counts()?, s.sources()?, s.translation_counts()?))
     })

@@ -19,6 +19,7 @@ pub struct AppState {
     pub(crate) catalogs: Arc<i18n::Catalogs>,
     overview: Arc<Mutex<OverviewCache>>,
     pub(crate) pages: Arc<cache::PageCache>,
+    pub(crate) throttle: Arc<crate::guard::Throttle>,
 }
 
 /// What every front page shows: sources (names and health), counts and the
@@ -113,6 +114,7 @@ impl AppState {
             cfg: Arc::new(cfg),
             overview: Arc::default(),
             pages: Arc::default(),
+            throttle: Arc::default(),
         }
     }
 }

@@ -36,6 +36,35 @@ pub struct Config {
     pub translate: TranslateSection,
     /// The multilingual embedding model.
     pub embed: EmbedSection,
+    /// The web server's limits.
+    pub server: ServerSection,
+}
+
+/// `[server]`: how many clients the web server holds and how long it waits
+/// on them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Open connections at most; 0 (the default) takes three quarters of
+    /// the process's file descriptors, leaving the rest to the jobs.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's head, and that an idle
+    /// keep-alive connection stays open; 0 means the default, 10.
+    pub header_timeout_secs: u64,
+}
+
+impl ServerSection {
+    /// The limits for a process allowed `nofile` descriptors.
+    pub fn limits(&self, nofile: u64) -> courant_web::ServerLimits {
+        let mut l = courant_web::ServerLimits::for_descriptors(nofile);
+        if self.max_connections > 0 {
+            l.max_connections = self.max_connections;
+        }
+        if self.header_timeout_secs > 0 {
+            l.header_timeout = Duration::from_secs(self.header_timeout_secs);
+        }
+        l
+    }
 }
 
 /// `[embed]`: the sentence embedding model that links stories across
@@ -119,6 +148,9 @@ pub struct ApiSection {
     /// Bearer token for add/remove source and hide article; the environment
     /// variable `COURANT_API_TOKEN` overrides it. No token: writes are off.
     pub token: Option<String>,
+    /// Bearer token `/metrics` asks for (`COURANT_METRICS_TOKEN` overrides
+    /// it); without one `/metrics` is public.
+    pub metrics_token: Option<String>,
 }
 
 /// `[search]`
@@ -186,6 +218,7 @@ impl Default for Config {
             sources: Vec::new(),
             translate: TranslateSection::default(),
             embed: EmbedSection::default(),
+            server: ServerSection::default(),
         }
     }
 }

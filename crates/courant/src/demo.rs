@@ -134,5 +134,6 @@ pub async fn run(
             .filter(|t| !t.is_empty()),
         ..courant_web::WebConfig::default()
     };
-    crate::runtime::serve_on(listener, ctx, web).await
+    let limits = cfg.server.limits(crate::runtime::descriptors());
+    crate::runtime::serve_on(listener, ctx, web, limits).await
 }

@@ -88,7 +88,25 @@ pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let web = web_config(cfg, &ctx);
-    serve_on(listener, ctx, web).await
+    if web.base_url.is_none() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "no [site] base_url: feeds and sitemaps answer 503 to requests for other host names"
+        );
+    }
+    serve_on(listener, ctx, web, cfg.server.limits(descriptors())).await
+}
+
+/// Raises the soft limit on open files to the hard one (1,024 is a common
+/// soft default, too few for many clients beside the jobs) and returns it.
+pub(crate) fn descriptors() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the open-file limit; assuming 1024");
+            1024
+        }
+    }
 }
 
 pub(crate) fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_web::WebConfig {
@@ -103,6 +121,10 @@ pub(crate) fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_w
             .filter(|t| !t.is_empty())
             .or_else(|| cfg.api.token.clone()),
         metrics: courant_web::install_recorder(),
+        metrics_token: std::env::var("COURANT_METRICS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or_else(|| cfg.api.metrics_token.clone()),
     }
 }
 
@@ -110,6 +132,7 @@ pub(crate) async fn serve_on(
     listener: tokio::net::TcpListener,
     ctx: courant_jobs::Context,
     web: courant_web::WebConfig,
+    limits: courant_web::ServerLimits,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -117,8 +140,12 @@ pub(crate) async fn serve_on(
     let app = courant_web::router(ctx.store.clone(), web);
     println!("courant is serving http://{addr}/  (Ctrl-C to stop)");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    tracing::info!(
+        max_connections = limits.max_connections,
+        header_timeout_secs = limits.header_timeout.as_secs(),
+        "web server limits"
+    );
+    courant_web::serve(listener, app, limits, shutdown_signal())
         .await
         .context("web server failed")?;
     let _ = stop_tx.send(true);

@@ -26,7 +26,8 @@ pub(super) fn insert_entries(
              ON CONFLICT (source_id, guid) DO NOTHING",
         )?;
         for e in entries {
-            let published = e.published.or(e.updated).unwrap_or(now);
+            // A date after first sight is a feed's bug or a ploy to stay on top.
+            let published = e.published.or(e.updated).unwrap_or(now).min(now);
             new += st.execute(params![
                 source,
                 e.guid,
@@ -50,20 +51,85 @@ pub(super) fn claim_pending(
 ) -> Result<Vec<Article>> {
     let c = store.write();
     let until = ts(now + chrono::Duration::seconds(lease_secs));
-    // One statement: claim and read back atomically, so two workers never share an article.
-    let mut st = c.prepare_cached(&format!(
-        "UPDATE articles SET not_before = ?1, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM articles WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?2)
-                      ORDER BY published_at DESC LIMIT ?3)
-         RETURNING {ARTICLE_COLS}"
+    let ids = fair_pick(store, &c, &ts(now), limit)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Claimed and read back in one statement, under the one writer: two
+    // workers never share an article.
+    let marks = vec!["?"; ids.len()].join(",");
+    let mut st = c.prepare(&format!(
+        "UPDATE articles SET not_before = ?, attempts = attempts + 1
+         WHERE id IN ({marks}) RETURNING {ARTICLE_COLS}"
     ))?;
+    let args = std::iter::once(rusqlite::types::Value::Text(until))
+        .chain(ids.into_iter().map(rusqlite::types::Value::Integer));
     let rows = st
-        .query_map(params![until, ts(now), limit as i64], article_row)?
+        .query_map(rusqlite::params_from_iter(args), article_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut claimed = collect_articles(rows)?;
-    // RETURNING has no order; hand out the newest first, as selected.
+    // RETURNING has no order; hand out the newest first.
     claimed.sort_by(|a, b| b.published().cmp(&a.published()).then(b.id.cmp(&a.id)));
     Ok(claimed)
+}
+
+/// Up to `limit` claimable articles, shared across the sources that have
+/// any: an equal share each, newest first within a source, going round the
+/// sources from the one after the last served, then the rest newest first.
+/// So one source's backlog of 50,000 never holds another's five back.
+fn fair_pick(
+    store: &SqliteStore,
+    c: &rusqlite::Connection,
+    now: &str,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    use std::sync::atomic::Ordering;
+    const CLAIMABLE: &str = "status = 'pending' AND (not_before IS NULL OR not_before <= ?1)";
+    let cursor = store.claim_cursor.load(Ordering::Relaxed);
+    let sources: Vec<i64> = c
+        .prepare_cached(&format!(
+            "SELECT id FROM sources s
+             WHERE EXISTS (SELECT 1 FROM articles WHERE source_id = s.id AND {CLAIMABLE})
+             ORDER BY id <= ?2, id"
+        ))?
+        .query_map(params![now, cursor], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if sources.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let share = limit.div_ceil(sources.len());
+    let mut per_source = c.prepare_cached(&format!(
+        "SELECT id FROM articles WHERE source_id = ?2 AND {CLAIMABLE}
+         ORDER BY published_at DESC, id DESC LIMIT ?3"
+    ))?;
+    let mut ids = Vec::with_capacity(limit);
+    for src in &sources {
+        if ids.len() >= limit {
+            break;
+        }
+        let take = share.min(limit - ids.len());
+        let got = per_source
+            .query_map(params![now, src, take as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.extend(got);
+        store.claim_cursor.store(*src, Ordering::Relaxed);
+    }
+    if ids.len() < limit {
+        let picked: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let mut newest = c.prepare_cached(&format!(
+            "SELECT id FROM articles WHERE {CLAIMABLE} ORDER BY published_at DESC LIMIT ?2"
+        ))?;
+        let more = newest
+            .query_map(params![now, limit as i64 * 2], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let missing = limit - ids.len();
+        ids.extend(
+            more.into_iter()
+                .filter(|id| !picked.contains(id))
+                .take(missing),
+        );
+    }
+    Ok(ids)
 }
 
 pub(super) fn finish_article(
@@ -77,7 +143,7 @@ pub(super) fn finish_article(
             let published = p.published.map(ts);
             c.execute(
                 "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
-                   published_at = COALESCE(?3, published_at), lang = ?4, url = COALESCE(url, ?5)
+                   published_at = MIN(COALESCE(?3, published_at), discovered_at), lang = ?4, url = COALESCE(url, ?5)
                  WHERE id = ?1",
                 params![id, json(p)?, published, p.lang, p.canonical_url],
             )?;

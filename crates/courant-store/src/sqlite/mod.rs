@@ -11,7 +11,7 @@ mod stories;
 mod translations;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -45,6 +45,9 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// The source served last by `claim_pending`: claims go round the
+    /// sources from the one after it.
+    claim_cursor: AtomicI64,
 }
 
 /// Fixed-width UTC timestamps sort correctly as text.
@@ -93,7 +96,19 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
+            claim_cursor: AtomicI64::new(0),
         })
+    }
+
+    /// Caps the database at `bytes` (None lifts the cap): a write beyond it
+    /// fails as on a full disk, and the data already stored stays readable.
+    /// For a hard ceiling on a small machine, and for the disk-full tests.
+    pub fn cap_size(&self, bytes: Option<u64>) -> Result<()> {
+        let c = self.write();
+        let page: i64 = c.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = bytes.map_or(i64::from(u32::MAX), |b| (b as i64 / page.max(1)).max(1));
+        c.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
     }
 
     /// A free reader if there is one (a long read never holds up short ones
