@@ -17,29 +17,58 @@ use courant_store::Store;
 pub const BATCH: usize = 2_000;
 
 /// Indexes every placement the index has not seen; returns how many articles.
+///
+/// **Progress only moves past what the index durably holds**: after each
+/// commit the batch is looked up, and a batch the index lost (a full disk
+/// can lose a segment while the small commit record is still written) puts
+/// the recorded progress back. Once per process, and after any failed write,
+/// the index is counted against the store, and one that holds fewer
+/// documents than the store says it must is rebuilt.
 pub fn sync(store: &dyn Store, index: &SearchIndex) -> anyhow::Result<usize> {
+    let result = catch_up(store, index);
+    if result.is_err() {
+        index.set_checked(false);
+    }
+    result
+}
+
+fn catch_up(store: &dyn Store, index: &SearchIndex) -> anyhow::Result<usize> {
     let instance = store.instance_id()?;
+    let state = |seq| IndexState {
+        version: SCHEMA_VERSION,
+        store: instance.clone(),
+        seq,
+    };
     let mut seq = match index.state() {
         Some(s) if s.store == instance => s.seq,
         Some(_) => {
             tracing::info!("search index follows another database; rebuilding");
             index.clear()?;
-            index.commit(&IndexState {
-                version: SCHEMA_VERSION,
-                store: instance.clone(),
-                seq: 0,
-            })?;
+            index.commit(&state(0))?;
             0
         }
         None => 0,
     };
+    if !index.checked() {
+        let want = store.searchable_count(seq)?;
+        if index.len() < want {
+            tracing::warn!(
+                held = index.len(),
+                want,
+                "search index holds fewer articles than the store; rebuilding"
+            );
+            index.clear()?;
+            index.commit(&state(0))?;
+            seq = 0;
+        }
+        index.set_checked(true);
+    }
     let mut indexed = 0;
     loop {
         let batch = store.placed_since(seq, BATCH)?;
         let Some(last) = batch.last() else {
             break;
         };
-        seq = last.seq;
         let docs: Vec<Doc> = batch
             .iter()
             .filter(|p| {
@@ -51,11 +80,23 @@ pub fn sync(store: &dyn Store, index: &SearchIndex) -> anyhow::Result<usize> {
             .map(|p| Doc::from_article(&p.article))
             .collect();
         index.add(&docs)?;
-        index.commit(&IndexState {
-            version: SCHEMA_VERSION,
-            store: instance.clone(),
-            seq,
-        })?;
+        index.commit(&state(last.seq))?;
+        let ids: Vec<_> = docs.iter().map(|d| d.id).collect();
+        let lost = index.missing(&ids)?;
+        if !lost.is_empty() {
+            // Put progress back to before the batch, so it is indexed again.
+            let back = index.commit(&state(seq));
+            anyhow::bail!(
+                "search index lost {} of {} documents in a commit (disk full?); {}",
+                lost.len(),
+                ids.len(),
+                match back {
+                    Ok(()) => format!("progress put back to {seq}"),
+                    Err(e) => format!("progress not put back ({e}); the index is rebuilt next"),
+                }
+            );
+        }
+        seq = last.seq;
         indexed += docs.len();
         metrics::counter!("courant_articles_indexed_total").increment(docs.len() as u64);
     }

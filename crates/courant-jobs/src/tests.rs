@@ -9,6 +9,8 @@ use courant_store::{ArticleQuery, SqliteStore, Store};
 
 use super::*;
 
+mod disk;
+
 pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());
     let fetcher = Fetcher::new(FetchConfig {

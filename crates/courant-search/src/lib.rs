@@ -288,8 +288,13 @@ fn bounded(s: &str, max: usize) -> &str {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` after a failed write: the writer and what it held are dropped,
+    /// and the next write opens a fresh one.
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// Whether this process has checked the index against its store since
+    /// it opened it or since the last failed write.
+    checked: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -341,8 +346,9 @@ impl SearchIndex {
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             fields,
+            checked: Default::default(),
         })
     }
 
@@ -351,9 +357,54 @@ impl SearchIndex {
         state_of(&self.index)
     }
 
+    /// Runs `f` on the writer. After an error (a full disk, say) the writer
+    /// may be dead and its uncommitted documents lost, so it is dropped; the
+    /// caller starts again from what the last commit recorded.
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
-        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
-        f(&mut writer)
+        let mut slot = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        let writer = match slot.as_mut() {
+            Some(w) => w,
+            None => slot.insert(self.index.writer_with_num_threads(1, WRITER_HEAP)?),
+        };
+        let out = f(writer);
+        if out.is_err() {
+            *slot = None;
+        }
+        out
+    }
+
+    /// An index in any tantivy directory (a test's failing disk, a custom
+    /// storage), created when empty.
+    pub fn in_directory(dir: Box<dyn tantivy::Directory>) -> Result<SearchIndex> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::open_or_create(dir, schema)?, fields)
+    }
+
+    /// Whether the index was checked against its store since it was opened
+    /// or last failed to write (see `courant_jobs::search::sync`).
+    pub fn checked(&self) -> bool {
+        self.checked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records whether the index agrees with its store.
+    pub fn set_checked(&self, ok: bool) {
+        self.checked.store(ok, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Which of `ids` the last commit does not hold.
+    pub fn missing(&self, ids: &[ArticleId]) -> Result<Vec<ArticleId>> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for &id in ids {
+            let q = TermQuery::new(
+                Term::from_field_i64(self.fields.id, id),
+                tantivy::schema::IndexRecordOption::Basic,
+            );
+            if searcher.search(&q, &Count)? == 0 {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Adds documents, replacing any with the same id. Nothing is visible

@@ -302,6 +302,9 @@ pub trait Store: Send + Sync {
     /// A move or a merge places its articles again, later in that order, so
     /// each article appears once, where its story last changed.
     fn placed_since(&self, after: i64, limit: usize) -> Result<Vec<Placed>>;
+    /// Articles a search index that has read the placements up to `upto`
+    /// must hold: placed, ready or hidden. An index holding fewer lost some.
+    fn searchable_count(&self, upto: i64) -> Result<u64>;
     /// Writes a batch of clustering decisions, only while `holder` still holds
     /// lease `lease` (fencing: a worker that lost it cannot write). Returns
     /// the last placement's sequence number.

@@ -243,6 +243,10 @@ impl Store for SqliteStore {
         stories::placed_since(self, after, limit)
     }
 
+    fn searchable_count(&self, upto: i64) -> Result<u64> {
+        stories::searchable_count(self, upto)
+    }
+
     fn record_stories(
         &self,
         lease: &str,

@@ -27,6 +27,16 @@ pub(super) fn unclustered(store: &SqliteStore, limit: usize) -> Result<Vec<Artic
     collect_articles(rows)
 }
 
+pub(super) fn searchable_count(store: &SqliteStore, upto: i64) -> Result<u64> {
+    let n: i64 = store.read().query_row(
+        "SELECT COUNT(*) FROM articles WHERE cluster_seq <= ?1 AND story_id IS NOT NULL
+           AND status IN ('ready', 'hidden')",
+        [upto],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
 pub(super) fn placed_since(store: &SqliteStore, after: i64, limit: usize) -> Result<Vec<Placed>> {
     let c = store.read();
     let mut st = c.prepare_cached(&format!(
