@@ -102,7 +102,8 @@
 //! Bounds: html5ever's tree builder is quadratic in nesting depth (20,000
 //! nested divs took 112 s in a debug build), so markup nested deeper than 3,000
 //! container tags is refused before parsing and deeper than 400 elements before
-//! scoring; pages are cut at 3 MiB. A cargo-fuzz target
+//! scoring; pages are cut at 3 MiB; a tag keeps its first 256 attributes
+//! (html5ever's duplicate check is quadratic in them: 200,000 took 54 s). A cargo-fuzz target
 //! (`crates/courant-extract/fuzz`, its own workspace, nightly only) runs decode
 //! + extract on any bytes.
 //!
@@ -112,6 +113,7 @@
 //! dropped; links get `rel="nofollow noopener noreferrer"`.
 #![warn(missing_docs)]
 
+mod attrs;
 mod body;
 mod date;
 mod dom;
@@ -129,6 +131,7 @@ use chrono::{DateTime, FixedOffset};
 use courant_text::squash;
 use serde::Serialize;
 
+pub use attrs::MAX_ATTRIBUTES;
 pub use date::parse_date;
 
 /// Pages larger than this are cut before parsing (bounded time and memory).
@@ -201,7 +204,8 @@ pub fn article(html: &str, url: Option<&str>) -> Result<Extracted, Error> {
     }
     let html = &html[..html.floor_char_boundary(MAX_HTML_BYTES)];
     let stripped = strip::inert(html);
-    let html = &*stripped;
+    let bounded = attrs::bounded(&stripped, MAX_ATTRIBUTES);
+    let html = &*bounded;
     // Only web URLs resolve links; Readability refuses any other base.
     let url =
         url.filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));

@@ -60,8 +60,12 @@ pub struct JobSettings {
     pub article_concurrency: usize,
     /// Attempts before a failing article page is given up.
     pub max_attempts: i64,
-    /// How long a claimed article stays reserved for its worker.
+    /// How long a claimed article stays reserved for its worker; renewed
+    /// every third of it while the work goes on.
     pub lease: Duration,
+    /// Longest time one article may take, fetch and extraction together;
+    /// past it the attempt ends as a retry.
+    pub article_budget: Duration,
 }
 
 impl Default for JobSettings {
@@ -73,6 +77,7 @@ impl Default for JobSettings {
             article_concurrency: 8,
             max_attempts: 4,
             lease: Duration::from_secs(60),
+            article_budget: Duration::from_secs(120),
         }
     }
 }
@@ -222,12 +227,58 @@ pub async fn poll_source(
 }
 
 /// Job: fetches and processes one claimed article, and stores the outcome.
+///
+/// The claim is renewed while the work goes on, and the outcome is stored
+/// only if the claim is still this worker's ([`Store::finish_claimed`]): a
+/// worker that stalled past its lease never overwrites the next one's result.
 pub async fn process_article(
     ctx: &Context,
     article: &Article,
     source_lang: Option<&str>,
 ) -> anyhow::Result<ArticleOutcome> {
     let start = std::time::Instant::now();
+    let work = tokio::time::timeout(
+        ctx.settings.article_budget,
+        outcome_of(ctx, article, source_lang),
+    );
+    let outcome = match renewing(ctx, article, work).await {
+        Ok(outcome) => outcome?,
+        Err(_) => ArticleOutcome::Retry {
+            error: format!(
+                "budget: processing took longer than {} s",
+                ctx.settings.article_budget.as_secs()
+            ),
+            not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
+        },
+    };
+    let (id, attempt) = (article.id, article.attempts);
+    let stored = outcome.clone();
+    let kept = blocking(&ctx.store, move |s| s.finish_claimed(id, attempt, &stored)).await?;
+    if !kept {
+        tracing::warn!(
+            article = id,
+            "claim lost to another worker; result discarded"
+        );
+        metrics::counter!("courant_articles_discarded_total").increment(1);
+        return Ok(outcome);
+    }
+    let label = match &outcome {
+        ArticleOutcome::Ready(_) => "ready",
+        ArticleOutcome::Retry { .. } => "retry",
+        ArticleOutcome::Failed { .. } => "failed",
+    };
+    metrics::counter!("courant_articles_processed_total", "outcome" => label).increment(1);
+    metrics::histogram!("courant_process_seconds").record(start.elapsed().as_secs_f64());
+    Ok(outcome)
+}
+
+/// Fetches the page, extracts and assembles the article: what one attempt
+/// found, not yet stored.
+async fn outcome_of(
+    ctx: &Context,
+    article: &Article,
+    source_lang: Option<&str>,
+) -> anyhow::Result<ArticleOutcome> {
     let mut inputs = assemble::Inputs {
         entry: Some(&article.entry),
         source_lang,
@@ -279,15 +330,32 @@ pub async fn process_article(
             error: "no text in the page or the feed".into(),
         },
     };
-    let id = article.id;
-    let stored = outcome.clone();
-    blocking(&ctx.store, move |s| s.finish_article(id, &stored)).await?;
-    let label = match &outcome {
-        ArticleOutcome::Ready(_) => "ready",
-        ArticleOutcome::Retry { .. } => "retry",
-        ArticleOutcome::Failed { .. } => "failed",
-    };
-    metrics::counter!("courant_articles_processed_total", "outcome" => label).increment(1);
-    metrics::histogram!("courant_process_seconds").record(start.elapsed().as_secs_f64());
     Ok(outcome)
+}
+
+/// Runs `work` while renewing the claim on `article` every third of the
+/// lease. A renewal that finds the claim gone is logged; the result is then
+/// discarded at the end.
+async fn renewing<T>(
+    ctx: &Context,
+    article: &Article,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let every = (ctx.settings.lease / 3).max(Duration::from_millis(100));
+    let lease = ctx.settings.lease;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep(every) => {
+                let (id, attempt) = (article.id, article.attempts);
+                let until = later(Utc::now(), lease);
+                match blocking(&ctx.store, move |s| s.renew_claim(id, attempt, until)).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(article = id, "claim taken by another worker"),
+                    Err(e) => tracing::warn!(article = id, error = format!("{e:#}"), "claim not renewed"),
+                }
+            }
+        }
+    }
 }

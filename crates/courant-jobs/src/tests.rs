@@ -900,3 +900,56 @@ async fn full_disk_poll_backs_off_and_loses_nothing() {
     let src = ctx.store.source(src.id).unwrap().unwrap();
     assert_eq!(src.health.consecutive_failures, 0);
 }
+
+/// A page slower than the lease: the claim is renewed while the worker
+/// waits, so no second worker takes the article, and it is stored once.
+/// (Before: the lease ran out mid-work and a second claim succeeded.)
+#[tokio::test]
+async fn claims_are_renewed_while_work_goes_on() {
+    use axum::routing::get;
+    let origin = courant_origin::spawn(|_| {
+        axum::Router::new()
+            .route(
+                "/feed",
+                get(|| async {
+                    "<rss version=\"2.0\"><channel><title>Slow</title><item><title>Slow page</title>\
+                     <link>/slow</link><guid>slow-1</guid></item></channel></rss>"
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(2500)).await;
+                    let para = "<p>The river rose through the night and the town's bridges were closed \
+                                to traffic while crews stacked sandbags along the quay.</p>";
+                    axum::response::Html(format!(
+                        "<html><head><title>Slow page</title></head><body><article>{}</article></body></html>",
+                        para.repeat(6)
+                    ))
+                }),
+            )
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(&dir, true);
+    ctx.settings.lease = Duration::from_secs(1);
+    let src = add(&ctx, origin.url("/feed"));
+    poll_source(&ctx, &src, Utc::now()).await.unwrap();
+    let claimed = ctx.store.claim_pending(Utc::now(), 1, 1).unwrap().remove(0);
+    let job = {
+        let ctx = ctx.clone();
+        let a = claimed.clone();
+        tokio::spawn(async move { process_article(&ctx, &a, None).await })
+    };
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert!(ctx
+        .store
+        .claim_pending(Utc::now(), 1, 1)
+        .unwrap()
+        .is_empty());
+    let outcome = job.await.unwrap().unwrap();
+    assert!(matches!(outcome, ArticleOutcome::Ready(_)), "{outcome:?}");
+    let a = ctx.store.article(claimed.id).unwrap().unwrap();
+    assert_eq!((a.status, a.attempts), (ArticleStatus::Ready, 1));
+}

@@ -273,6 +273,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<Article>>;
     /// Records how processing ended and releases the claim.
     fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()>;
+    /// Stores the outcome of claim `attempt` (the article's `attempts` as
+    /// claimed) only while that claim is still the latest and the article
+    /// pending. A worker whose lease ran out, and whose article another
+    /// worker claimed since, gets `false`: its late result is discarded, so
+    /// **an article's outcome is stored once, by its latest claim**.
+    fn finish_claimed(&self, id: ArticleId, attempt: i64, outcome: &ArticleOutcome)
+        -> Result<bool>;
+    /// Extends claim `attempt` to `until` while it is still the latest;
+    /// `false` once another worker has claimed the article.
+    fn renew_claim(&self, id: ArticleId, attempt: i64, until: DateTime<Utc>) -> Result<bool>;
     /// Articles matching the query, newest first.
     fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>>;
     /// One article.

@@ -176,6 +176,48 @@ fn future_dates_are_clamped_to_first_seen() {
     assert_eq!(latest[0].id, id);
 }
 
+/// A worker that outlived its lease cannot store over the next claim: its
+/// result is discarded; a renewed claim is not taken by another worker.
+#[test]
+fn late_results_are_fenced_and_claims_renew() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    s.insert_entries(src.id, &entries(2), now).unwrap();
+    let first = s.claim_pending(now, 60, 1).unwrap().remove(0);
+    // The lease runs out; another worker claims the same article.
+    let second = s
+        .claim_pending(now + Duration::seconds(61), 60, 1)
+        .unwrap()
+        .remove(0);
+    assert_eq!(first.id, second.id);
+    assert!(!s
+        .renew_claim(first.id, first.attempts, now + Duration::seconds(120))
+        .unwrap());
+    assert!(!s
+        .finish_claimed(first.id, first.attempts, &ready("Late"))
+        .unwrap());
+    assert!(s
+        .finish_claimed(second.id, second.attempts, &ready("Kept"))
+        .unwrap());
+    assert_eq!(s.article(first.id).unwrap().unwrap().title(), "Kept");
+    // Once stored, no claim can store again.
+    assert!(!s
+        .finish_claimed(second.id, second.attempts, &ready("Again"))
+        .unwrap());
+
+    // Renewed in time, a claim survives its first lease.
+    let other = s.claim_pending(now, 60, 1).unwrap().remove(0);
+    assert_ne!(other.id, first.id);
+    assert!(s
+        .renew_claim(other.id, other.attempts, now + Duration::seconds(150))
+        .unwrap());
+    assert!(s
+        .claim_pending(now + Duration::seconds(100), 60, 1)
+        .unwrap()
+        .is_empty());
+}
+
 #[test]
 fn outcomes_update_status() {
     let (_d, s) = store();

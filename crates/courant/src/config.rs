@@ -416,6 +416,7 @@ impl Config {
             article_concurrency: self.poll.article_concurrency,
             max_attempts: self.poll.max_attempts,
             lease: Duration::from_secs(self.poll.lease_secs),
+            ..courant_jobs::JobSettings::default()
         }
     }
 }

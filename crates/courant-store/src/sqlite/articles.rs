@@ -132,36 +132,59 @@ fn fair_pick(
     Ok(ids)
 }
 
+/// Stores an outcome. With `fence`, only while that claim (its `attempts`)
+/// is still the article's latest and the article still pending; returns
+/// whether it was stored.
 pub(super) fn finish_article(
     store: &SqliteStore,
     id: ArticleId,
+    fence: Option<i64>,
     outcome: &ArticleOutcome,
-) -> Result<()> {
+) -> Result<bool> {
     let c = store.write();
-    match outcome {
+    let held = match fence {
+        Some(attempt) => format!(" AND attempts = {attempt} AND status = 'pending'"),
+        None => String::new(),
+    };
+    let changed = match outcome {
         ArticleOutcome::Ready(p) => {
             let published = p.published.map(ts);
             c.execute(
-                "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
-                   published_at = MIN(COALESCE(?3, published_at), discovered_at), lang = ?4, url = COALESCE(url, ?5)
-                 WHERE id = ?1",
+                &format!(
+                    "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
+                       published_at = MIN(COALESCE(?3, published_at), discovered_at), lang = ?4, url = COALESCE(url, ?5)
+                     WHERE id = ?1{held}"
+                ),
                 params![id, json(p)?, published, p.lang, p.canonical_url],
-            )?;
+            )?
         }
-        ArticleOutcome::Retry { error, not_before } => {
-            c.execute(
-                "UPDATE articles SET error = ?2, not_before = ?3 WHERE id = ?1",
-                params![id, error, ts(*not_before)],
-            )?;
-        }
-        ArticleOutcome::Failed { error } => {
-            c.execute(
-                "UPDATE articles SET status = 'failed', error = ?2, not_before = NULL WHERE id = ?1",
-                params![id, error],
-            )?;
-        }
-    }
-    Ok(())
+        ArticleOutcome::Retry { error, not_before } => c.execute(
+            &format!("UPDATE articles SET error = ?2, not_before = ?3 WHERE id = ?1{held}"),
+            params![id, error, ts(*not_before)],
+        )?,
+        ArticleOutcome::Failed { error } => c.execute(
+            &format!(
+                "UPDATE articles SET status = 'failed', error = ?2, not_before = NULL WHERE id = ?1{held}"
+            ),
+            params![id, error],
+        )?,
+    };
+    Ok(changed > 0)
+}
+
+/// Extends claim `attempt` on article `id` to `until`, while it is still
+/// the latest claim.
+pub(super) fn renew_claim(
+    store: &SqliteStore,
+    id: ArticleId,
+    attempt: i64,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    let n = store.write().execute(
+        "UPDATE articles SET not_before = ?3 WHERE id = ?1 AND attempts = ?2 AND status = 'pending'",
+        params![id, attempt, ts(until)],
+    )?;
+    Ok(n > 0)
 }
 
 pub(super) fn articles(store: &SqliteStore, q: &ArticleQuery) -> Result<Vec<Article>> {

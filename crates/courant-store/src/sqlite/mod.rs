@@ -202,7 +202,20 @@ impl Store for SqliteStore {
     }
 
     fn finish_article(&self, id: ArticleId, outcome: &ArticleOutcome) -> Result<()> {
-        articles::finish_article(self, id, outcome)
+        articles::finish_article(self, id, None, outcome).map(|_| ())
+    }
+
+    fn finish_claimed(
+        &self,
+        id: ArticleId,
+        attempt: i64,
+        outcome: &ArticleOutcome,
+    ) -> Result<bool> {
+        articles::finish_article(self, id, Some(attempt), outcome)
+    }
+
+    fn renew_claim(&self, id: ArticleId, attempt: i64, until: DateTime<Utc>) -> Result<bool> {
+        articles::renew_claim(self, id, attempt, until)
     }
 
     fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>> {
