@@ -248,7 +248,7 @@ test('a story told in several languages shows its coverage in each', async (t) =
   let best = null;
   for (const s of stories) {
     const full = await (await fetch(`${base}/api/v1/stories/${s.id}`)).json();
-    if (full.languages.length > (best?.languages.length ?? 1)) best = full;
+    if (full.coverage.length > (best?.coverage.length ?? 1)) best = full;
   }
   assert.ok(best, 'a story linked across languages among the top 100');
   // The front page ranks events by breadth: the top stories include events
@@ -260,7 +260,7 @@ test('a story told in several languages shows its coverage in each', async (t) =
     assert.ok(told.length >= 3 && told.every((x) => /Told in \d+ languages/.test(x)), `top stories: ${told}`);
     await page.done();
   }
-  const langs = best.languages.map((c) => c.lang);
+  const langs = best.coverage.map((c) => c.lang);
   assert.equal(new Set(langs).size, langs.length, `one story per language: ${langs}`);
   for (const [viewport, name] of [[DESKTOP, 'story-languages-desktop'], [PHONE, 'story-languages-phone']]) {
     const page = await open(viewport);

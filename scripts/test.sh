@@ -82,6 +82,10 @@ cargo build --locked -p courant
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 (cd e2e && node --test --test-reporter=tap --test-concurrency=1 .) 2>&1 | tee "$e2e_log"
 
+# The API against its OpenAPI document, with schemathesis (pinned, PyPI):
+# every operation, generated valid and invalid requests. Counts as one test.
+bash scripts/api-conformance.sh 2>&1 | tee -a "$e2e_log"
+
 # One closing line for the workspace and the browser tests together.
 # The ignored tests run in the second pass count there, not as skipped.
 awk 'FILENAME == extra && /^test result:/ { p += $4; f += $6; s -= $4 + $6; next }

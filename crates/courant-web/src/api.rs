@@ -30,14 +30,52 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/stories/{id}", get(story))
         .route("/stats", get(stats))
         .route("/search", get(search_articles))
+        .fallback(|| async { ApiError::from(WebError::NotFound("no such API route".into())) })
+        .layer(axum::middleware::from_fn(json_errors))
+}
+
+/// Errors the framework answers itself (a path or query that does not
+/// parse, a body that is not JSON, a method the route lacks) come as plain
+/// text; the API answers JSON, as its document says, whatever failed.
+async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let resp = next.run(req).await;
+    let json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json || !(resp.status().is_client_error() || resp.status().is_server_error()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let text = if text.is_empty() {
+        parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_string()
+    } else {
+        text
+    };
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.insert(
+        CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({ "error": text }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 #[derive(Debug, Deserialize)]
 struct ArticleParams {
     source: Option<i64>,
     lang: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    limit: Option<u32>,
+    offset: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -63,8 +101,8 @@ async fn articles(
     State(st): State<AppState>,
     Query(p): Query<ArticleParams>,
 ) -> Result<Json<ArticleList>, ApiError> {
-    let limit = p.limit.unwrap_or(50).clamp(1, 500);
-    let offset = p.offset.unwrap_or(0);
+    let limit = p.limit.unwrap_or(50).clamp(1, 500) as usize;
+    let offset = p.offset.unwrap_or(0) as usize;
     let q = ArticleQuery {
         source: p.source,
         lang: p.lang.filter(|l| !l.is_empty()),
@@ -133,7 +171,7 @@ async fn stats(State(st): State<AppState>) -> Result<Json<Counts>, ApiError> {
 struct StoryParams {
     source: Option<i64>,
     lang: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u32>,
 }
 
 /// Top stories, ranked as on the home page.
@@ -141,7 +179,7 @@ async fn stories(
     State(st): State<AppState>,
     Query(p): Query<StoryParams>,
 ) -> Result<Json<Vec<StoryView>>, ApiError> {
-    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    let limit = p.limit.unwrap_or(50).clamp(1, 500) as usize;
     let q = StoryQuery {
         source: p.source,
         lang: p.lang.filter(|l| !l.is_empty()),
@@ -161,8 +199,9 @@ struct StoryFull {
     merged_into: Option<i64>,
     timeline: Vec<TimelineEntry>,
     related: Vec<StoryView>,
-    /// The event's coverage per language (this story included).
-    languages: Vec<views::Coverage>,
+    /// The event's coverage per language (this story included). Not
+    /// `languages`: the flattened story already has that key, its count.
+    coverage: Vec<views::Coverage>,
     /// The event's stories in other languages.
     elsewhere: Vec<StoryView>,
 }
@@ -198,7 +237,7 @@ async fn story(
         merged_into: asked.merged_into,
         timeline: views::timeline(&members, &names),
         related: related.iter().map(|(s, _)| views::story(s)).collect(),
-        languages: views::coverage(&event),
+        coverage: views::coverage(&event),
         elsewhere: event
             .iter()
             .filter(|s| s.id != live.id)
@@ -246,9 +285,12 @@ async fn add_source(
     Json(body): Json<NewSourceBody>,
 ) -> Result<(axum::http::StatusCode, Json<SourceView>), ApiError> {
     authorize(&st, &headers)?;
-    let url = body.feed_url.trim().to_string();
-    if url.len() > 2048 || views::safe_url(Some(&url)).is_none() {
-        return Err(WebError::BadRequest("feed_url must be an http(s) URL".into()).into());
+    let url = body.feed_url;
+    if !crate::feed_url::acceptable(&url) {
+        return Err(WebError::BadRequest(
+            "feed_url must be an http(s) URL with a host name (see the API document)".into(),
+        )
+        .into());
     }
     let lang = crate::pages::clean_lang(body.lang)?;
     let new = courant_model::NewSource {

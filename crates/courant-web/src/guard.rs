@@ -35,8 +35,6 @@ pub(crate) async fn headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Wrong tokens one address may send within [`WINDOW`].
-const MAX_FAILURES: u32 = 5;
 /// How long failures are remembered, and how long an address waits once over.
 const WINDOW: Duration = Duration::from_secs(60);
 /// Addresses remembered at most; older entries go first when it fills.
@@ -49,15 +47,15 @@ pub(crate) struct Throttle {
 }
 
 impl Throttle {
-    fn blocked(&self, ip: IpAddr) -> bool {
+    fn blocked(&self, ip: IpAddr, max: u32) -> bool {
         let Ok(map) = self.failures.lock() else {
             return false;
         };
         map.get(&ip)
-            .is_some_and(|(since, n)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
+            .is_some_and(|(since, n)| max > 0 && *n >= max && since.elapsed() < WINDOW)
     }
 
-    fn failed(&self, ip: IpAddr) {
+    fn failed(&self, ip: IpAddr, max: u32) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -69,19 +67,21 @@ impl Throttle {
             *e = (Instant::now(), 0);
         }
         e.1 += 1;
+        if e.1 == max {
+            tracing::warn!(%ip, "wrong tokens: writes from this address refused for a minute");
+        }
     }
 }
 
-/// A client that sent [`MAX_FAILURES`] wrong tokens within a minute gets 429
-/// for anything that needs a token (writes, or a request carrying one) until
-/// the minute is over; the rest of the site stays open to it.
+/// A client that sent `max_wrong_tokens` wrong tokens within a minute gets 429
+/// for anything that needs a token (writes and `/metrics`) until the minute
+/// is over; reading the site and the API stays open to it.
 pub(crate) async fn throttle(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let ip = crate::server::client(req.extensions()).map(|a| a.ip());
-    let needs_token = req.headers().contains_key(header::AUTHORIZATION)
-        || !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    let needs_token = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || req.uri().path() == "/metrics";
-    if let Some(ip) = ip.filter(|ip| needs_token && st.throttle.blocked(*ip)) {
-        tracing::warn!(%ip, "token attempts throttled");
+    let max = st.cfg.max_wrong_tokens;
+    if ip.is_some_and(|ip| needs_token && st.throttle.blocked(ip, max)) {
         let mut resp = (
             StatusCode::TOO_MANY_REQUESTS,
             axum::Json(
@@ -96,7 +96,7 @@ pub(crate) async fn throttle(State(st): State<AppState>, req: Request, next: Nex
     let resp = next.run(req).await;
     if resp.status() == StatusCode::UNAUTHORIZED {
         if let Some(ip) = ip {
-            st.throttle.failed(ip);
+            st.throttle.failed(ip, max);
         }
     }
     resp

@@ -56,6 +56,7 @@
 mod api;
 mod cache;
 mod error;
+mod feed_url;
 mod feeds;
 mod guard;
 mod i18n;
@@ -105,6 +106,9 @@ pub struct WebConfig {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Bearer token `/metrics` asks for; public without one.
     pub metrics_token: Option<String>,
+    /// Wrong tokens one address may send in a minute before its writes are
+    /// refused for the rest of it; 0 turns the throttle off.
+    pub max_wrong_tokens: u32,
     /// The search index (kept in step by the jobs); search answers 404 without one.
     pub search: Option<Arc<courant_search::SearchIndex>>,
 }
@@ -119,6 +123,7 @@ impl Default for WebConfig {
             api_token: None,
             metrics: None,
             metrics_token: None,
+            max_wrong_tokens: 5,
             search: None,
         }
     }

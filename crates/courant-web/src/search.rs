@@ -33,8 +33,8 @@ pub(crate) struct SearchParams {
     from: Option<String>,
     to: Option<String>,
     sort: Option<String>,
-    page: Option<usize>,
-    limit: Option<usize>,
+    page: Option<u32>,
+    limit: Option<u32>,
 }
 
 /// One result as pages, feeds and the API show it.
@@ -70,7 +70,8 @@ pub(crate) struct Results {
 /// Parses a date (`2026-03-01`) or a time (RFC 3339). `end` makes a bare date
 /// mean the end of that day, so `to=2026-03-01` includes the 1st.
 fn when(s: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, WebError> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+    // Empty is absent (an untouched form field); anything else must parse.
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
@@ -100,7 +101,7 @@ fn query(p: &SearchParams, lang: Option<String>, per_page: usize) -> Result<Sear
         Some("newest") => Sort::Newest,
         Some(_) => return Err(WebError::BadRequest("sort is relevance or newest".into())),
     };
-    let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let page = (p.page.unwrap_or(1) as usize).clamp(1, MAX_PAGE);
     Ok(SearchQuery {
         text,
         lang,
@@ -289,7 +290,7 @@ pub(crate) async fn edition_search(
 /// One page of results for the API: `q` is required, at most 100 a page.
 pub(crate) async fn results(st: &AppState, p: SearchParams) -> Result<Results, WebError> {
     let lang = clean_lang(p.lang.clone())?;
-    let limit = p.limit.unwrap_or(PAGE).clamp(1, 100);
+    let limit = (p.limit.unwrap_or(PAGE as u32) as usize).clamp(1, 100);
     let q = query(&p, lang, limit)?;
     if q.text.trim().is_empty() {
         return Err(WebError::BadRequest("q is required".into()));

@@ -253,6 +253,7 @@ async fn operator_templates_override_builtins() {
             api_token: None,
             metrics: None,
             metrics_token: None,
+            max_wrong_tokens: 5,
             search: None,
         },
     );
@@ -707,6 +708,7 @@ async fn openapi_document_covers_the_api() {
         ("/stats", "get", false),
         ("/search", "get", false),
         ("/openapi.json", "get", false),
+        ("/articles/{id}/translations", "get", false),
     ] {
         let op = &doc["paths"][path][method];
         assert!(op.is_object(), "{method} {path} missing");
@@ -718,7 +720,7 @@ async fn openapi_document_covers_the_api() {
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
         }
     }
-    assert_eq!(doc["paths"].as_object().unwrap().len(), 10);
+    assert_eq!(doc["paths"].as_object().unwrap().len(), 11);
 }
 
 /// /metrics: off without a recorder; with one, request counts by route and

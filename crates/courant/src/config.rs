@@ -142,7 +142,7 @@ impl TranslateSection {
 }
 
 /// `[api]`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiSection {
     /// Bearer token for add/remove source and hide article; the environment
@@ -151,6 +151,19 @@ pub struct ApiSection {
     /// Bearer token `/metrics` asks for (`COURANT_METRICS_TOKEN` overrides
     /// it); without one `/metrics` is public.
     pub metrics_token: Option<String>,
+    /// Wrong tokens one address may send in a minute before its writes are
+    /// refused (429) for the rest of it; 0 turns this off. Default 5.
+    pub max_wrong_tokens: u32,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        ApiSection {
+            token: None,
+            metrics_token: None,
+            max_wrong_tokens: 5,
+        }
+    }
 }
 
 /// `[search]`

@@ -125,6 +125,7 @@ pub(crate) fn web_config(cfg: &Config, ctx: &courant_jobs::Context) -> courant_w
             .ok()
             .filter(|t| !t.is_empty())
             .or_else(|| cfg.api.metrics_token.clone()),
+        max_wrong_tokens: cfg.api.max_wrong_tokens,
     }
 }
 

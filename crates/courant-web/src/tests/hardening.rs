@@ -148,7 +148,7 @@ async fn wrong_tokens_are_throttled_per_address() {
     let resp = request(&s.app, "POST", &hide, &right, Some(guesser)).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.headers()["retry-after"], "60");
-    let resp = request(&s.app, "GET", "/", &[], Some(guesser)).await;
+    let resp = request(&s.app, "GET", "/api/v1/articles", &right, Some(guesser)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let resp = request(&s.app, "POST", &hide, &right, Some(other)).await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
@@ -236,4 +236,129 @@ async fn connections_are_bounded() {
     // It had to wait for an idle connection's timeout to free a slot.
     assert!(started.elapsed() >= Duration::from_millis(500));
     drop(idle);
+}
+
+/// What the schema-driven probe found: errors the framework answers itself
+/// were plain text and undocumented. Each is JSON now, and each status is
+/// in the OpenAPI document for its operation.
+#[tokio::test]
+async fn api_errors_are_json_and_documented() {
+    let s = site_with(WebConfig {
+        api_token: Some("t".into()),
+        ..WebConfig::default()
+    });
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../openapi.json")).unwrap();
+    let auth = ("authorization", "Bearer t");
+    // (method, uri, documented path, headers, body, status)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        u16,
+    );
+    let cases: &[Case] = &[
+        (
+            "GET",
+            "/api/v1/articles/99999999999999999999",
+            "/articles/{id}",
+            &[],
+            "",
+            400,
+        ),
+        (
+            "GET",
+            "/api/v1/articles/abc",
+            "/articles/{id}",
+            &[],
+            "",
+            400,
+        ),
+        (
+            "GET",
+            "/api/v1/stories/18446744073709551616",
+            "/stories/{id}",
+            &[],
+            "",
+            400,
+        ),
+        (
+            "GET",
+            "/api/v1/articles?limit=-1",
+            "/articles",
+            &[],
+            "",
+            400,
+        ),
+        ("GET", "/api/v1/stories?limit=-5", "/stories", &[], "", 400),
+        ("GET", "/api/v1/search?q=x&page=-1", "/search", &[], "", 400),
+        (
+            "POST",
+            "/api/v1/sources",
+            "/sources",
+            &[auth],
+            "{\"feed_url\":\"https://a.example/f\"}",
+            415,
+        ),
+        (
+            "POST",
+            "/api/v1/sources",
+            "/sources",
+            &[auth, ("content-type", "application/json")],
+            "{\"name\":1}",
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/sources",
+            "/sources",
+            &[auth, ("content-type", "application/json")],
+            "{not json",
+            400,
+        ),
+        (
+            "DELETE",
+            "/api/v1/sources/99999999999999999999",
+            "/sources/{id}",
+            &[auth],
+            "",
+            400,
+        ),
+    ];
+    for (method, uri, path, headers, body, want) in cases {
+        let mut req = Request::builder().method(*method).uri(*uri);
+        for (k, v) in *headers {
+            req = req.header(*k, *v);
+        }
+        let resp = s
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), *want, "{method} {uri}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/json",
+            "{method} {uri}"
+        );
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+        let op = &doc["paths"][*path][method.to_lowercase()];
+        assert!(
+            op["responses"][want.to_string()].is_object(),
+            "{method} {path}: {want} not documented"
+        );
+    }
+    // Unknown API routes and methods answer JSON too.
+    for (method, uri, want) in [
+        ("GET", "/api/v1/nope", 404),
+        ("DELETE", "/api/v1/stats", 405),
+    ] {
+        let resp = request(&s.app, method, uri, &[], None).await;
+        assert_eq!(resp.status().as_u16(), want, "{uri}");
+        assert_eq!(resp.headers()["content-type"], "application/json");
+    }
 }
