@@ -2,7 +2,10 @@
 //! `feed-rs`, news and plain sitemaps, and OPML subscription lists.
 //!
 //! Parsing is pure: bytes in, `ParsedFeed` out. Messy input is normal, so
-//! problems that do not lose the whole document come back as warnings.
+//! problems that do not lose the whole document come back as warnings: the
+//! bytes are made UTF-8 first (valid UTF-8 wins over a declared charset),
+//! and a malformed XML feed is read item by item (`recover`), keeping the
+//! items that parse.
 //!
 //! Design decision: a fresh `feed_rs` parser per document, wrapped in
 //! `catch_unwind`. feed-rs 3.0 can panic when a parser is reused after an

@@ -16,8 +16,8 @@
 //! text, and related news: the story's other articles, then the leads of
 //! related stories. `feeds` (requests) and `publish` (rendering): Atom and
 //! JSON Feed 1.1 for the site, each story and each source, an ordinary and a
-//! Google News sitemap; absolute links from `[site] base_url`, else the request's Host (checked to
-//! be a host name). `api.rs` also holds the write operations (add and remove a
+//! Google News sitemap; absolute links from `[site] base_url`, else a loopback Host (any other
+//! answers 503). `api.rs` also holds the write operations (add and remove a
 //! source, hide and show an article) behind a bearer token from the config,
 //! compared in constant time; without a token they are off (403).
 //! `openapi.json` is the API's OpenAPI 3 document, served as is; a test checks
@@ -97,8 +97,8 @@ pub struct WebConfig {
     pub site_lang: String,
     /// A folder whose templates override the built-in ones by file name.
     pub templates_dir: Option<PathBuf>,
-    /// Public address for absolute links in feeds and sitemaps; the request's
-    /// Host when unset.
+    /// Public address for absolute links in feeds and sitemaps; without it
+    /// they are served only to a loopback Host (see `feeds::base`).
     pub base_url: Option<String>,
     /// Bearer token for the write API; the write API is off without one.
     pub api_token: Option<String>,

@@ -246,8 +246,8 @@ pub struct SiteConfig {
     pub lang: String,
     /// Folder of templates that override the built-in ones.
     pub templates: Option<PathBuf>,
-    /// Public address of the site, for absolute links in feeds and sitemaps
-    /// (default: the request's Host).
+    /// Public address of the site, for absolute links in feeds and sitemaps.
+    /// Without it they are served only to a loopback Host.
     pub base_url: Option<String>,
 }
 
