@@ -206,12 +206,19 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler that checks for work every second.
+    /// A scheduler that checks for work every second, and whenever a job
+    /// ends.
     pub fn new(ctx: Context) -> Self {
         Scheduler {
             ctx,
             tick: Duration::from_secs(1),
         }
+    }
+
+    /// The same with another tick (tests: a tick too long to matter shows
+    /// that the work drives itself).
+    pub fn with_tick(ctx: Context, tick: Duration) -> Self {
+        Scheduler { ctx, tick }
     }
 
     /// Runs until `shutdown` turns true; in-flight jobs finish first.
@@ -292,9 +299,13 @@ impl Scheduler {
                 tracing::error!(error = format!("{e:#}"), "scheduler tick failed");
             }
             while jobs.try_join_next().is_some() {}
+            // A finished job frees a permit: look for more work at once, so
+            // a backlog runs at the pace of the work, not of the tick (which
+            // capped it at `article_concurrency` articles a second).
             tokio::select! {
                 _ = tokio::time::sleep(self.tick) => {}
                 _ = shutdown.changed() => {}
+                Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
             }
         }
         while jobs.join_next().await.is_some() {}

@@ -953,3 +953,36 @@ async fn claims_are_renewed_while_work_goes_on() {
     let a = ctx.store.article(claimed.id).unwrap().unwrap();
     assert_eq!((a.status, a.attempts), (ArticleStatus::Ready, 1));
 }
+
+/// The scheduler works through a backlog as fast as the work goes: with a
+/// tick of an hour, 500 articles are still all processed, each finished job
+/// starting the next. (Before: one claim per tick capped `serve` at
+/// `article_concurrency` articles a second; with this tick, at 2 an hour.)
+#[tokio::test]
+async fn backlog_is_driven_by_the_work_not_the_tick() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(&dir, true);
+    ctx.settings.article_concurrency = 2;
+    ctx.search = None;
+    add(&ctx, origin.url("/feed/many"));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(
+        scheduler::Scheduler::with_tick(ctx.clone(), Duration::from_secs(3600)).run(stopped),
+    );
+    let done = tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let c = ctx.store.counts().unwrap();
+            if c.ready == 500 {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    stop.send(true).unwrap();
+    run.await.unwrap();
+    assert!(done.is_ok(), "{:?}", ctx.store.counts().unwrap());
+}
