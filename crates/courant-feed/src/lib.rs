@@ -99,10 +99,13 @@ pub fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Error> 
 
 /// Drops the characters XML cannot hold from every text of a parsed feed
 /// (a control character in a title would make every Atom feed that shows it
-/// invalid), and bounds the short fields: a 1 MB title would be served on
-/// every list, feed and API page.
+/// invalid), and bounds every field: a 1 MB title would be served on every
+/// list, feed and API page; summaries and content get bounds that only a
+/// hostile feed reaches.
 fn xml_safe(mut feed: ParsedFeed) -> ParsedFeed {
-    use courant_text::{clip, MAX_AUTHORS, MAX_AUTHOR_CHARS, MAX_TITLE_CHARS};
+    use courant_text::{
+        clip, MAX_AUTHORS, MAX_AUTHOR_CHARS, MAX_CONTENT_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    };
     let clean = courant_text::retain_xml;
     feed.title.iter_mut().for_each(|t| {
         clean(t);
@@ -112,8 +115,14 @@ fn xml_safe(mut feed: ParsedFeed) -> ParsedFeed {
         clean(&mut e.title);
         clip(&mut e.title, MAX_TITLE_CHARS);
         e.url.iter_mut().for_each(clean);
-        e.summary.iter_mut().for_each(clean);
-        e.content.iter_mut().for_each(clean);
+        e.summary.iter_mut().for_each(|t| {
+            clean(t);
+            clip(t, MAX_SUMMARY_CHARS);
+        });
+        e.content.iter_mut().for_each(|t| {
+            clean(t);
+            clip(t, MAX_CONTENT_CHARS);
+        });
         e.authors.truncate(MAX_AUTHORS);
         for a in &mut e.authors {
             clean(a);

@@ -249,7 +249,9 @@ fn short_fields_are_bounded() {
         "version": "https://jsonfeed.org/version/1.1",
         "title": long,
         "items": [{"id": "1", "url": "https://example.org/1", "title": long,
-                   "content_html": "<p>Ships came in.</p>", "authors": authors}],
+                   "content_html": "<p>Ships came in.</p>", "authors": authors},
+                  {"id": "2", "url": "https://example.org/2", "title": "Long summary",
+                   "summary": long.repeat(2), "content_text": "x".repeat(4 * 1024 * 1024)}],
     });
     let feed = parse(json.to_string().as_bytes(), None).expect("parses");
     let title = feed.title.unwrap();
@@ -263,6 +265,11 @@ fn short_fields_are_bounded() {
         .iter()
         .all(|a| a.chars().count() <= courant_text::MAX_AUTHOR_CHARS && a.starts_with("Author")));
     assert_eq!(e.content.as_deref(), Some("<p>Ships came in.</p>"));
+    let e = &feed.entries[1];
+    let summary = e.summary.as_deref().unwrap();
+    assert_eq!(summary.chars().count(), courant_text::MAX_SUMMARY_CHARS);
+    let content = e.content.as_deref().unwrap();
+    assert_eq!(content.chars().count(), courant_text::MAX_CONTENT_CHARS);
 }
 
 /// Documents a strict parser refuses whole still give their good items, with

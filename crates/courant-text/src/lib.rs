@@ -34,6 +34,11 @@ pub const MAX_TITLE_CHARS: usize = 1_000;
 pub const MAX_AUTHOR_CHARS: usize = 200;
 /// Most authors kept per item.
 pub const MAX_AUTHORS: usize = 20;
+/// Longest feed summary, in characters: some feeds carry the whole article
+/// there (a long one is 60,000), so the bound only stops a hostile one.
+pub const MAX_SUMMARY_CHARS: usize = 100_000;
+/// Longest feed content, in characters: the extractor's page bound (3 MiB).
+pub const MAX_CONTENT_CHARS: usize = 3 * 1024 * 1024;
 
 /// Cuts `s` to at most `max` characters, ending in "…" when cut.
 pub fn clip(s: &mut String, max: usize) {
