@@ -248,14 +248,19 @@ def check(dir_, db, port, pub, feeds, items, windows, p):
             "fetched again after a kill": refetched - at_once - retried}
 
 
+def setup(work, name, pub, feeds, db_dir=None):
+    """A phase's folder, database path, port, config and log."""
+    dir_ = os.path.join(work, name)
+    os.makedirs(dir_, exist_ok=True)
+    db = os.path.join(db_dir or dir_, "c.db")
+    port = free_port()
+    cfg = write_config(dir_, db, port, pub, feeds)
+    return dir_, db, port, cfg, open(os.path.join(dir_, "serve.log"), "ab")
+
+
 def phase_kill(work):
     pub = Publisher(FEEDS, ITEMS)
-    dir_ = os.path.join(work, "kill")
-    os.makedirs(dir_)
-    db = os.path.join(dir_, "c.db")
-    port = free_port()
-    cfg = write_config(dir_, db, port, pub, FEEDS)
-    log = open(os.path.join(dir_, "serve.log"), "ab")
+    dir_, db, port, cfg, log = setup(work, "kill", pub, FEEDS)
     rng = random.Random(24)
     windows = []
     for _ in range(CYCLES):
@@ -277,16 +282,11 @@ def phase_disk(work):
     if os.geteuid() != 0:
         return {"skipped": "needs root to mount a small tmpfs"}
     pub = Publisher(FEEDS, ITEMS)
-    dir_ = os.path.join(work, "disk")
-    os.makedirs(dir_)
-    mnt = os.path.join(dir_, "mnt")
+    mnt = os.path.join(work, "disk", "mnt")
     os.makedirs(mnt)
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", mnt], check=True)
     try:
-        db = os.path.join(mnt, "c.db")
-        port = free_port()
-        cfg = write_config(dir_, db, port, pub, FEEDS)
-        log = open(os.path.join(dir_, "serve.log"), "ab")
+        dir_, db, port, cfg, log = setup(work, "disk", pub, FEEDS, db_dir=mnt)
         t0 = time.time()
         p = start(cfg, log)
         time.sleep(30)
@@ -315,11 +315,7 @@ def phase_idle(work):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, IDLE + 1000), hard))
     pub = Publisher(1, 5)
-    dir_ = os.path.join(work, "idle")
-    os.makedirs(dir_)
-    port = free_port()
-    cfg = write_config(dir_, os.path.join(dir_, "c.db"), port, pub, 1)
-    log = open(os.path.join(dir_, "serve.log"), "ab")
+    _, _, port, cfg, log = setup(work, "idle", pub, 1)
     p = start(cfg, log)
     wait_healthy(port)
     idle, refused = [], 0
@@ -387,12 +383,7 @@ def phase_backlog(work):
     # fetcher's 8 MiB body limit.
     feeds = 10
     pub = Publisher(feeds, BACKLOG // feeds)
-    dir_ = os.path.join(work, "backlog")
-    os.makedirs(dir_)
-    db = os.path.join(dir_, "c.db")
-    port = free_port()
-    cfg = write_config(dir_, db, port, pub, feeds)
-    log = open(os.path.join(dir_, "serve.log"), "ab")
+    _, db, port, cfg, log = setup(work, "backlog", pub, feeds)
     p = start(cfg, log)
     wait_healthy(port)
     start_rss = rss_kb(p.pid)
