@@ -4,7 +4,8 @@ and a large backlog (issue 24). Run through bench/reliability.sh.
 
 Publishers are a threaded HTTP server in this process: FEEDS feeds of ITEMS
 items, each item's page carrying a unique word, and every page request
-logged with its time. courant runs as `courant serve` against them.
+logged with its time. courant runs as `courant serve` against them, with
+politeness per host lifted (all publishers are one loopback host).
 
 Phases:
   kill     CYCLES times: start serve, wait a random 0.3-4 s (ingest,
@@ -145,7 +146,7 @@ def write_config(dir_, db, port, pub, feeds, extra=""):
                       for f in range(feeds))
     with open(os.path.join(dir_, "courant.toml"), "w") as fh:
         fh.write(f'database = "{db}"\nlisten = "127.0.0.1:{port}"\n'
-                 f"[fetch]\nallow_private = true\n"
+                 f"[fetch]\nallow_private = true\nper_host = 16\nhost_interval_ms = 0\n"
                  f"[poll]\ninterval_secs = 10\nmax_backoff_secs = 60\n"
                  f"[embed]\nmodel = \"\"\n{extra}\n{sources}")
     return os.path.join(dir_, "courant.toml")

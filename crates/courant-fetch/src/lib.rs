@@ -10,7 +10,9 @@
 //!
 //! `Fetcher::get(url, validators) -> Outcome` over `reqwest`: conditional GET,
 //! whole-request and connect timeouts, a body cap counted after decompression,
-//! bounded redirects with loop detection, and the address guard (`guard.rs`).
+//! bounded redirects with loop detection, the address guard (`guard.rs`), and
+//! per-host politeness (`polite.rs`: requests in flight and the interval
+//! between them per host, Retry-After obeyed, shared by every fetch).
 //! `decode(bytes, content_type)` finds the charset (BOM, header, `<meta>`/XML
 //! declaration, then `chardetng`); bytes that are valid UTF-8 and not plain
 //! ASCII are read as UTF-8 whatever a header or `<meta>` claims (re-encoded
@@ -28,6 +30,7 @@
 
 mod charset;
 mod guard;
+mod polite;
 
 #[cfg(test)]
 mod tests;
@@ -39,6 +42,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 
 pub use charset::{decode, Decoded};
 pub use guard::{is_public_ip, BlockedAddress};
+pub use polite::HostPolicy;
 
 /// Fetcher settings; every field bounds something.
 #[derive(Debug, Clone)]
@@ -55,6 +59,15 @@ pub struct FetchConfig {
     pub allow_private: bool,
     /// User-Agent header.
     pub user_agent: String,
+    /// Requests in flight and time between them, for every host.
+    pub host: HostPolicy,
+    /// Hosts treated otherwise, by lowercase host name.
+    pub hosts: std::collections::HashMap<String, HostPolicy>,
+    /// Longest Retry-After obeyed; a longer one (a year, say) is cut to it.
+    pub max_retry_after: Duration,
+    /// Longest a fetch waits for its turn at a host before failing with
+    /// [`Error::HostBusy`] (retriable).
+    pub max_host_wait: Duration,
 }
 
 impl Default for FetchConfig {
@@ -71,6 +84,10 @@ impl Default for FetchConfig {
                 " (+self-hosted news engine)"
             )
             .to_string(),
+            host: HostPolicy::default(),
+            hosts: std::collections::HashMap::new(),
+            max_retry_after: Duration::from_secs(3600),
+            max_host_wait: Duration::from_secs(30),
         }
     }
 }
@@ -139,6 +156,18 @@ pub enum Error {
     /// The server answered with a non-success status.
     #[error("HTTP status {0}")]
     Status(u16),
+    /// 429 or 503 with a Retry-After: the host is left alone that long.
+    #[error("HTTP status {status}; the host asks to wait {after_secs} s")]
+    Throttled {
+        /// 429 or 503.
+        status: u16,
+        /// The wait asked for, capped.
+        after_secs: u64,
+    },
+    /// The host's turn is further away than a fetch waits (its interval,
+    /// requests in flight, or a Retry-After it sent).
+    #[error("host busy: its next turn is {0} s away")]
+    HostBusy(u64),
     /// The body (after decompression) exceeded the cap.
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
@@ -151,7 +180,12 @@ impl Error {
     /// Worth retrying later (with backoff) rather than a permanent fault.
     pub fn is_retriable(&self) -> bool {
         match self {
-            Error::Dns(_) | Error::Connect(_) | Error::Timeout | Error::Transport(_) => true,
+            Error::Dns(_)
+            | Error::Connect(_)
+            | Error::Timeout
+            | Error::Transport(_)
+            | Error::Throttled { .. }
+            | Error::HostBusy(_) => true,
             Error::Status(s) => *s == 429 || *s >= 500,
             _ => false,
         }
@@ -166,7 +200,8 @@ impl Error {
             Error::Connect(_) => "connect",
             Error::Timeout => "timeout",
             Error::TooManyRedirects(_) | Error::RedirectLoop(_) => "redirect",
-            Error::Status(_) => "status",
+            Error::Status(_) | Error::Throttled { .. } => "status",
+            Error::HostBusy(_) => "host_busy",
             Error::TooLarge(_) => "too_large",
             Error::Transport(_) => "transport",
         }
@@ -178,6 +213,7 @@ impl Error {
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: FetchConfig,
+    hosts: std::sync::Arc<polite::Hosts>,
 }
 
 /// Error raised inside the redirect policy, recovered from reqwest's error chain.
@@ -229,7 +265,12 @@ impl Fetcher {
         let client = builder
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
-        Ok(Fetcher { client, cfg })
+        let hosts = std::sync::Arc::new(polite::Hosts::new(
+            cfg.host,
+            cfg.hosts.clone(),
+            cfg.max_host_wait,
+        ));
+        Ok(Fetcher { client, cfg, hosts })
     }
 
     /// The settings this fetcher enforces.
@@ -258,12 +299,18 @@ impl Fetcher {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));
         }
-        if parsed.host_str().is_none() {
+        let Some(host) = parsed.host_str().map(str::to_ascii_lowercase) else {
             return Err(Error::InvalidUrl(url.to_string()));
-        }
+        };
         if !self.cfg.allow_private {
             guard::check_url_literal(&parsed)?;
         }
+        // Held until the body is read: the host's requests in flight.
+        let _turn = self
+            .hosts
+            .enter(&host)
+            .await
+            .map_err(|wait| Error::HostBusy(wait.as_secs().max(1)))?;
         let mut headers = HeaderMap::new();
         if let Some(v) = validators
             .etag
@@ -291,6 +338,20 @@ impl Fetcher {
             return Ok(Outcome::NotModified);
         }
         if !resp.status().is_success() {
+            if status == 429 || status == 503 {
+                let wait = resp
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| polite::retry_after(v, self.cfg.max_retry_after));
+                if let Some(wait) = wait {
+                    self.hosts.push_back(&host, wait);
+                    return Err(Error::Throttled {
+                        status,
+                        after_secs: wait.as_secs(),
+                    });
+                }
+            }
             return Err(Error::Status(status));
         }
         let limit = self.cfg.max_body_bytes;

@@ -294,3 +294,174 @@ fn public_address_classification() {
         assert_eq!(is_public_ip(ip.parse::<IpAddr>().unwrap()), public, "{ip}");
     }
 }
+
+/// A loopback publisher on `ip` that records when each request starts and
+/// the most requests it had in flight at once.
+struct Recorder {
+    base: String,
+    starts: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+    most: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn recorder(ip: &str) -> Recorder {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let starts: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (s, n, m) = (starts.clone(), now.clone(), most.clone());
+    let app = axum::Router::new()
+        .route(
+            "/slow/{n}",
+            axum::routing::get(move || {
+                let (s, n, m) = (s.clone(), n.clone(), m.clone());
+                async move {
+                    s.lock().unwrap().push(std::time::Instant::now());
+                    let inflight = n.fetch_add(1, Ordering::SeqCst) + 1;
+                    m.fetch_max(inflight, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    n.fetch_sub(1, Ordering::SeqCst);
+                    "ok"
+                }
+            }),
+        )
+        .route(
+            "/busy/{after}",
+            axum::routing::get(
+                |axum::extract::Path(after): axum::extract::Path<String>| async move {
+                    (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        [("retry-after", after)],
+                        "slow down",
+                    )
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Recorder { base, starts, most }
+}
+
+fn polite(per_host: usize, interval_ms: u64, max_wait: Duration) -> Fetcher {
+    Fetcher::new(FetchConfig {
+        allow_private: true,
+        timeout: Duration::from_secs(5),
+        host: HostPolicy {
+            per_host,
+            interval: Duration::from_millis(interval_ms),
+        },
+        max_host_wait: max_wait,
+        ..FetchConfig::default()
+    })
+    .unwrap()
+}
+
+/// Two hosts, six requests each, at once: never more than two in flight per
+/// host, starts at least the interval apart, and one host's queue does not
+/// hold the other back.
+#[tokio::test]
+async fn per_host_limits_hold_and_hosts_are_independent() {
+    let (a, b) = (recorder("127.0.0.2").await, recorder("127.0.0.3").await);
+    let f = polite(2, 100, Duration::from_secs(30));
+    let began = std::time::Instant::now();
+    let mut jobs = Vec::new();
+    for r in [&a, &b] {
+        for i in 0..6 {
+            let (f, url) = (f.clone(), format!("{}/slow/{i}", r.base));
+            jobs.push(tokio::spawn(async move { get(&f, &url).await.map(|_| ()) }));
+        }
+    }
+    for j in jobs {
+        j.await.unwrap().unwrap();
+    }
+    for r in [&a, &b] {
+        assert!(r.most.load(std::sync::atomic::Ordering::SeqCst) <= 2);
+        let mut starts = r.starts.lock().unwrap().clone();
+        starts.sort();
+        assert_eq!(starts.len(), 6);
+        for w in starts.windows(2) {
+            assert!(
+                w[1] - w[0] >= Duration::from_millis(95),
+                "{:?}",
+                w[1] - w[0]
+            );
+        }
+        // Each host began at once, not after the other's queue.
+        assert!(starts[0] - began < Duration::from_millis(150));
+    }
+}
+
+/// 429 with Retry-After: the host is left alone that long (seconds or an
+/// HTTP date); a wait longer than a fetch may wait fails at once as
+/// retriable; a negative or garbage value is an ordinary 429.
+#[tokio::test]
+async fn retry_after_pushes_the_host_back() {
+    let r = recorder("127.0.0.4").await;
+    let f = polite(2, 0, Duration::from_secs(5));
+    let err = get(&f, &format!("{}/busy/1", r.base)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Throttled {
+                status: 429,
+                after_secs: 1
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retriable());
+    let t = std::time::Instant::now();
+    get(&f, &format!("{}/slow/1", r.base)).await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // A year is capped at an hour, and nobody waits an hour for a turn.
+    let err = get(&f, &format!("{}/busy/31536000", r.base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Throttled {
+                after_secs: 3600,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let t = std::time::Instant::now();
+    let err = get(&f, &format!("{}/slow/2", r.base)).await.unwrap_err();
+    assert!(matches!(err, Error::HostBusy(s) if s > 3000), "{err:?}");
+    assert!(err.is_retriable() && t.elapsed() < Duration::from_secs(1));
+
+    let other = recorder("127.0.0.5").await;
+    for bad in ["-5", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+        let err = get(
+            &f,
+            &format!("{}/busy/{bad}", other.base.clone()).replace(' ', "%20"),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Status(429)), "{bad}: {err:?}");
+    }
+    let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let err = get(
+        &f,
+        &format!("{}/busy/{}", other.base, soon.replace(' ', "%20")),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Throttled {
+                after_secs: 0..=2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

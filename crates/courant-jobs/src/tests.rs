@@ -17,6 +17,11 @@ pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
         allow_private,
         timeout: Duration::from_secs(5),
         max_body_bytes: 2 * 1024 * 1024,
+        // Every fixture is one loopback host.
+        host: courant_fetch::HostPolicy {
+            per_host: 16,
+            interval: Duration::ZERO,
+        },
         ..FetchConfig::default()
     })
     .unwrap();

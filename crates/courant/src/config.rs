@@ -278,6 +278,27 @@ pub struct FetchSection {
     pub allow_private: bool,
     /// User-Agent header; the default names courant.
     pub user_agent: Option<String>,
+    /// Requests in flight to one host at most, feeds and pages together.
+    pub per_host: usize,
+    /// Least time between the starts of two requests to one host, in ms.
+    pub host_interval_ms: u64,
+    /// Longest Retry-After obeyed, in seconds; longer ones are cut to it.
+    pub max_retry_after_secs: u64,
+    /// Hosts treated otherwise: `[[fetch.hosts]] host = "...", per_host = 1,
+    /// interval_ms = 5000`.
+    pub hosts: Vec<HostSection>,
+}
+
+/// `[[fetch.hosts]]`: one host's politeness, instead of the defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSection {
+    /// Host name, as in the URLs.
+    pub host: String,
+    /// Requests in flight at most.
+    pub per_host: usize,
+    /// Least time between two requests' starts, in ms.
+    pub interval_ms: u64,
 }
 
 impl Default for FetchSection {
@@ -290,6 +311,10 @@ impl Default for FetchSection {
             max_redirects: d.max_redirects,
             allow_private: false,
             user_agent: None,
+            per_host: d.host.per_host,
+            host_interval_ms: d.host.interval.as_millis() as u64,
+            max_retry_after_secs: d.max_retry_after.as_secs(),
+            hosts: Vec::new(),
         }
     }
 }
@@ -379,6 +404,9 @@ impl Config {
         if self.fetch.max_body_bytes < 1024 || self.fetch.max_body_bytes > 256 * 1024 * 1024 {
             bail!("fetch.max_body_bytes must be between 1 KiB and 256 MiB");
         }
+        if self.fetch.per_host == 0 || self.fetch.hosts.iter().any(|h| h.per_host == 0) {
+            bail!("fetch.per_host must be at least 1");
+        }
         if self.fetch.timeout_secs == 0 || self.fetch.connect_timeout_secs == 0 {
             bail!("fetch timeouts must be positive");
         }
@@ -412,6 +440,23 @@ impl Config {
             max_body_bytes: self.fetch.max_body_bytes,
             max_redirects: self.fetch.max_redirects,
             allow_private: self.fetch.allow_private,
+            host: courant_fetch::HostPolicy {
+                per_host: self.fetch.per_host,
+                interval: Duration::from_millis(self.fetch.host_interval_ms),
+            },
+            hosts: self
+                .fetch
+                .hosts
+                .iter()
+                .map(|h| {
+                    let policy = courant_fetch::HostPolicy {
+                        per_host: h.per_host,
+                        interval: Duration::from_millis(h.interval_ms),
+                    };
+                    (h.host.to_ascii_lowercase(), policy)
+                })
+                .collect(),
+            max_retry_after: Duration::from_secs(self.fetch.max_retry_after_secs),
             ..courant_fetch::FetchConfig::default()
         };
         if let Some(ua) = &self.fetch.user_agent {

@@ -66,6 +66,10 @@ pub async fn run(
     };
     // The demo's publishers live on 127.0.0.1; production configs keep this off.
     cfg.fetch.allow_private = true;
+    // Every demo publisher is one loopback host: politeness per host would
+    // turn the ingest into a crawl of one site.
+    cfg.fetch.per_host = 16;
+    cfg.fetch.host_interval_ms = 0;
     cfg.poll.article_concurrency = 16;
     // Translated editions when Apertium is installed; the demo runs without it.
     let apy = crate::apy::Apy::start().await;

@@ -161,6 +161,8 @@ listen = "127.0.0.1:{port}"
 [fetch]
 allow_private = true
 timeout_secs = 1
+per_host = 16
+host_interval_ms = 0
 [poll]
 interval_secs = 600
 article_concurrency = 2
