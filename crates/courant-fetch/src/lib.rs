@@ -12,7 +12,8 @@
 //! whole-request and connect timeouts, a body cap counted after decompression,
 //! bounded redirects with loop detection, the address guard (`guard.rs`), and
 //! per-host politeness (`polite.rs`: requests in flight and the interval
-//! between them per host, Retry-After obeyed, shared by every fetch).
+//! between them per host, Retry-After obeyed, shared by every fetch), and
+//! robots.txt for article pages (`robots.rs`, `Fetcher::robots`).
 //! `decode(bytes, content_type)` finds the charset (BOM, header, `<meta>`/XML
 //! declaration, then `chardetng`); bytes that are valid UTF-8 and not plain
 //! ASCII are read as UTF-8 whatever a header or `<meta>` claims (re-encoded
@@ -31,6 +32,7 @@
 mod charset;
 mod guard;
 mod polite;
+mod robots;
 
 #[cfg(test)]
 mod tests;
@@ -43,6 +45,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 pub use charset::{decode, Decoded};
 pub use guard::{is_public_ip, BlockedAddress};
 pub use polite::HostPolicy;
+pub use robots::{Verdict, AGENT};
 
 /// Fetcher settings; every field bounds something.
 #[derive(Debug, Clone)]
@@ -214,6 +217,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     cfg: FetchConfig,
     hosts: std::sync::Arc<polite::Hosts>,
+    robots: std::sync::Arc<robots::Robots>,
 }
 
 /// Error raised inside the redirect policy, recovered from reqwest's error chain.
@@ -270,7 +274,12 @@ impl Fetcher {
             cfg.hosts.clone(),
             cfg.max_host_wait,
         ));
-        Ok(Fetcher { client, cfg, hosts })
+        Ok(Fetcher {
+            client,
+            cfg,
+            hosts,
+            robots: std::sync::Arc::default(),
+        })
     }
 
     /// The settings this fetcher enforces.

@@ -36,7 +36,8 @@ struct Host {
     permits: Arc<Semaphore>,
     /// When the next request may start.
     next: Mutex<Instant>,
-    interval: Duration,
+    /// Widened by a robots.txt Crawl-delay.
+    interval: Mutex<Duration>,
 }
 
 /// Hosts seen, with their turn and their pushed-back time.
@@ -95,7 +96,7 @@ impl Hosts {
                 Arc::new(Host {
                     permits: Arc::new(Semaphore::new(policy.per_host.max(1))),
                     next: Mutex::new(Instant::now()),
-                    interval: policy.interval,
+                    interval: Mutex::new(policy.interval),
                 })
             })
             .clone()
@@ -118,10 +119,11 @@ impl Hosts {
             .map_err(|_| self.max_wait)?
             .map_err(|_| self.max_wait)?;
         // Book the next start while holding the permit, then sleep to ours.
+        let interval = *h.interval.lock().unwrap_or_else(|p| p.into_inner());
         let start = {
             let mut next = h.next.lock().unwrap_or_else(|p| p.into_inner());
             let start = (*next).max(Instant::now());
-            *next = start + h.interval;
+            *next = start + interval;
             start
         };
         if start.saturating_duration_since(Instant::now()) > self.max_wait {
@@ -129,6 +131,13 @@ impl Hosts {
         }
         tokio::time::sleep_until(start).await;
         Ok(Turn { _permit: permit })
+    }
+
+    /// Makes the interval at `host` at least `interval` (a Crawl-delay).
+    pub(crate) fn widen(&self, host: &str, interval: Duration) {
+        let h = self.host(host);
+        let mut i = h.interval.lock().unwrap_or_else(|p| p.into_inner());
+        *i = (*i).max(interval);
     }
 
     /// Leaves `host` alone for `wait` (a Retry-After).

@@ -465,3 +465,74 @@ async fn retry_after_pushes_the_host_back() {
         "{err:?}"
     );
 }
+
+/// A publisher on `ip` whose robots.txt answers `status` with `body`, and
+/// that counts the robots.txt requests and every other one.
+async fn robots_host(
+    ip: &str,
+    status: u16,
+    body: &'static [u8],
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let a = asked.clone();
+    let app = axum::Router::new()
+        .route(
+            "/robots.txt",
+            axum::routing::get(move || {
+                a.fetch_add(1, Ordering::SeqCst);
+                async move { (axum::http::StatusCode::from_u16(status).unwrap(), body) }
+            }),
+        )
+        .fallback(|| async { "page" });
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, asked)
+}
+
+/// robots.txt as RFC 9309 reads it: its rules for courant, read once a day
+/// per origin; 4xx or garbage allows all; unreachable (5xx) disallows all;
+/// Crawl-delay widens the host's interval.
+#[tokio::test]
+async fn robots_txt_is_obeyed_and_cached() {
+    let f = polite(2, 0, Duration::from_secs(30));
+    let rules = b"User-agent: *\nDisallow: /private\n\nUser-agent: courant\nDisallow: /no-courant\nCrawl-delay: 1\n";
+    let (base, asked) = robots_host("127.0.0.6", 200, rules).await;
+    for (path, allowed) in [
+        ("/public/a", true),
+        ("/no-courant/x", false),
+        ("/private/x", true),
+    ] {
+        let v = f.robots(&format!("{base}{path}")).await.unwrap();
+        assert_eq!(v == Verdict::Allowed, allowed, "{path}: {v:?}");
+    }
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1, "cached");
+    // Crawl-delay: 1 s between the starts of two requests to the host.
+    let t = std::time::Instant::now();
+    get(&f, &format!("{base}/a")).await.unwrap();
+    get(&f, &format!("{base}/b")).await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+
+    for (ip, status, body, allowed) in [
+        ("127.0.0.7", 404, &b"not here"[..], true),
+        (
+            "127.0.0.8",
+            200,
+            &b"\x00\xff<html>garbage</html>\x01"[..],
+            true,
+        ),
+        ("127.0.0.9", 503, &b"down"[..], false),
+    ] {
+        let (base, _) = robots_host(ip, status, body).await;
+        let v = f.robots(&format!("{base}/page")).await.unwrap();
+        assert_eq!(v == Verdict::Allowed, allowed, "{status}: {v:?}");
+        if let Verdict::Disallowed(why) = v {
+            assert!(why.contains("unreachable"), "{why}");
+        }
+    }
+}

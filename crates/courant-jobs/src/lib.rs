@@ -285,7 +285,26 @@ async fn outcome_of(
         ..assemble::Inputs::default()
     };
     let mut fetch_error = None;
-    if let Some(url) = article.url.as_deref() {
+    // robots.txt decides whether the page is fetched; when it says no, the
+    // feed's own text is the article, marked so.
+    let page_url = match article.url.as_deref() {
+        Some(url) => match ctx.fetcher.robots(url).await {
+            Ok(courant_fetch::Verdict::Allowed) => Some(url),
+            Ok(courant_fetch::Verdict::Disallowed(why)) => {
+                inputs
+                    .warnings
+                    .push(format!("{why}: the feed's text is shown"));
+                None
+            }
+            Err(e) => {
+                inputs.warnings.push(format!("page {}: {e}", e.kind()));
+                fetch_error = Some(e);
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(url) = page_url {
         match ctx.fetcher.get(url, &Validators::default()).await {
             Ok(Outcome::Fetched(resp)) => {
                 let final_url = resp.final_url.clone();

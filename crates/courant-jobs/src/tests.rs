@@ -991,3 +991,51 @@ async fn backlog_is_driven_by_the_work_not_the_tick() {
     run.await.unwrap();
     assert!(done.is_ok(), "{:?}", ctx.store.counts().unwrap());
 }
+
+/// A page robots.txt disallows is never requested: the feed's own text is
+/// the article, with a warning that says why.
+#[tokio::test]
+async fn robots_disallowed_pages_are_not_fetched() {
+    use axum::routing::get;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pages = Arc::new(AtomicUsize::new(0));
+    let p = pages.clone();
+    let origin = courant_origin::spawn(move |_| {
+        axum::Router::new()
+            .route(
+                "/feed",
+                get(|| async {
+                    "<rss version=\"2.0\"><channel><title>R</title><item><title>Kept out</title>\
+                     <link>/private/1</link><guid>r-1</guid><description>The council met on Tuesday \
+                     and agreed on the budget after a long debate in the town hall.</description>\
+                     </item></channel></rss>"
+                }),
+            )
+            .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /private\n" }))
+            .route(
+                "/private/{n}",
+                get(move || {
+                    p.fetch_add(1, Ordering::SeqCst);
+                    async { "<html><body><p>page</p></body></html>" }
+                }),
+            )
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    add(&ctx, origin.url("/feed"));
+    let report = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!(report.ready, 1);
+    assert_eq!(pages.load(Ordering::SeqCst), 0);
+    let a = &ctx.store.articles(&ArticleQuery::default()).unwrap()[0];
+    let p = a.processed.as_ref().unwrap();
+    assert!(p.text.contains("council met on Tuesday"), "{}", p.text);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("robots.txt disallows")),
+        "{:?}",
+        p.warnings
+    );
+}

@@ -278,6 +278,9 @@ pub struct FetchSection {
     pub allow_private: bool,
     /// User-Agent header; the default names courant.
     pub user_agent: Option<String>,
+    /// A URL or address where publishers can reach the operator; it goes
+    /// into the default User-Agent: `courant/VERSION (+CONTACT)`.
+    pub contact: Option<String>,
     /// Requests in flight to one host at most, feeds and pages together.
     pub per_host: usize,
     /// Least time between the starts of two requests to one host, in ms.
@@ -311,6 +314,7 @@ impl Default for FetchSection {
             max_redirects: d.max_redirects,
             allow_private: false,
             user_agent: None,
+            contact: None,
             per_host: d.host.per_host,
             host_interval_ms: d.host.interval.as_millis() as u64,
             max_retry_after_secs: d.max_retry_after.as_secs(),
@@ -404,6 +408,11 @@ impl Config {
         if self.fetch.max_body_bytes < 1024 || self.fetch.max_body_bytes > 256 * 1024 * 1024 {
             bail!("fetch.max_body_bytes must be between 1 KiB and 256 MiB");
         }
+        if let Some(c) = &self.fetch.contact {
+            if c.trim().is_empty() || c.len() > 200 || c.chars().any(|ch| ch.is_control()) {
+                bail!("fetch.contact must be a short URL or address");
+            }
+        }
         if self.fetch.per_host == 0 || self.fetch.hosts.iter().any(|h| h.per_host == 0) {
             bail!("fetch.per_host must be at least 1");
         }
@@ -461,6 +470,8 @@ impl Config {
         };
         if let Some(ua) = &self.fetch.user_agent {
             f.user_agent = ua.clone();
+        } else if let Some(contact) = self.fetch.contact.as_deref().map(str::trim) {
+            f.user_agent = format!("courant/{} (+{contact})", env!("CARGO_PKG_VERSION"));
         }
         f
     }
@@ -498,6 +509,17 @@ mod tests {
         let cfg = Config::load(&path).unwrap();
         assert!(!cfg.sources.is_empty());
         assert!(!cfg.fetch.allow_private);
+        let fetch = cfg.fetch_config();
+        assert_eq!(
+            (fetch.host.per_host, fetch.host.interval.as_millis()),
+            (2, 1000)
+        );
+        let mut with_contact = cfg.clone();
+        with_contact.fetch.contact = Some("https://news.example.org/about".into());
+        assert!(with_contact
+            .fetch_config()
+            .user_agent
+            .ends_with("(+https://news.example.org/about)"));
         assert_eq!(
             cfg.translate.providers[0].kind,
             courant_translate::Kind::Apertium
@@ -532,6 +554,8 @@ mod tests {
             ),
             ("[[sources]]\nurl = \"/relative\"", "not a URL"),
             ("databse = \"x.db\"", "unknown field"),
+            ("[fetch]\nper_host = 0", "per_host"),
+            ("[fetch]\ncontact = \"a\\u0007b\"", "fetch.contact"),
         ] {
             let res = toml::from_str::<Config>(toml)
                 .map_err(anyhow::Error::from)
