@@ -22,6 +22,7 @@
 //! `roxmltree` directly; the `opml` crate would add a dependency for 30 lines.
 #![warn(missing_docs)]
 
+mod hints;
 mod opml;
 mod recover;
 mod sitemap;
@@ -35,6 +36,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use chrono::{DateTime, Utc};
 use courant_model::FeedEntry;
 
+pub use hints::PollHints;
 pub use opml::{parse_opml, OpmlOutline};
 pub use sitemap::parse_sitemap;
 
@@ -56,6 +58,8 @@ pub struct ParsedFeed {
     pub entries: Vec<FeedEntry>,
     /// Problems that did not stop parsing.
     pub warnings: Vec<String>,
+    /// What the feed says about when to poll it again.
+    pub hints: PollHints,
 }
 
 /// Format of a feed document.
@@ -157,6 +161,7 @@ fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Er
     };
     warnings.append(&mut parsed.warnings);
     parsed.warnings = warnings;
+    parsed.hints = hints::read(&doc, parsed.hints.ttl.map(|t| (t.as_secs() / 60) as u32));
     Ok(parsed)
 }
 
@@ -280,6 +285,12 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
         lang: feed_lang,
         entries,
         warnings,
+        hints: PollHints {
+            ttl: feed
+                .ttl
+                .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
+            ..PollHints::default()
+        },
     }
 }
 

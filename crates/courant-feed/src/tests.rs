@@ -318,3 +318,26 @@ fn nothing_to_salvage_is_an_error() {
         );
     }
 }
+
+/// A feed's own scheduling hints, from its head only (an item's `ttl` is
+/// not the feed's).
+#[test]
+fn poll_hints_are_read_from_the_head() {
+    use std::time::Duration;
+    let read = |f: &str| {
+        parse(
+            &std::fs::read(testdata().join("hints").join(f)).unwrap(),
+            None,
+        )
+        .unwrap()
+    };
+    let h = read("rss-hints.xml").hints;
+    assert_eq!(h.ttl, Some(Duration::from_secs(3600)));
+    assert_eq!(h.update_period, Some(Duration::from_secs(6 * 3600)));
+    assert_eq!(h.skip_hours, vec![0, 1, 23]);
+    assert_eq!(
+        h.skip_days,
+        vec![chrono::Weekday::Sat, chrono::Weekday::Sun]
+    );
+    assert_eq!(read("atom-none.xml").hints, PollHints::default());
+}

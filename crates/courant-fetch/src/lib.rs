@@ -117,6 +117,9 @@ pub struct Response {
     pub validators: Validators,
     /// Decompressed body.
     pub body: Bytes,
+    /// How long the response may be reused: `Cache-Control: max-age`, else
+    /// `Expires`, capped at a day. A feed's poll waits at least this long.
+    pub fresh_for: Option<Duration>,
 }
 
 /// Result of a fetch that reached the server and was accepted.
@@ -229,6 +232,36 @@ enum RedirectError {
     Loop(String),
     #[error("bad scheme")]
     Scheme(String),
+}
+
+/// `Cache-Control: max-age` (`no-store`, `no-cache` mean none), else
+/// `Expires`, capped at a day; `None` when neither says anything usable.
+fn fresh_for(headers: &HeaderMap) -> Option<Duration> {
+    const DAY: Duration = Duration::from_secs(86_400);
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(cc) = text(header::CACHE_CONTROL) {
+        let mut max_age = None;
+        for part in cc.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+            if part == "no-store" || part == "no-cache" {
+                return None;
+            }
+            if let Some(v) = part.strip_prefix("max-age=") {
+                max_age = v.trim_matches('"').parse::<u64>().ok();
+            }
+        }
+        if let Some(secs) = max_age {
+            return (secs > 0).then(|| Duration::from_secs(secs).min(DAY));
+        }
+    }
+    let expires = httpdate::parse_http_date(text(header::EXPIRES)?).ok()?;
+    let now = text(header::DATE)
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+        .unwrap_or_else(std::time::SystemTime::now);
+    expires.duration_since(now).ok().map(|d| d.min(DAY))
 }
 
 impl Fetcher {
@@ -379,6 +412,7 @@ impl Fetcher {
             etag: header_str(header::ETAG),
             last_modified: header_str(header::LAST_MODIFIED),
         };
+        let fresh_for = fresh_for(resp.headers());
         let final_url = resp.url().to_string();
         let mut body = BytesMut::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
@@ -393,6 +427,7 @@ impl Fetcher {
             content_type,
             validators,
             body: body.freeze(),
+            fresh_for,
         }))
     }
 

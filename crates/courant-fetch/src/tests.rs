@@ -536,3 +536,35 @@ async fn robots_txt_is_obeyed_and_cached() {
         }
     }
 }
+
+/// How long a response says it stays fresh, for the polling schedule.
+#[test]
+fn freshness_from_cache_headers() {
+    let date = "Sun, 06 Dec 2026 10:00:00 GMT";
+    for (headers, want) in [
+        (vec![("cache-control", "public, max-age=600")], Some(600)),
+        (vec![("cache-control", "max-age=600, no-cache")], None),
+        (vec![("cache-control", "no-store")], None),
+        (vec![("cache-control", "max-age=0")], None),
+        (vec![("cache-control", "max-age=99999999")], Some(86_400)),
+        (
+            vec![("date", date), ("expires", "Sun, 06 Dec 2026 10:30:00 GMT")],
+            Some(1800),
+        ),
+        (
+            vec![("date", date), ("expires", "Sun, 06 Dec 2026 09:00:00 GMT")],
+            None,
+        ),
+        (vec![("expires", "-1")], None),
+        (vec![], None),
+    ] {
+        let mut map = HeaderMap::new();
+        for (k, v) in &headers {
+            map.insert(
+                header::HeaderName::from_static(k),
+                HeaderValue::from_static(v),
+            );
+        }
+        assert_eq!(fresh_for(&map).map(|d| d.as_secs()), want, "{headers:?}");
+    }
+}

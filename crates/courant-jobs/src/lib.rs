@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod assemble;
+pub mod rhythm;
 mod scheduler;
 pub mod search;
 pub mod stories;
@@ -50,8 +51,13 @@ pub use scheduler::{ingest_all, Event, IngestReport, Scheduler};
 /// Settings for the jobs.
 #[derive(Debug, Clone)]
 pub struct JobSettings {
-    /// Time between polls of a healthy source.
+    /// Time between polls of a healthy source whose entries show no rhythm
+    /// (see [`rhythm`]).
     pub poll_interval: Duration,
+    /// Shortest time between two polls of a source.
+    pub min_poll_interval: Duration,
+    /// Longest time between two polls that a feed's rhythm gives.
+    pub max_poll_interval: Duration,
     /// Longest wait after repeated failures.
     pub max_backoff: Duration,
     /// Sources polled at once.
@@ -72,6 +78,8 @@ impl Default for JobSettings {
     fn default() -> Self {
         JobSettings {
             poll_interval: Duration::from_secs(15 * 60),
+            min_poll_interval: Duration::from_secs(5 * 60),
+            max_poll_interval: Duration::from_secs(4 * 3600),
             max_backoff: Duration::from_secs(6 * 3600),
             poll_concurrency: 4,
             article_concurrency: 8,
@@ -148,6 +156,22 @@ pub async fn poll_source(
         last_modified: source.health.last_modified.clone(),
     };
     let mut report = PollReport::default();
+    let rhythm = rhythm::Rhythm {
+        min: ctx.settings.min_poll_interval,
+        max: ctx.settings.max_poll_interval,
+        default: ctx.settings.poll_interval,
+    };
+    // Unchanged feed: keep the interval the last poll chose.
+    let mut next_ok = match (source.health.last_fetch_at, source.health.next_poll_at) {
+        (Some(at), Some(next)) if next > at && source.health.consecutive_failures == 0 => {
+            let kept = (next - at).to_std().unwrap_or(rhythm.default);
+            Some(later(
+                now,
+                kept.clamp(rhythm.min, rhythm.max.max(rhythm.min)),
+            ))
+        }
+        _ => None,
+    };
     let result = match ctx.fetcher.get(&source.feed_url, &validators).await {
         Ok(Outcome::NotModified) => {
             report.not_modified = true;
@@ -168,6 +192,18 @@ pub async fn poll_source(
             match parsed {
                 Ok(feed) => {
                     report.entries = feed.entries.len();
+                    let dates: Vec<_> = feed
+                        .entries
+                        .iter()
+                        .filter_map(|e| e.published.or(e.updated))
+                        .collect();
+                    next_ok = Some(rhythm::next_poll(
+                        now,
+                        &dates,
+                        &feed.hints,
+                        resp.fresh_for,
+                        &rhythm,
+                    ));
                     let id = source.id;
                     let entries = feed.entries;
                     // A store that cannot take the entries (a full disk) fails
@@ -206,7 +242,7 @@ pub async fn poll_source(
     metrics::counter!("courant_polls_total", "outcome" => outcome).increment(1);
     metrics::counter!("courant_entries_new_total").increment(report.new as u64);
     let next = match &result {
-        PollResult::Ok { .. } => later(now, ctx.settings.poll_interval),
+        PollResult::Ok { .. } => next_ok.unwrap_or_else(|| later(now, rhythm.default)),
         PollResult::Failed { error } => {
             report.error = Some(error.clone());
             tracing::warn!(source = %source.feed_url, %error, "poll failed");

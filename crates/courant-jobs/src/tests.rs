@@ -1039,3 +1039,29 @@ async fn robots_disallowed_pages_are_not_fetched() {
         p.warnings
     );
 }
+
+/// A poll schedules the next one by the feed's rhythm: the fixture's
+/// entries are days apart, so it comes back after the longest interval; a
+/// 304 keeps the interval the last poll chose.
+#[tokio::test]
+async fn polls_follow_the_feed_rhythm() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    let src = add(&ctx, origin.url("/feed/etag"));
+    let now = Utc::now();
+    poll_source(&ctx, &src, now).await.unwrap();
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    let next = src.health.next_poll_at.unwrap();
+    let max = chrono::Duration::from_std(ctx.settings.max_poll_interval).unwrap();
+    // Times are stored to the microsecond.
+    let near = |a: chrono::Duration, b: chrono::Duration| (a - b).num_milliseconds().abs() < 5;
+    assert!(near(next - now, max), "{:?}", next - now);
+    let later = next + chrono::Duration::seconds(1);
+    let report = poll_source(&ctx, &src, later).await.unwrap();
+    assert!(report.not_modified);
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    assert!(near(src.health.next_poll_at.unwrap() - later, max));
+}

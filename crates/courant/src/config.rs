@@ -327,8 +327,14 @@ impl Default for FetchSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PollSection {
-    /// Seconds between polls of a healthy source.
+    /// Seconds between polls of a healthy source whose entries show no
+    /// rhythm; otherwise the median gap between its entries decides.
     pub interval_secs: u64,
+    /// Shortest time between two polls of a source, in seconds.
+    pub min_interval_secs: u64,
+    /// Longest time between two polls a feed's rhythm gives, in seconds
+    /// (its ttl, Cache-Control or sy:updatePeriod may ask for more, up to a day).
+    pub max_interval_secs: u64,
     /// Longest backoff in seconds after repeated failures.
     pub max_backoff_secs: u64,
     /// Sources polled at once.
@@ -347,6 +353,8 @@ impl Default for PollSection {
         let d = courant_jobs::JobSettings::default();
         PollSection {
             interval_secs: d.poll_interval.as_secs(),
+            min_interval_secs: d.min_poll_interval.as_secs(),
+            max_interval_secs: d.max_poll_interval.as_secs(),
             max_backoff_secs: d.max_backoff.as_secs(),
             concurrency: d.poll_concurrency,
             article_concurrency: d.article_concurrency,
@@ -401,6 +409,11 @@ impl Config {
         self.listen_addr()?;
         if self.poll.interval_secs < 10 {
             bail!("poll.interval_secs must be at least 10");
+        }
+        if self.poll.min_interval_secs < 10
+            || self.poll.max_interval_secs < self.poll.min_interval_secs
+        {
+            bail!("poll.min_interval_secs must be at least 10, and poll.max_interval_secs at least that");
         }
         if self.poll.max_backoff_secs < self.poll.interval_secs {
             bail!("poll.max_backoff_secs must be at least poll.interval_secs");
@@ -480,6 +493,8 @@ impl Config {
     pub fn job_settings(&self) -> courant_jobs::JobSettings {
         courant_jobs::JobSettings {
             poll_interval: Duration::from_secs(self.poll.interval_secs),
+            min_poll_interval: Duration::from_secs(self.poll.min_interval_secs),
+            max_poll_interval: Duration::from_secs(self.poll.max_interval_secs),
             max_backoff: Duration::from_secs(self.poll.max_backoff_secs),
             poll_concurrency: self.poll.concurrency,
             article_concurrency: self.poll.article_concurrency,
