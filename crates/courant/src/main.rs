@@ -12,6 +12,7 @@ mod apy;
 mod config;
 #[cfg(feature = "lab")]
 mod demo;
+mod discover;
 mod extract;
 #[cfg(feature = "lab")]
 mod lab;
@@ -282,7 +283,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;
-            sources(cmd, store.as_ref())
+            sources(cmd, &cfg, store.as_ref()).await
         }
         #[cfg(feature = "lab")]
         Cmd::Lab(cmd) => lab::run(cmd).await,

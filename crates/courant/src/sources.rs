@@ -17,10 +17,17 @@ pub(crate) enum SourcesCmd {
         /// OPML file.
         file: PathBuf,
     },
-    /// Add one feed.
+    /// Add a feed: its URL, or a site's page, whose feeds are found
+    /// (`<link rel=alternate>`, then the usual paths) and listed.
     Add {
-        /// Feed URL.
+        /// A feed's URL, or a page of the site.
         url: String,
+        /// Of several feeds found, add this one (as numbered in the list).
+        #[arg(long)]
+        pick: Option<usize>,
+        /// Add the URL as it is, without fetching it.
+        #[arg(long)]
+        no_check: bool,
         /// Display name.
         #[arg(long)]
         name: Option<String>,
@@ -84,16 +91,55 @@ pub(crate) fn import_opml(path: &Path, store: &dyn Store) -> anyhow::Result<usiz
     Ok(added)
 }
 
-pub(crate) fn sources(cmd: SourcesCmd, store: &dyn Store) -> anyhow::Result<()> {
+pub(crate) async fn sources(
+    cmd: SourcesCmd,
+    cfg: &Config,
+    store: &dyn Store,
+) -> anyhow::Result<()> {
     match cmd {
         SourcesCmd::Import { file } => {
             let n = import_opml(&file, store)?;
             println!("imported {n} feeds from {}", file.display());
         }
-        SourcesCmd::Add { url, name, lang } => {
+        SourcesCmd::Add {
+            url,
+            pick,
+            no_check,
+            name,
+            lang,
+        } => {
             config::check_feed_url(&url)?;
+            let url = url.trim().to_string();
+            let feed_url = if no_check {
+                url
+            } else {
+                let fetcher = courant_fetch::Fetcher::new(cfg.fetch_config())?;
+                let found = crate::discover::discover(&fetcher, &url).await?;
+                match (found.len(), pick) {
+                    (0, _) => anyhow::bail!(
+                        "no feed found at {url} (read its <link rel=alternate> and the usual feed paths); --no-check adds it as it is"
+                    ),
+                    (1, None) => found[0].url.clone(),
+                    (n, Some(k)) if (1..=n).contains(&k) => found[k - 1].url.clone(),
+                    (n, Some(k)) => anyhow::bail!("--pick {k}: there are {n} feeds"),
+                    (_, None) => {
+                        println!("{} feeds found at {url}; add one with --pick N:", found.len());
+                        for (i, f) in found.iter().enumerate() {
+                            println!(
+                                "{:>3}. {}  ({}, {} entries{})",
+                                i + 1,
+                                f.url,
+                                f.kind,
+                                f.entries,
+                                f.title.as_deref().map(|t| format!(", {t:?}")).unwrap_or_default()
+                            );
+                        }
+                        return Ok(());
+                    }
+                }
+            };
             let s = store.add_source(&NewSource {
-                feed_url: url.trim().to_string(),
+                feed_url,
                 name: name.unwrap_or_default(),
                 lang,
                 attribution: None,

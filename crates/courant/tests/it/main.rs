@@ -911,3 +911,96 @@ fn real_model_similarity_is_graded_across_languages() {
         "{out}"
     );
 }
+
+/// `courant sources add` with a site's page: the feeds it announces are
+/// checked and listed, `--pick` adds one, a site that announces none is
+/// looked at on the usual paths, and a site without any feed is an error.
+#[tokio::test]
+async fn sources_add_discovers_a_sites_feeds() {
+    let rss = |title: &'static str| {
+        move || async move {
+            (
+                [("content-type", "application/rss+xml")],
+                format!(
+                    "<rss version=\"2.0\"><channel><title>{title}</title><item><title>One</title>\
+                     <link>https://example.org/1</link></item></channel></rss>"
+                ),
+            )
+        }
+    };
+    let site = courant_origin::spawn(|_| {
+        axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|| async {
+                    axum::response::Html(
+                        "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" title=\"All\" href=\"/all.xml\">\
+                         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"/broken.xml\">\
+                         <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/world.xml\"></head><body>Home</body></html>",
+                    )
+                }),
+            )
+            .route("/all.xml", axum::routing::get(rss("All news")))
+            .route("/world.xml", axum::routing::get(rss("World")))
+            .route("/broken.xml", axum::routing::get(|| async { "<feed><oops" }))
+    })
+    .await
+    .unwrap();
+    let plain = courant_origin::spawn(|_| {
+        axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|| async { axum::response::Html("<p>No links</p>") }),
+            )
+            .route("/feed.xml", axum::routing::get(rss("Usual path")))
+    })
+    .await
+    .unwrap();
+    let empty = courant_origin::spawn(|_| {
+        axum::Router::new().route(
+            "/",
+            axum::routing::get(|| async { axum::response::Html("<p>Nothing</p>") }),
+        )
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("courant.toml");
+    std::fs::write(
+        &cfg,
+        "database = \"c.db\"\n[fetch]\nallow_private = true\nhost_interval_ms = 0\nper_host = 8\n",
+    )
+    .unwrap();
+    let add = move |args: Vec<String>| {
+        let cfg = cfg.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                courant()
+                    .arg("--config")
+                    .arg(&cfg)
+                    .args(["sources", "add"])
+                    .args(&args)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = add(vec![site.url("/")]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("2 feeds found"), "{text}");
+    assert!(text.contains("1. ") && text.contains("/all.xml") && text.contains("\"All news\""));
+    assert!(text.contains("2. ") && text.contains("/world.xml"));
+    assert!(!text.contains("broken"));
+    let out = add(vec![site.url("/"), "--pick".into(), "2".into()]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/world.xml"));
+    let out = add(vec![plain.url("/")]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&plain.url("/feed.xml")));
+    let out = add(vec![empty.url("/")]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no feed found"));
+    let out = add(vec![empty.url("/"), "--no-check".into()]).await;
+    assert!(out.status.success());
+}
