@@ -1065,3 +1065,69 @@ async fn polls_follow_the_feed_rhythm() {
     let src = ctx.store.source(src.id).unwrap().unwrap();
     assert!(near(src.health.next_poll_at.unwrap() - later, max));
 }
+
+/// A publisher corrects an item under the same id: the next poll processes
+/// it again, its page and story follow, and search finds the new words.
+#[tokio::test]
+async fn corrected_items_are_processed_again() {
+    use axum::routing::get;
+    let title = Arc::new(std::sync::Mutex::new(
+        "Flood closes the old bridge".to_string(),
+    ));
+    let t = title.clone();
+    let origin = courant_origin::spawn(move |_| {
+        axum::Router::new().route(
+            "/feed",
+            get(move || {
+                let t = t.lock().unwrap().clone();
+                async move {
+                    format!(
+                        "<rss version=\"2.0\"><channel><title>C</title><item><title>{t}</title>\
+                         <guid>c-1</guid><description>{t}. The river rose overnight and the town \
+                         closed its oldest crossing while engineers inspect the piers.</description>\
+                         </item></channel></rss>"
+                    )
+                }
+            }),
+        )
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    add(&ctx, origin.url("/feed"));
+    let first = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((first.ready, first.clustered, first.indexed), (1, 1, 1));
+    let a = ctx
+        .store
+        .articles(&ArticleQuery::default())
+        .unwrap()
+        .remove(0);
+    assert_eq!(a.revisions, 0);
+
+    *title.lock().unwrap() = "Flood closes the old bridge, mayor orders repairs".into();
+    let second = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((second.new_articles, second.ready), (0, 1));
+    let b = ctx.store.article(a.id).unwrap().unwrap();
+    assert_eq!(b.revisions, 1);
+    assert!(b.title().contains("mayor orders repairs"), "{}", b.title());
+    assert_eq!(b.story, a.story);
+    assert_eq!(b.discovered_at, a.discovered_at);
+    let story = ctx.store.story(b.story.unwrap()).unwrap().unwrap();
+    assert!(
+        story.title.contains("mayor orders repairs"),
+        "{}",
+        story.title
+    );
+    let found = ctx
+        .search
+        .as_ref()
+        .unwrap()
+        .search(&courant_search::SearchQuery {
+            text: "mayor repairs".into(),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.total, 1);
+}

@@ -215,6 +215,13 @@ pub struct Article {
     /// The earlier article this one is a syndicated copy of.
     #[serde(default)]
     pub duplicate_of: Option<ArticleId>,
+    /// When the feed last changed the item (title, summary or content) and
+    /// it was processed again; `None` while it is as first seen.
+    #[serde(default)]
+    pub revised_at: Option<DateTime<Utc>>,
+    /// How many times that happened.
+    #[serde(default)]
+    pub revisions: i64,
 }
 
 /// Story id: stable for good. A story merged into another keeps its id, which

@@ -808,3 +808,69 @@ fn the_memory_answers_by_provider_pair_and_key() {
         .expect("recall")
         .is_empty());
 }
+
+/// A corrected item (same id, new title or text) is processed again: its
+/// first sight and story stay, it records the revision, it is placed again
+/// later in the log (so the index reads the new text) and its story's title
+/// follows. The same item unchanged, or only re-dated, changes nothing.
+#[test]
+fn corrections_are_processed_again() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    let mut e = entries(1);
+    s.insert_entries(src.id, &e, now).unwrap();
+    let a = s.claim_pending(now, 60, 1).unwrap().remove(0);
+    s.finish_claimed(a.id, a.attempts, &ready("Mayor resigns. Council meets."))
+        .unwrap();
+    assert!(s
+        .acquire_lease("cluster", "w1", now, now + Duration::seconds(30))
+        .unwrap());
+    let batch = StoryBatch {
+        placements: vec![place(a.id, 1, None, 1.0)],
+        ..StoryBatch::default()
+    };
+    let first_seq = s.record_stories("cluster", "w1", &batch, now).unwrap();
+    assert_eq!(
+        s.story(1).unwrap().unwrap().title,
+        "Mayor resigns. Council meets."
+    );
+
+    // Unchanged, or only a new `updated` date: nothing to do.
+    assert_eq!(s.insert_entries(src.id, &e, now).unwrap(), 0);
+    e[0].updated = Some(now);
+    s.insert_entries(src.id, &e, now).unwrap();
+    assert!(s.claim_pending(now, 60, 1).unwrap().is_empty());
+
+    // Corrected: processed again.
+    let later = now + Duration::hours(2);
+    e[0].title = "Mayor resigns after vote".into();
+    assert_eq!(s.insert_entries(src.id, &e, later).unwrap(), 0, "not new");
+    let again = s.claim_pending(later, 60, 1).unwrap().remove(0);
+    assert_eq!(again.id, a.id);
+    assert_eq!((again.revisions, again.attempts), (1, 1));
+    assert_eq!(again.discovered_at, a.discovered_at);
+    assert!(again.revised_at.unwrap() > a.discovered_at);
+    assert!(s
+        .finish_claimed(
+            again.id,
+            again.attempts,
+            &ready("Mayor resigns after vote. Council meets.")
+        )
+        .unwrap());
+    let done = s.article(a.id).unwrap().unwrap();
+    assert_eq!(done.title(), "Mayor resigns after vote. Council meets.");
+    assert_eq!(done.story, Some(1));
+    let replay = s.placed_since(first_seq, 10).unwrap();
+    assert_eq!(replay.len(), 1);
+    assert_eq!(replay[0].article.id, a.id);
+    assert_eq!(
+        s.story(1).unwrap().unwrap().title,
+        "Mayor resigns after vote. Council meets."
+    );
+    // A hidden article is the operator's: a correction does not bring it back.
+    assert!(s.set_hidden(a.id, true).unwrap());
+    e[0].title = "Third title".into();
+    s.insert_entries(src.id, &e, later).unwrap();
+    assert!(s.claim_pending(later, 60, 1).unwrap().is_empty());
+}

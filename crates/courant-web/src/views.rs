@@ -28,6 +28,8 @@ pub struct ArticleView {
     pub title: String,
     pub lang: Option<String>,
     pub published: Option<String>,
+    /// When the publisher last corrected it and it was processed again.
+    pub updated: Option<String>,
     pub author: Option<String>,
     pub url: Option<String>,
     pub html: String,
@@ -105,6 +107,7 @@ pub(crate) fn article(a: &Article, source: Option<&Source>) -> ArticleView {
         title: a.title().to_string(),
         lang: a.lang().map(str::to_string),
         published: when(a.published()),
+        updated: when(a.revised_at),
         author: p.author.clone(),
         url: safe_url(a.url.as_deref()).or(safe_url(p.canonical_url.as_deref())),
         html: p.html,

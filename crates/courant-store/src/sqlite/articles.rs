@@ -10,6 +10,11 @@ use super::rows::{article_row, collect_articles, ArticleRow, ARTICLE_COLS, ARTIC
 use super::stories::refresh_story;
 use super::{json, parse_ts, push_lang, ts, SqliteStore};
 
+/// Stores new entries and returns how many were new. An entry already
+/// stored whose title, summary or content changed (a correction) is made
+/// pending again, to be processed anew: its first-seen time, its story and
+/// its publication date stay, `revised_at` and `revisions` record the change.
+/// A hidden article, or one still pending, is left as it is.
 pub(super) fn insert_entries(
     store: &SqliteStore,
     source: SourceId,
@@ -23,20 +28,37 @@ pub(super) fn insert_entries(
         let mut st = tx.prepare_cached(
             "INSERT INTO articles (source_id, guid, url, status, discovered_at, entry_json, published_at, lang)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)
-             ON CONFLICT (source_id, guid) DO NOTHING",
+             ON CONFLICT (source_id, guid) DO UPDATE SET
+               entry_json = excluded.entry_json, status = 'pending', not_before = NULL,
+               attempts = 0, error = NULL, revised_at = excluded.discovered_at,
+               revisions = articles.revisions + 1
+             WHERE articles.status IN ('ready', 'failed')
+               AND (json_extract(articles.entry_json, '$.title') IS NOT json_extract(excluded.entry_json, '$.title')
+                 OR json_extract(articles.entry_json, '$.summary') IS NOT json_extract(excluded.entry_json, '$.summary')
+                 OR json_extract(articles.entry_json, '$.content') IS NOT json_extract(excluded.entry_json, '$.content'))
+             RETURNING revisions",
         )?;
         for e in entries {
             // A date after first sight is a feed's bug or a ploy to stay on top.
             let published = e.published.or(e.updated).unwrap_or(now).min(now);
-            new += st.execute(params![
-                source,
-                e.guid,
-                e.url,
-                ts(now),
-                json(e)?,
-                ts(published),
-                e.lang
-            ])?;
+            let changed: Option<i64> = st
+                .query_row(
+                    params![
+                        source,
+                        e.guid,
+                        e.url,
+                        ts(now),
+                        json(e)?,
+                        ts(published),
+                        e.lang
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            // Revisions come back too, with their count; only new ones count.
+            if changed == Some(0) {
+                new += 1;
+            }
         }
     }
     tx.commit()?;
@@ -141,7 +163,7 @@ pub(super) fn finish_article(
     fence: Option<i64>,
     outcome: &ArticleOutcome,
 ) -> Result<bool> {
-    let c = store.write();
+    let mut c = store.write();
     let held = match fence {
         Some(attempt) => format!(" AND attempts = {attempt} AND status = 'pending'"),
         None => String::new(),
@@ -149,14 +171,30 @@ pub(super) fn finish_article(
     let changed = match outcome {
         ArticleOutcome::Ready(p) => {
             let published = p.published.map(ts);
-            c.execute(
-                &format!(
-                    "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
-                       published_at = MIN(COALESCE(?3, published_at), discovered_at), lang = ?4, url = COALESCE(url, ?5)
-                     WHERE id = ?1{held}"
-                ),
-                params![id, json(p)?, published, p.lang, p.canonical_url],
-            )?
+            let tx = c.transaction()?;
+            // A revised article that keeps its story is placed again, later
+            // in the log, so the search index and a new worker read its new
+            // text; its story's title and summary follow.
+            let placed: Option<(Option<i64>, i64)> = tx
+                .query_row(
+                    &format!(
+                        "UPDATE articles SET status = 'ready', processed_json = ?2, error = NULL, not_before = NULL,
+                           published_at = MIN(COALESCE(?3, published_at), discovered_at), lang = ?4, url = COALESCE(url, ?5),
+                           cluster_seq = CASE WHEN revisions > 0 AND story_id IS NOT NULL
+                             THEN (SELECT COALESCE(MAX(cluster_seq), 0) + 1 FROM articles) ELSE cluster_seq END
+                         WHERE id = ?1{held} RETURNING story_id, revisions"
+                    ),
+                    params![id, json(p)?, published, p.lang, p.canonical_url],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((Some(story), revisions)) = placed {
+                if revisions > 0 {
+                    refresh_story(&tx, story, chrono::Utc::now())?;
+                }
+            }
+            tx.commit()?;
+            usize::from(placed.is_some())
         }
         ArticleOutcome::Retry { error, not_before } => c.execute(
             &format!("UPDATE articles SET error = ?2, not_before = ?3 WHERE id = ?1{held}"),

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_front_pages.sql"),
     include_str!("../../migrations/sqlite/0005_translations.sql"),
     include_str!("../../migrations/sqlite/0006_events.sql"),
+    include_str!("../../migrations/sqlite/0007_revisions.sql"),
 ];
 
 const READERS: usize = 4;

@@ -36,7 +36,7 @@ pub(super) fn source_row(r: &Row<'_>) -> rusqlite::Result<Source> {
 
 pub(super) const ARTICLE_COLS: &str =
     "id, source_id, guid, url, status, discovered_at, entry_json, \
-     processed_json, error, attempts, story_id, duplicate_of";
+     processed_json, error, attempts, story_id, duplicate_of, revised_at, revisions";
 
 /// The same columns for lists: the entry and the processed article carry only
 /// what a list shows (title, language, dates), picked out by SQLite, so a
@@ -51,7 +51,7 @@ pub(super) const ARTICLE_COLS_BRIEF: &str = "id, source_id, guid, url, status, d
        'title', COALESCE(json_extract(processed_json, '$.title'), ''), \
        'published', json_extract(processed_json, '$.published'), \
        'lang', json_extract(processed_json, '$.lang')) END, \
-     error, attempts, story_id, duplicate_of";
+     error, attempts, story_id, duplicate_of, revised_at, revisions";
 
 /// Raw row; JSON is decoded outside the rusqlite closure so errors keep their meaning.
 pub(super) struct ArticleRow {
@@ -67,6 +67,8 @@ pub(super) struct ArticleRow {
     attempts: i64,
     story: Option<i64>,
     duplicate_of: Option<i64>,
+    revised_at: Option<String>,
+    revisions: i64,
 }
 
 pub(super) fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
@@ -83,6 +85,8 @@ pub(super) fn article_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         attempts: r.get(9)?,
         story: r.get(10)?,
         duplicate_of: r.get(11)?,
+        revised_at: r.get(12)?,
+        revisions: r.get(13)?,
     })
 }
 
@@ -112,6 +116,8 @@ impl ArticleRow {
             attempts: self.attempts,
             story: self.story,
             duplicate_of: self.duplicate_of,
+            revised_at: parse_ts(self.revised_at),
+            revisions: self.revisions,
         })
     }
 }

@@ -46,7 +46,7 @@ pub(super) fn placed_since(store: &SqliteStore, after: i64, limit: usize) -> Res
     // The sequence comes after the article's columns, so `article_row` reads the rest.
     let rows = st
         .query_map(params![after, limit.clamp(1, 100_000) as i64], |r| {
-            Ok((r.get::<_, i64>(12)?, article_row(r)?))
+            Ok((r.get::<_, i64>(14)?, article_row(r)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     drop(st);

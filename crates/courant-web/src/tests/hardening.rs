@@ -362,3 +362,53 @@ async fn api_errors_are_json_and_documented() {
         assert_eq!(resp.headers()["content-type"], "application/json");
     }
 }
+
+/// A corrected article says so on its page, beside its first date.
+#[tokio::test]
+async fn corrected_articles_show_when() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("c.db")).unwrap();
+    let src = store
+        .add_source(&NewSource {
+            feed_url: "https://ex.org/feed".into(),
+            name: "Ex".into(),
+            lang: Some("en".into()),
+            attribution: None,
+        })
+        .unwrap();
+    let mut e = FeedEntry {
+        guid: "g".into(),
+        title: "First".into(),
+        summary: Some("Body".into()),
+        ..FeedEntry::default()
+    };
+    let now = Utc::now();
+    let finish = |store: &SqliteStore, title: &str| {
+        let a = store.claim_pending(Utc::now(), 60, 1).unwrap().remove(0);
+        let p = ProcessedArticle {
+            title: title.into(),
+            text: "Body".into(),
+            html: "<p>Body</p>".into(),
+            lang: Some("en".into()),
+            ..ProcessedArticle::default()
+        };
+        store
+            .finish_claimed(a.id, a.attempts, &ArticleOutcome::Ready(Box::new(p)))
+            .unwrap();
+        a.id
+    };
+    store.insert_entries(src.id, &[e.clone()], now).unwrap();
+    let id = finish(&store, "First");
+    e.title = "Second".into();
+    store
+        .insert_entries(src.id, &[e], now + chrono::Duration::hours(1))
+        .unwrap();
+    finish(&store, "Second");
+    let app = router(Arc::new(store), WebConfig::default());
+    let (status, page) = get(&app, &format!("/articles/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("class=\"updated\">updated "), "{page}");
+    let (_, api) = get(&app, &format!("/api/v1/articles/{id}")).await;
+    let v: serde_json::Value = serde_json::from_str(&api).unwrap();
+    assert!(v["updated"].is_string(), "{v}");
+}
