@@ -572,3 +572,44 @@ fn freshness_from_cache_headers() {
         assert_eq!(fresh_for(&map).map(|d| d.as_secs()), want, "{headers:?}");
     }
 }
+
+/// A host that drips its body a byte a second is cut at the deadline, and
+/// a host beside it is served meanwhile as if alone.
+#[tokio::test]
+async fn a_dripping_host_holds_up_no_other() {
+    use tokio::io::AsyncWriteExt;
+    let drip = tokio::net::TcpListener::bind("127.0.0.10:0").await.unwrap();
+    let drip_url = format!("http://{}/feed", drip.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = drip.accept().await {
+            tokio::spawn(async move {
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\ncontent-length: 1000\r\n\r\n")
+                    .await;
+                for _ in 0..1000 {
+                    if s.write_all(b"<").await.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            });
+        }
+    });
+    let other = recorder("127.0.0.11").await;
+    let f = Fetcher::new(FetchConfig {
+        allow_private: true,
+        timeout: Duration::from_secs(2),
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let slow = {
+        let f = f.clone();
+        tokio::spawn(async move { get(&f, &drip_url).await })
+    };
+    get(&f, &format!("{}/slow/1", other.base)).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let err = slow.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}

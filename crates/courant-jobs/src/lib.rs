@@ -212,13 +212,22 @@ pub async fn poll_source(
                     match blocking(&ctx.store, move |s| s.insert_entries(id, &entries, now)).await {
                         Ok(new) => {
                             report.new = new;
+                            let mut warnings = feed.warnings;
+                            // A feed that now lives elsewhere (or a host that
+                            // sends every feed to one page) says so on its source.
+                            let asked = url::Url::parse(source.feed_url.trim())
+                                .map(|u| u.to_string())
+                                .unwrap_or_default();
+                            if resp.final_url != asked {
+                                warnings
+                                    .push(format!("the feed was served from {}", resp.final_url));
+                            }
                             PollResult::Ok {
                                 title: feed.title,
                                 site_url: feed.site_url,
                                 etag: resp.validators.etag,
                                 last_modified: resp.validators.last_modified,
-                                warning: (!feed.warnings.is_empty())
-                                    .then(|| feed.warnings.join("; ")),
+                                warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
                             }
                         }
                         Err(e) => PollResult::Failed {

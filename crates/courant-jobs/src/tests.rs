@@ -1131,3 +1131,25 @@ async fn corrected_items_are_processed_again() {
         .unwrap();
     assert_eq!(found.total, 1);
 }
+
+/// A feed served from another address after redirects says so on its
+/// source, and is read all the same.
+#[tokio::test]
+async fn redirected_feeds_say_where_they_were_served_from() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    let moved = add(&ctx, origin.url("/fault/redirects/2"));
+    let direct = add(&ctx, origin.url("/feed/ok"));
+    for src in [&moved, &direct] {
+        poll_source(&ctx, src, Utc::now()).await.unwrap();
+    }
+    let moved = ctx.store.source(moved.id).unwrap().unwrap();
+    let note = moved.health.last_error.unwrap_or_default();
+    assert!(note.contains(&origin.url("/feed/ok")), "{note}");
+    assert_eq!(moved.health.consecutive_failures, 0);
+    let direct = ctx.store.source(direct.id).unwrap().unwrap();
+    assert_eq!(direct.health.last_error, None);
+}
