@@ -87,6 +87,62 @@ pub fn usual_feed_urls(base: &str) -> Vec<String> {
     PATHS.iter().map(|p| format!("{origin}{p}")).collect()
 }
 
+/// Links on a section page that lead to articles of the same site: for a
+/// site with no feed at all. A link counts when it stays on the page's host,
+/// is not in the page's navigation, header, footer or aside, reads like a
+/// headline (four words or more), and its path looks like an article's (a
+/// slug with hyphens, digits, or three segments or more). In page order,
+/// without repeats, at most 200.
+pub fn article_links(html: &str, base: &str) -> Vec<(String, String)> {
+    let Ok(base_url) = url::Url::parse(base) else {
+        return Vec::new();
+    };
+    let html = &html[..html.floor_char_boundary(crate::MAX_HTML_BYTES)];
+    let doc = dom_query::Document::from(html);
+    let mut out: Vec<(String, String)> = Vec::new();
+    for n in dom::elements(&doc.root()) {
+        if !n.has_name("a") || out.len() >= 200 {
+            continue;
+        }
+        let in_furniture = n.ancestors_it(Some(64)).any(|a| {
+            ["nav", "header", "footer", "aside"]
+                .iter()
+                .any(|t| a.has_name(t))
+        });
+        if in_furniture {
+            continue;
+        }
+        let Some(url) = n
+            .attr("href")
+            .and_then(|h| dom::absolute(&h, Some(base)))
+            .and_then(|u| url::Url::parse(&u).ok())
+        else {
+            continue;
+        };
+        if url.host_str() != base_url.host_str() || !matches!(url.scheme(), "http" | "https") {
+            continue;
+        }
+        let path = url.path();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let last = segments.last().copied().unwrap_or("");
+        let article_like = segments.len() >= 3
+            || last.matches('-').count() >= 2
+            || last.bytes().filter(u8::is_ascii_digit).count() >= 4;
+        let title = courant_text::squash(&n.text());
+        if !article_like || title.split_whitespace().count() < 4 {
+            continue;
+        }
+        let mut url = url;
+        url.set_fragment(None);
+        let url = url.to_string();
+        if out.iter().any(|(u, _)| *u == url) || url == base {
+            continue;
+        }
+        out.push((url, title));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +175,35 @@ mod tests {
             ]
         );
         assert!(feed_links("<p>no feeds</p>", "https://example.org/").is_empty());
+    }
+
+    #[test]
+    fn section_pages_give_their_article_links() {
+        let html = r#"<html><body>
+            <nav><a href="/2024/05/01/menu-link-that-is-long-enough">Menu link that is long enough</a></nav>
+            <header><a href="/world">World</a></header>
+            <main>
+              <h2><a href="/2024/05/01/floods-close-bridge">Floods close the old bridge overnight</a></h2>
+              <h2><a href="/news/mayor-orders-repairs-now#top">Mayor orders repairs to the bridge</a></h2>
+              <a href="/news/mayor-orders-repairs-now">Mayor orders repairs to the bridge</a>
+              <a href="/story/123456">Council votes on the budget today</a>
+              <a href="/about">About us and our long history here</a>
+              <a href="https://other.example/2024/05/01/elsewhere">A story on another site entirely</a>
+              <a href="/2024/05/02/short">Short</a>
+            </main>
+            <footer><a href="/2024/05/01/footer-link-is-not-news">Footer link is not news at all</a></footer>
+            </body></html>"#;
+        let got = article_links(html, "https://news.example/section/");
+        let urls: Vec<&str> = got.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "https://news.example/2024/05/01/floods-close-bridge",
+                "https://news.example/news/mayor-orders-repairs-now",
+                "https://news.example/story/123456",
+            ]
+        );
+        assert_eq!(got[0].1, "Floods close the old bridge overnight");
     }
 
     #[test]

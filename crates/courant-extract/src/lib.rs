@@ -134,7 +134,7 @@ use serde::Serialize;
 
 pub use attrs::MAX_ATTRIBUTES;
 pub use date::parse_date;
-pub use discover::{feed_links, usual_feed_urls, FeedLink};
+pub use discover::{article_links, feed_links, usual_feed_urls, FeedLink};
 
 /// Pages larger than this are cut before parsing (bounded time and memory).
 pub const MAX_HTML_BYTES: usize = 3 * 1024 * 1024;

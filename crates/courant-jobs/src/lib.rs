@@ -186,9 +186,12 @@ pub async fn poll_source(
         Ok(Outcome::Fetched(resp)) => {
             let base = resp.final_url.clone();
             let body = resp.body.clone();
-            let parsed =
-                tokio::task::spawn_blocking(move || courant_feed::parse(&body, Some(&base)))
-                    .await?;
+            let ct = resp.content_type.clone();
+            let parsed = tokio::task::spawn_blocking(move || {
+                courant_feed::parse(&body, Some(&base))
+                    .or_else(|e| section_page(&body, ct.as_deref(), &base).ok_or(e))
+            })
+            .await?;
             match parsed {
                 Ok(feed) => {
                     report.entries = feed.entries.len();
@@ -269,6 +272,42 @@ pub async fn poll_source(
     let id = source.id;
     blocking(&ctx.store, move |s| s.record_poll(id, &rec)).await?;
     Ok(report)
+}
+
+/// A source that is an HTML section page, not a feed: its article links
+/// are its entries (`courant_extract::article_links`). `None` when the body
+/// is no HTML page or has no such links.
+fn section_page(
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &str,
+) -> Option<courant_feed::ParsedFeed> {
+    let html = content_type.is_some_and(|t| t.contains("html"));
+    if !html {
+        return None;
+    }
+    let text = courant_fetch::decode(body, content_type).text;
+    let links = courant_extract::article_links(&text, base);
+    if links.is_empty() {
+        return None;
+    }
+    let entries = links
+        .into_iter()
+        .map(|(url, title)| courant_model::FeedEntry {
+            guid: url.clone(),
+            url: Some(url),
+            title,
+            ..courant_model::FeedEntry::default()
+        })
+        .collect::<Vec<_>>();
+    Some(courant_feed::ParsedFeed {
+        warnings: vec![format!(
+            "no feed here: following the page's {} article links",
+            entries.len()
+        )],
+        entries,
+        ..courant_feed::ParsedFeed::default()
+    })
 }
 
 /// Job: fetches and processes one claimed article, and stores the outcome.

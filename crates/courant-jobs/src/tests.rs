@@ -1153,3 +1153,45 @@ async fn redirected_feeds_say_where_they_were_served_from() {
     let direct = ctx.store.source(direct.id).unwrap().unwrap();
     assert_eq!(direct.health.last_error, None);
 }
+
+/// A site with no feed, followed through a section page: its article links
+/// are the entries, each fetched as an article.
+#[tokio::test]
+async fn section_pages_are_followed_through_their_links() {
+    use axum::routing::get;
+    let origin = courant_origin::spawn(|_| {
+        let story = || async {
+            let para = "<p>The council met on Tuesday and agreed on a new budget for the coming \
+                        year, after a debate that lasted well into the evening.</p>";
+            axum::response::Html(format!(
+                "<html><body><article><h1>Story</h1>{}</article></body></html>",
+                para.repeat(4)
+            ))
+        };
+        axum::Router::new()
+            .route(
+                "/news",
+                get(|| async {
+                    axum::response::Html(
+                        "<nav><a href=\"/about/the-team-behind-us\">About the team behind this site</a></nav>\
+                         <main><a href=\"/news/2024/council-agrees-budget\">Council agrees on the budget</a>\
+                         <a href=\"/news/2024/debate-runs-late\">The debate runs late into the night</a></main>",
+                    )
+                }),
+            )
+            .route("/news/2024/{slug}", get(story))
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir, true);
+    let src = add(&ctx, origin.url("/news"));
+    let report = ingest_all(&ctx, |_| {}).await.unwrap();
+    assert_eq!((report.new_articles, report.ready), (2, 2), "{report:?}");
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    assert!(src
+        .health
+        .last_error
+        .unwrap_or_default()
+        .contains("2 article links"));
+}

@@ -1,6 +1,8 @@
 //! `courant sources add URL`: a feed's URL is checked and added; a site's
 //! page leads to the feeds it announces (`<link rel=alternate>`), else to
-//! those at the usual paths, each fetched and parsed before it is offered.
+//! those at the usual paths, each fetched and parsed before it is offered;
+//! a site with no feed at all can be followed through the page itself, whose
+//! article links become its entries.
 
 use courant_fetch::{Fetcher, Outcome, Validators};
 
@@ -61,6 +63,19 @@ pub(crate) async fn discover(fetcher: &Fetcher, url: &str) -> anyhow::Result<Vec
                 tracing::warn!(url = %c, error = format!("{e:#}"), "announced feed unreadable")
             }
             Err(_) => {}
+        }
+    }
+    if found.is_empty() {
+        // No feed anywhere: the page itself can be followed, its article
+        // links read as entries at each poll.
+        let links = courant_extract::article_links(&html, &page.final_url);
+        if links.len() >= 3 {
+            found.push(Found {
+                url: url.to_string(),
+                title: Some("the page's article links (no feed found)".into()),
+                kind: "page".into(),
+                entries: links.len(),
+            });
         }
     }
     Ok(found)

@@ -964,6 +964,20 @@ async fn sources_add_discovers_a_sites_feeds() {
     })
     .await
     .unwrap();
+    let section = courant_origin::spawn(|_| {
+        axum::Router::new().route(
+            "/news",
+            axum::routing::get(|| async {
+                axum::response::Html(
+                    "<main><a href=\"/news/2024/floods-close-bridge\">Floods close the old bridge</a>\
+                     <a href=\"/news/2024/mayor-orders-repairs\">Mayor orders repairs to it</a>\
+                     <a href=\"/news/2024/council-votes-budget\">Council votes on the budget</a></main>",
+                )
+            }),
+        )
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("courant.toml");
     std::fs::write(
@@ -1003,4 +1017,11 @@ async fn sources_add_discovers_a_sites_feeds() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no feed found"));
     let out = add(vec![empty.url("/"), "--no-check".into()]).await;
     assert!(out.status.success());
+    // No feed at all, but a section page of articles: the page itself.
+    let out = add(vec![section.url("/news")]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("added: {}", section.url("/news"))),
+        "{text}"
+    );
 }
