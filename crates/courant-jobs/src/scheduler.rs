@@ -183,6 +183,36 @@ async fn release(ctx: &Context, worker: &Arc<Mutex<StoryWorker>>) -> anyhow::Res
     blocking(&ctx.store, move |s| s.release_lease(LEASE, &holder)).await
 }
 
+/// Each source's language hint, read from the store when a claimed article
+/// comes from a source not in it, or once a minute: the scheduler claims
+/// work each time a job ends, too often to read every source each time.
+#[derive(Default)]
+struct Langs {
+    map: HashMap<SourceId, Option<String>>,
+    read_at: Option<tokio::time::Instant>,
+}
+
+impl Langs {
+    async fn refresh(
+        &mut self,
+        ctx: &Context,
+        claimed: &[courant_model::Article],
+    ) -> anyhow::Result<()> {
+        let stale = self
+            .read_at
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(60));
+        if stale || claimed.iter().any(|a| !self.map.contains_key(&a.source_id)) {
+            self.map = blocking(&ctx.store, |s| s.sources())
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.lang))
+                .collect();
+            self.read_at = Some(tokio::time::Instant::now());
+        }
+        Ok(())
+    }
+}
+
 /// Sources whose last poll could not even be recorded (the store failing):
 /// when they may be polled again, and how many times in a row it happened.
 /// The store cannot hold their backoff then, so memory does.
@@ -226,6 +256,7 @@ impl Scheduler {
         let ctx = self.ctx;
         let polling: Arc<Mutex<HashSet<SourceId>>> = Arc::default();
         let held: Held = Arc::default();
+        let mut langs = Langs::default();
         let poll_permits = Arc::new(Semaphore::new(ctx.settings.poll_concurrency.max(1)));
         let article_permits = Arc::new(Semaphore::new(ctx.settings.article_concurrency.max(1)));
         let mut jobs = JoinSet::new();
@@ -292,6 +323,7 @@ impl Scheduler {
                 &held,
                 &poll_permits,
                 &article_permits,
+                &mut langs,
                 &mut jobs,
             )
             .await
@@ -323,6 +355,7 @@ impl Scheduler {
         held: &Held,
         poll_permits: &Arc<Semaphore>,
         article_permits: &Arc<Semaphore>,
+        langs: &mut Langs,
         jobs: &mut JoinSet<()>,
     ) -> anyhow::Result<()> {
         let free = poll_permits.available_permits();
@@ -374,18 +407,13 @@ impl Scheduler {
             })
             .await?;
             if !claimed.is_empty() {
-                let langs: HashMap<SourceId, Option<String>> =
-                    blocking(&ctx.store, |s| s.sources())
-                        .await?
-                        .into_iter()
-                        .map(|s| (s.id, s.lang))
-                        .collect();
+                langs.refresh(ctx, &claimed).await?;
                 for a in claimed {
                     let Ok(permit) = article_permits.clone().try_acquire_owned() else {
                         break;
                     };
                     let ctx = ctx.clone();
-                    let lang = langs.get(&a.source_id).cloned().flatten();
+                    let lang = langs.map.get(&a.source_id).cloned().flatten();
                     jobs.spawn(async move {
                         let _permit = permit;
                         if let Err(e) = process_article(&ctx, &a, lang.as_deref()).await {
