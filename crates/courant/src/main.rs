@@ -14,6 +14,7 @@ mod config;
 mod demo;
 mod discover;
 mod extract;
+mod feed;
 #[cfg(feature = "lab")]
 mod lab;
 mod progress;
@@ -132,6 +133,15 @@ enum Cmd {
         /// HTML file (.gz is unpacked), or `-` for standard input.
         #[arg(required_unless_present = "batch")]
         file: Option<PathBuf>,
+    },
+    /// Parse a feed (RSS, Atom, JSON Feed, sitemap) as courant reads it and print it as JSON:
+    /// kind, title, site URL, language, warnings, polling hints and entries.
+    Feed {
+        /// URL the document came from, to resolve relative links (for a file).
+        #[arg(long)]
+        base: Option<String>,
+        /// Feed file, `-` for standard input, or an http(s) URL to fetch.
+        what: String,
     },
     /// Manage sources.
     Sources {
@@ -280,6 +290,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             (_, _, Some(file)) => extract::single(&file, url.as_deref()),
             _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
         },
+        Cmd::Feed { base, what } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            feed::print(&what, base.as_deref(), &cfg).await
+        }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
             let store = open_store(&cfg)?;

@@ -1025,3 +1025,42 @@ async fn sources_add_discovers_a_sites_feeds() {
         "{text}"
     );
 }
+
+/// `courant feed` prints the feed as the pipeline reads it: a malformed feed
+/// with its good items and the warning, and a page that is no feed is an
+/// error that says so.
+#[test]
+fn feed_prints_what_the_parser_reads() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../courant-feed/testdata");
+    let out = run_ok(
+        courant()
+            .arg("feed")
+            .arg(fixtures.join("bozo/bad-item.xml")),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kind"], "rss");
+    let titles: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["One", "Two", "Four"]);
+    assert!(v["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("1 of 4 items lost"));
+    let out = run_ok(
+        courant()
+            .arg("feed")
+            .arg(fixtures.join("hints/rss-hints.xml")),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["hints"]["ttl_secs"], 3600);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, "<html><body>Hello</body></html>").unwrap();
+    let out = courant().arg("feed").arg(&page).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed"));
+}
