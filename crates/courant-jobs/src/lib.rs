@@ -128,6 +128,12 @@ pub fn backoff(settings: &JobSettings, failures: i64) -> Duration {
         .min(settings.max_backoff)
 }
 
+/// When an article page that failed for now is tried again: a quarter of
+/// a source's backoff, since a page is cheaper than a feed.
+fn retry_at(ctx: &Context, attempts: i64) -> DateTime<Utc> {
+    later(Utc::now(), backoff(&ctx.settings, attempts) / 4)
+}
+
 fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::hours(1))
 }
@@ -165,10 +171,7 @@ pub async fn poll_source(
     let mut next_ok = match (source.health.last_fetch_at, source.health.next_poll_at) {
         (Some(at), Some(next)) if next > at && source.health.consecutive_failures == 0 => {
             let kept = (next - at).to_std().unwrap_or(rhythm.default);
-            Some(later(
-                now,
-                kept.clamp(rhythm.min, rhythm.max.max(rhythm.min)),
-            ))
+            Some(later(now, rhythm.bound(kept)))
         }
         _ => None,
     };
@@ -332,7 +335,7 @@ pub async fn process_article(
                 "budget: processing took longer than {} s",
                 ctx.settings.article_budget.as_secs()
             ),
-            not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
+            not_before: retry_at(ctx, article.attempts),
         },
     };
     let (id, attempt) = (article.id, article.attempts);
@@ -422,7 +425,7 @@ async fn outcome_of(
         (_, Some(e)) if e.is_retriable() && article.attempts < ctx.settings.max_attempts => {
             ArticleOutcome::Retry {
                 error: format!("{}: {e}", e.kind()),
-                not_before: later(Utc::now(), backoff(&ctx.settings, article.attempts) / 4),
+                not_before: retry_at(ctx, article.attempts),
             }
         }
         (Some(p), _) => ArticleOutcome::Ready(Box::new(p)),

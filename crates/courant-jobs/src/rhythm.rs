@@ -25,6 +25,13 @@ pub struct Rhythm {
     pub default: Duration,
 }
 
+impl Rhythm {
+    /// `d` within `[min, max]` (a `max` below `min` counts as `min`).
+    pub fn bound(&self, d: Duration) -> Duration {
+        d.clamp(self.min, self.max.max(self.min))
+    }
+}
+
 /// The next poll after one at `now` whose feed had entries dated `dates`.
 pub fn next_poll(
     now: DateTime<Utc>,
@@ -49,7 +56,7 @@ pub fn next_poll(
         .max()
         .unwrap_or_default()
         .min(DAY);
-    let interval = rhythm.clamp(r.min, r.max.max(r.min)).max(asked);
+    let interval = r.bound(rhythm).max(asked);
     let mut next = now + chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::hours(1));
     // At most a week of skipped hours; a feed that skips every hour is polled anyway.
     for _ in 0..24 * 7 {
