@@ -122,13 +122,16 @@ impl Hosts {
         let interval = *h.interval.lock().unwrap_or_else(|p| p.into_inner());
         let start = {
             let mut next = h.next.lock().unwrap_or_else(|p| p.into_inner());
-            let start = (*next).max(Instant::now());
+            let now = Instant::now();
+            let start = (*next).max(now);
+            // A turn too far away is refused without booking it, so a
+            // refused fetch does not push back the ones after it.
+            if start - now > self.max_wait {
+                return Err(start - now);
+            }
             *next = start + interval;
             start
         };
-        if start.saturating_duration_since(Instant::now()) > self.max_wait {
-            return Err(start.saturating_duration_since(Instant::now()));
-        }
         tokio::time::sleep_until(start).await;
         Ok(Turn { _permit: permit })
     }
