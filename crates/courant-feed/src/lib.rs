@@ -22,9 +22,12 @@
 //! `roxmltree` directly; the `opml` crate would add a dependency for 30 lines.
 #![warn(missing_docs)]
 
+mod atom03;
+mod entities;
 mod hints;
 mod opml;
 mod recover;
+mod rss_version;
 mod sitemap;
 
 #[cfg(test)]
@@ -165,8 +168,11 @@ fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Er
     Ok(parsed)
 }
 
-/// One strict parse by feed-rs.
+/// One strict parse by feed-rs, after the dialects it does not read are
+/// rewritten into ones it does.
 fn strict(doc: &[u8], base_url: Option<&str>) -> Result<feed_rs::model::Feed, Error> {
+    let rewritten = atom03::to_atom10(doc).or_else(|| rss_version::normalize(doc));
+    let doc = rewritten.as_deref().unwrap_or(doc);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .base_uri(base_url)
@@ -195,6 +201,29 @@ fn strict(doc: &[u8], base_url: Option<&str>) -> Result<feed_rs::model::Feed, Er
 /// strict parser's error when no item survives.
 fn salvage(doc: &[u8], base_url: Option<&str>, why: &str) -> Result<ParsedFeed, Error> {
     let fail = || Error::Malformed(why.to_string());
+    let repaired = entities::repair(doc);
+    let doc = repaired.as_deref().unwrap_or(doc);
+    // Whole-document repairs first: references XML refuses, then a document
+    // cut short (its open elements closed where it ends).
+    let whole = [
+        repaired.is_some().then(|| doc.to_vec()),
+        recover::closed(doc),
+    ];
+    for (fix, candidate) in ["references repaired", "unclosed elements closed"]
+        .into_iter()
+        .zip(whole)
+    {
+        if let Some(Ok(f)) = candidate.map(|c| strict(&c, base_url)) {
+            let mut feed = convert(f, base_url);
+            // A repair that leaves nothing to read is no repair.
+            if feed.title.is_none() && feed.entries.is_empty() {
+                continue;
+            }
+            feed.warnings
+                .push(format!("malformed document ({why}); {fix}"));
+            return Ok(feed);
+        }
+    }
     let pieces = recover::pieces(doc).ok_or_else(fail)?;
     let wrap = |item: &[u8]| [pieces.head, item, &pieces.tail].concat();
     let mut feed = match strict(&wrap(b""), base_url) {
@@ -236,29 +265,35 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
     for (i, e) in feed.entries.into_iter().enumerate() {
         let url = pick_link(&e.links).map(|u| resolve(base_url, &u));
         let title = e.title.map(|t| plain_title(&t.content)).unwrap_or_default();
-        if title.is_empty() && url.is_none() {
-            warnings.push(format!("entry {i}: no title and no link, skipped"));
+        let summary = e
+            .summary
+            .map(|t| t.content)
+            .filter(|s| !s.trim().is_empty());
+        let content = e
+            .content
+            .and_then(|c| c.body)
+            .filter(|s| !s.trim().is_empty());
+        // An item with neither title nor link is still news when it has text
+        // (JSON Feed and Atom microposts); one with nothing at all is not.
+        let text = content.as_deref().or(summary.as_deref());
+        if title.is_empty() && url.is_none() && text.is_none() {
+            warnings.push(format!("entry {i}: no title, link or text, skipped"));
             continue;
         }
         // feed-rs invents an id from link+title when none is given; prefer the link
-        // then, because it survives title edits.
-        let guid = if e.id.is_empty() {
-            url.clone().unwrap_or_else(|| title.clone())
-        } else {
-            e.id
+        // then, because it survives title edits, and the text when there is nothing else.
+        let guid = match (e.id.is_empty(), &url, text) {
+            (false, _, _) => e.id,
+            (true, Some(u), _) => u.clone(),
+            (true, None, _) if !title.is_empty() => title.clone(),
+            (true, None, t) => text_id(t.unwrap_or_default()),
         };
         entries.push(FeedEntry {
             guid,
             url,
             title,
-            summary: e
-                .summary
-                .map(|t| t.content)
-                .filter(|s| !s.trim().is_empty()),
-            content: e
-                .content
-                .and_then(|c| c.body)
-                .filter(|s| !s.trim().is_empty()),
+            summary,
+            content,
             authors: e
                 .authors
                 .into_iter()
@@ -292,6 +327,14 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
             ..PollHints::default()
         },
     }
+}
+
+/// A stable id for an item known only by its text.
+fn text_id(text: &str) -> String {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(text.trim().as_bytes());
+    let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("text:{hex}")
 }
 
 /// Prefers `rel=alternate` (or no rel) over self/enclosure links.

@@ -228,6 +228,15 @@ fn find_tag(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     }
 }
 
+/// A document cut short, up to its last complete tag, with the elements
+/// still open there closed; `None` when nothing is left open.
+pub(crate) fn closed(doc: &[u8]) -> Option<Vec<u8>> {
+    let last = doc.iter().rposition(|b| *b == b'>')?;
+    let kept = &doc[..=last];
+    let tail = closing_tags(kept);
+    (!tail.is_empty()).then(|| [kept, &tail].concat())
+}
+
 /// End tags for the elements left open at the end of `head`, innermost first.
 fn closing_tags(head: &[u8]) -> Vec<u8> {
     let mut open: Vec<&[u8]> = Vec::new();

@@ -57,14 +57,38 @@ fn reference(name: &str) -> Option<char> {
 /// parses those.
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt..];
+        // Only what can start a tag is one: "1 < 2" is text.
+        let starts_tag = after[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        if !starts_tag {
+            out.push('<');
+            rest = &after[1..];
+            continue;
         }
+        let end_of = |close: &str| after.find(close).map_or(after.len(), |e| e + close.len());
+        let skip = if after.starts_with("<!--") {
+            end_of("-->")
+        } else if let Some(name) = ["script", "style"].into_iter().find(|n| {
+            after[1..]
+                .get(..n.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(n))
+        }) {
+            // Scripts and styles are never text; their content goes with them.
+            let lower = after.to_ascii_lowercase();
+            lower.find(&format!("</{name}")).map_or(after.len(), |e| {
+                e + lower[e..].find('>').map_or(lower.len() - e, |g| g + 1)
+            })
+        } else {
+            end_of(">")
+        };
+        rest = &after[skip..];
     }
+    out.push_str(rest);
     crate::squash(&decode_entities(&out))
 }

@@ -40,6 +40,13 @@ fn strip_tags_leaves_plain_squashed_text() {
         ("  two\n\nlines&nbsp;here ", "two lines here"),
         ("a > b", "a > b"),
         ("<unclosed text", ""),
+        ("1 < 2", "1 < 2"),
+        (
+            "safe<script type=\"x\">go('<b>')</script> text",
+            "safe text",
+        ),
+        ("<STYLE>p { }</STYLE>b<!-- <i>c</i> -->d", "bd"),
+        ("<script>never closed", ""),
     ];
     for (html, want) in cases {
         assert_eq!(strip_tags(html), want, "{html}");

@@ -1,15 +1,53 @@
-//! `courant feed FILE|URL`: a feed document as courant reads it, as JSON.
+//! `courant feed FILE|URL...`: feed documents as courant reads them, as JSON.
 //! What the feed parser gives the pipeline, for operators who wonder why a
-//! source looks as it does, and for conformance runs against other parsers.
+//! source looks as it does, and for conformance runs against other parsers
+//! (`--jsonl`, which `bench/feed-conformance.sh` reads).
 
 use std::path::Path;
 
 use anyhow::Context as _;
+use courant_feed::ParsedFeed;
 
 use crate::config::Config;
 
-/// Parses the feed at `what` (a file, `-`, or an http(s) URL) and prints it.
-pub(crate) async fn print(what: &str, base: Option<&str>, cfg: &Config) -> anyhow::Result<()> {
+/// Parses each document in `what` (files, `-`, or http(s) URLs) and prints it:
+/// pretty JSON, or one line per document with `jsonl`, where a failed
+/// document is an `error` line and the others still print.
+pub(crate) async fn print(
+    what: &[String],
+    base: Option<&str>,
+    jsonl: bool,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    let mut failed = None;
+    for one in what {
+        let parsed = read(one, base, cfg).await;
+        match (parsed, jsonl) {
+            (Ok(feed), false) => println!("{}", serde_json::to_string_pretty(&to_json(&feed))?),
+            (Ok(feed), true) => {
+                let mut out = to_json(&feed);
+                out["file"] = one.as_str().into();
+                out["entries"] = shown(&feed);
+                println!("{}", serde_json::to_string(&out)?);
+            }
+            (Err(e), true) => println!(
+                "{}",
+                serde_json::json!({ "file": one, "error": format!("{e:#}") })
+            ),
+            (Err(e), false) => {
+                eprintln!("{e:#}");
+                failed = Some(e);
+            }
+        }
+    }
+    match failed {
+        Some(e) if what.len() == 1 => Err(e),
+        Some(_) => anyhow::bail!("some documents could not be read"),
+        None => Ok(()),
+    }
+}
+
+async fn read(what: &str, base: Option<&str>, cfg: &Config) -> anyhow::Result<ParsedFeed> {
     let (bytes, base) = if what.starts_with("http://") || what.starts_with("https://") {
         let fetcher = courant_fetch::Fetcher::new(cfg.fetch_config())?;
         match fetcher
@@ -26,10 +64,12 @@ pub(crate) async fn print(what: &str, base: Option<&str>, cfg: &Config) -> anyho
             base.map(str::to_string),
         )
     };
-    let feed =
-        courant_feed::parse(&bytes, base.as_deref()).with_context(|| format!("parsing {what}"))?;
+    courant_feed::parse(&bytes, base.as_deref()).with_context(|| format!("parsing {what}"))
+}
+
+fn to_json(feed: &ParsedFeed) -> serde_json::Value {
     let hints = &feed.hints;
-    let out = serde_json::json!({
+    serde_json::json!({
         "kind": format!("{:?}", feed.kind).to_lowercase(),
         "title": feed.title,
         "site_url": feed.site_url,
@@ -42,7 +82,24 @@ pub(crate) async fn print(what: &str, base: Option<&str>, cfg: &Config) -> anyho
             "skip_days": hints.skip_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         },
         "entries": feed.entries,
-    });
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(())
+    })
+}
+
+/// Entries with their summary and content as the site would show them:
+/// through the one sanitizer, relative links resolved against the entry's link.
+fn shown(feed: &ParsedFeed) -> serde_json::Value {
+    use courant_extract::sanitize;
+    feed.entries
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            let show =
+                |h: &Option<String>| h.as_deref().map(|h| sanitize::html(h, e.url.as_deref()));
+            v["shown"] = serde_json::json!({
+                "summary": show(&e.summary),
+                "content": show(&e.content),
+            });
+            v
+        })
+        .collect()
 }

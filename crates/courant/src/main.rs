@@ -140,8 +140,13 @@ enum Cmd {
         /// URL the document came from, to resolve relative links (for a file).
         #[arg(long)]
         base: Option<String>,
-        /// Feed file, `-` for standard input, or an http(s) URL to fetch.
-        what: String,
+        /// One compact JSON line per document, each entry with the HTML courant
+        /// would show (`shown`); a document that fails gives an `error` line.
+        #[arg(long)]
+        jsonl: bool,
+        /// Feed files, `-` for standard input, or http(s) URLs to fetch.
+        #[arg(required = true)]
+        what: Vec<String>,
     },
     /// Manage sources.
     Sources {
@@ -290,9 +295,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             (_, _, Some(file)) => extract::single(&file, url.as_deref()),
             _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
         },
-        Cmd::Feed { base, what } => {
+        Cmd::Feed { base, jsonl, what } => {
             let cfg = load_config(cli.config.as_deref())?;
-            feed::print(&what, base.as_deref(), &cfg).await
+            feed::print(&what, base.as_deref(), jsonl, &cfg).await
         }
         Cmd::Sources { cmd } => {
             let cfg = load_config(cli.config.as_deref())?;
