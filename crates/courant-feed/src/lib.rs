@@ -215,8 +215,9 @@ fn salvage(doc: &[u8], base_url: Option<&str>, why: &str) -> Result<ParsedFeed, 
     {
         if let Some(Ok(f)) = candidate.map(|c| strict(&c, base_url)) {
             let mut feed = convert(f, base_url);
-            // A repair that leaves nothing to read is no repair.
-            if feed.title.is_none() && feed.entries.is_empty() {
+            // A repair that loses every item, or leaves nothing to read, is no repair.
+            let had_items = recover::pieces(doc).is_some();
+            if feed.entries.is_empty() && (had_items || feed.title.is_none()) {
                 continue;
             }
             feed.warnings

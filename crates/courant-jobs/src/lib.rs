@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod assemble;
+pub mod pages;
 pub mod rhythm;
 mod scheduler;
 pub mod search;
@@ -72,6 +73,12 @@ pub struct JobSettings {
     /// Longest time one article may take, fetch and extraction together;
     /// past it the attempt ends as a retry.
     pub article_budget: Duration,
+    /// How often a shown article's page is looked at again for changes the
+    /// feed does not announce.
+    pub page_recheck: Duration,
+    /// How long after first sight pages are looked at again; news pages
+    /// change in their first days, rarely later.
+    pub page_recheck_window: Duration,
 }
 
 impl Default for JobSettings {
@@ -86,6 +93,8 @@ impl Default for JobSettings {
             max_attempts: 4,
             lease: Duration::from_secs(60),
             article_budget: Duration::from_secs(120),
+            page_recheck: Duration::from_secs(3 * 3600),
+            page_recheck_window: Duration::from_secs(48 * 3600),
         }
     }
 }
@@ -328,15 +337,18 @@ pub async fn process_article(
         ctx.settings.article_budget,
         outcome_of(ctx, article, source_lang),
     );
-    let outcome = match renewing(ctx, article, work).await {
-        Ok(outcome) => outcome?,
-        Err(_) => ArticleOutcome::Retry {
-            error: format!(
-                "budget: processing took longer than {} s",
-                ctx.settings.article_budget.as_secs()
-            ),
-            not_before: retry_at(ctx, article.attempts),
-        },
+    let (outcome, page) = match renewing(ctx, article, work).await {
+        Ok(done) => done?,
+        Err(_) => (
+            ArticleOutcome::Retry {
+                error: format!(
+                    "budget: processing took longer than {} s",
+                    ctx.settings.article_budget.as_secs()
+                ),
+                not_before: retry_at(ctx, article.attempts),
+            },
+            None,
+        ),
     };
     let (id, attempt) = (article.id, article.attempts);
     let stored = outcome.clone();
@@ -349,6 +361,12 @@ pub async fn process_article(
         metrics::counter!("courant_articles_discarded_total").increment(1);
         return Ok(outcome);
     }
+    // A page shown as fetched is looked at again for a while (pages::recheck).
+    if let (ArticleOutcome::Ready(p), Some(page)) = (&outcome, page) {
+        if p.body_origin == "page" {
+            blocking(&ctx.store, move |s| s.record_page(id, &page)).await?;
+        }
+    }
     let label = match &outcome {
         ArticleOutcome::Ready(_) => "ready",
         ArticleOutcome::Retry { .. } => "retry",
@@ -360,12 +378,12 @@ pub async fn process_article(
 }
 
 /// Fetches the page, extracts and assembles the article: what one attempt
-/// found, not yet stored.
+/// found, not yet stored, and the page as it was seen.
 async fn outcome_of(
     ctx: &Context,
     article: &Article,
     source_lang: Option<&str>,
-) -> anyhow::Result<ArticleOutcome> {
+) -> anyhow::Result<(ArticleOutcome, Option<courant_store::PageState>)> {
     let mut inputs = assemble::Inputs {
         entry: Some(&article.entry),
         source_lang,
@@ -391,6 +409,7 @@ async fn outcome_of(
         },
         None => None,
     };
+    let mut seen = None;
     if let Some(url) = page_url {
         match ctx.fetcher.get(url, &Validators::default()).await {
             Ok(Outcome::Fetched(resp)) => {
@@ -407,7 +426,10 @@ async fn outcome_of(
                     inputs.warnings.push(w);
                 }
                 match extracted {
-                    Ok(page) => inputs.page = Some(page),
+                    Ok(page) => {
+                        seen = Some(pages::seen(ctx, article, &resp.validators, &page.text));
+                        inputs.page = Some(page);
+                    }
                     Err(e) => inputs.warnings.push(e.to_string()),
                 }
                 inputs.final_url = Some(resp.final_url);
@@ -436,7 +458,7 @@ async fn outcome_of(
             error: "no text in the page or the feed".into(),
         },
     };
-    Ok(outcome)
+    Ok((outcome, seen))
 }
 
 /// Runs `work` while renewing the claim on `article` every third of the

@@ -15,6 +15,8 @@ use crate::{blocking, poll_source, process_article, Context, PollReport};
 
 /// Time between translation passes.
 const TRANSLATE_EVERY: Duration = Duration::from_secs(30);
+/// How often due pages are looked for; each page has its own time (`page_recheck`).
+const RECHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Progress of a run, for terminals and logs.
 #[derive(Debug, Clone)]
@@ -266,6 +268,8 @@ impl Scheduler {
         let mut clustering: Option<tokio::task::JoinHandle<()>> = None;
         let mut indexing: Option<tokio::task::JoinHandle<()>> = None;
         let mut translating: Option<tokio::task::JoinHandle<()>> = None;
+        let mut rechecking: Option<tokio::task::JoinHandle<()>> = None;
+        let mut last_recheck = tokio::time::Instant::now() - RECHECK_EVERY;
         let mut last_translation = tokio::time::Instant::now() - TRANSLATE_EVERY;
         loop {
             if *shutdown.borrow() {
@@ -317,6 +321,24 @@ impl Scheduler {
                     }));
                 }
             }
+            // Shown pages are looked at again for changes, one round at a time.
+            if rechecking.as_ref().is_none_or(|h| h.is_finished())
+                && last_recheck.elapsed() >= RECHECK_EVERY
+            {
+                last_recheck = tokio::time::Instant::now();
+                let ctx = ctx.clone();
+                rechecking = Some(tokio::spawn(async move {
+                    match crate::pages::recheck(&ctx, Utc::now()).await {
+                        Ok(r) if r.changed > 0 => tracing::info!(
+                            checked = r.checked,
+                            changed = r.changed,
+                            "pages looked at again"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = format!("{e:#}"), "page recheck failed"),
+                    }
+                }));
+            }
             if let Err(e) = Self::tick(
                 &ctx,
                 &polling,
@@ -341,7 +363,10 @@ impl Scheduler {
             }
         }
         while jobs.join_next().await.is_some() {}
-        for h in [clustering, indexing, translating].into_iter().flatten() {
+        for h in [clustering, indexing, translating, rechecking]
+            .into_iter()
+            .flatten()
+        {
             let _ = h.await;
         }
         if let Err(e) = release(&ctx, &worker).await {

@@ -10,6 +10,7 @@ use courant_store::{ArticleQuery, SqliteStore, Store};
 use super::*;
 
 mod disk;
+mod pages;
 
 pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());

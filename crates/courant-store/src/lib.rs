@@ -128,6 +128,20 @@ pub enum ArticleOutcome {
     },
 }
 
+/// A processed page as it looked: its validators and a hash of its
+/// extracted text, and when to look at it again (`None`: never).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageState {
+    /// `ETag` the page was served with.
+    pub etag: Option<String>,
+    /// `Last-Modified` the page was served with.
+    pub last_modified: Option<String>,
+    /// Hash of the text extracted from it.
+    pub text_hash: String,
+    /// When to look again.
+    pub next_check: Option<DateTime<Utc>>,
+}
+
 /// Filter and page for article lists, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleQuery {
@@ -290,6 +304,19 @@ pub trait Store: Send + Sync {
     /// Hides a ready article from every page, list, feed and story (or shows
     /// it again). Returns false when there is no such ready (or hidden) article.
     fn set_hidden(&self, id: ArticleId, hidden: bool) -> Result<bool>;
+    /// Records what a processed page looked like and when to look again.
+    fn record_page(&self, id: ArticleId, page: &PageState) -> Result<()>;
+    /// Claims up to `limit` shown articles whose page is due for a look; each
+    /// claimed look moves `lease_secs` ahead, so no other caller takes it.
+    fn claim_page_checks(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<(Article, PageState)>>;
+    /// A shown article whose page changed is processed again, as a revision;
+    /// false when it is not shown (hidden, pending, gone).
+    fn page_changed(&self, id: ArticleId, now: DateTime<Utc>) -> Result<bool>;
     /// Counts by status and language.
     fn counts(&self) -> Result<Counts>;
     /// Ready articles per source and language ("und" when unknown), newest group first.

@@ -874,3 +874,55 @@ fn corrections_are_processed_again() {
     s.insert_entries(src.id, &e, later).unwrap();
     assert!(s.claim_pending(later, 60, 1).unwrap().is_empty());
 }
+
+/// A processed page's state is kept; a due look is claimed once (its next
+/// look moves a lease ahead); a page that changed makes the article a
+/// revision, processed again; a state with no next look is never due.
+#[test]
+fn page_checks_are_claimed_once_and_changes_revise() {
+    let (_d, s) = store();
+    let src = source(&s, "https://ex.org/feed");
+    let now = Utc::now();
+    s.insert_entries(src.id, &entries(2), now).unwrap();
+    let claimed = s.claim_pending(now, 60, 2).unwrap();
+    for a in &claimed {
+        s.finish_claimed(a.id, a.attempts, &ready("Title")).unwrap();
+    }
+    let (a, b) = (claimed[0].id, claimed[1].id);
+    let state = PageState {
+        etag: Some("\"v1\"".into()),
+        last_modified: None,
+        text_hash: "h1".into(),
+        next_check: Some(now + Duration::hours(1)),
+    };
+    s.record_page(a, &state).unwrap();
+    s.record_page(
+        b,
+        &PageState {
+            next_check: None,
+            ..state.clone()
+        },
+    )
+    .unwrap();
+
+    assert!(
+        s.claim_page_checks(now, 60, 10).unwrap().is_empty(),
+        "not due"
+    );
+    let later = now + Duration::hours(2);
+    let due = s.claim_page_checks(later, 60, 10).unwrap();
+    assert_eq!(due.len(), 1, "b has no next look");
+    assert_eq!((due[0].0.id, &due[0].1.etag), (a, &state.etag));
+    assert!(
+        s.claim_page_checks(later, 60, 10).unwrap().is_empty(),
+        "claimed"
+    );
+
+    assert!(s.page_changed(a, later).unwrap());
+    let again = s.claim_pending(later, 60, 1).unwrap().remove(0);
+    assert_eq!((again.id, again.revisions), (a, 1));
+    assert!(!s.page_changed(a, later).unwrap(), "pending already");
+    // Not shown: its page is not looked at.
+    let much_later = later + Duration::hours(5);
+    assert!(s.claim_page_checks(much_later, 60, 10).unwrap().is_empty());
+}

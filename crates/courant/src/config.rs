@@ -346,6 +346,11 @@ pub struct PollSection {
     /// Seconds a claimed article stays reserved for its worker; after a crash,
     /// its articles are taken up again once this passes.
     pub lease_secs: u64,
+    /// Seconds between looks at a shown article's page for changes its feed
+    /// item does not announce.
+    pub page_recheck_secs: u64,
+    /// Seconds after first sight during which pages are looked at again.
+    pub page_recheck_window_secs: u64,
 }
 
 impl Default for PollSection {
@@ -360,6 +365,8 @@ impl Default for PollSection {
             article_concurrency: d.article_concurrency,
             max_attempts: d.max_attempts,
             lease_secs: d.lease.as_secs(),
+            page_recheck_secs: d.page_recheck.as_secs(),
+            page_recheck_window_secs: d.page_recheck_window.as_secs(),
         }
     }
 }
@@ -500,6 +507,8 @@ impl Config {
             article_concurrency: self.poll.article_concurrency,
             max_attempts: self.poll.max_attempts,
             lease: Duration::from_secs(self.poll.lease_secs),
+            page_recheck: Duration::from_secs(self.poll.page_recheck_secs.max(60)),
+            page_recheck_window: Duration::from_secs(self.poll.page_recheck_window_secs),
             ..courant_jobs::JobSettings::default()
         }
     }

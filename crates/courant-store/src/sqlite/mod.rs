@@ -5,6 +5,7 @@
 
 mod articles;
 mod leases;
+mod pages;
 mod rows;
 mod sources;
 mod stories;
@@ -22,8 +23,8 @@ use courant_model::{
 use rusqlite::Connection;
 
 use crate::{
-    ArticleOutcome, ArticleQuery, Counts, Error, Group, Placed, PollRecord, Result, Store,
-    StoryBatch, StoryQuery, TranslationQuery,
+    ArticleOutcome, ArticleQuery, Counts, Error, Group, PageState, Placed, PollRecord, Result,
+    Store, StoryBatch, StoryQuery, TranslationQuery,
 };
 
 /// The schema, applied in order; `PRAGMA user_version` records how many are.
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_translations.sql"),
     include_str!("../../migrations/sqlite/0006_events.sql"),
     include_str!("../../migrations/sqlite/0007_revisions.sql"),
+    include_str!("../../migrations/sqlite/0008_page_checks.sql"),
 ];
 
 const READERS: usize = 4;
@@ -229,6 +231,23 @@ impl Store for SqliteStore {
 
     fn set_hidden(&self, id: ArticleId, hidden: bool) -> Result<bool> {
         articles::set_hidden(self, id, hidden)
+    }
+
+    fn record_page(&self, id: ArticleId, page: &PageState) -> Result<()> {
+        pages::record_page(self, id, page)
+    }
+
+    fn claim_page_checks(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        limit: usize,
+    ) -> Result<Vec<(Article, PageState)>> {
+        pages::claim_page_checks(self, now, lease_secs, limit)
+    }
+
+    fn page_changed(&self, id: ArticleId, now: DateTime<Utc>) -> Result<bool> {
+        pages::page_changed(self, id, now)
     }
 
     fn counts(&self) -> Result<Counts> {
