@@ -38,7 +38,7 @@ const TEXT_CONSTRUCTS: [&str; 9] = [
 /// or when it does not read as XML (the strict parser then reports why).
 pub(crate) fn to_atom10(doc: &[u8]) -> Option<Vec<u8>> {
     // Cheap test first: most documents never mention these namespaces.
-    let has = |ns: &str| doc.windows(ns.len()).any(|w| w == ns.as_bytes());
+    let has = |ns: &str| memchr::memmem::find(doc, ns.as_bytes()).is_some();
     if !LEGACY.iter().any(|ns| has(ns)) {
         return None;
     }
