@@ -63,6 +63,11 @@ pub struct ParsedFeed {
     pub warnings: Vec<String>,
     /// What the feed says about when to poll it again.
     pub hints: PollHints,
+    /// WebSub hub the feed announces (`<link rel="hub">`).
+    pub hub: Option<String>,
+    /// The feed's own URL as it states it (`<link rel="self">`): the topic
+    /// to subscribe to at its hub.
+    pub self_url: Option<String>,
 }
 
 /// Format of a feed document.
@@ -311,8 +316,17 @@ fn convert(feed: feed_rs::model::Feed, base_url: Option<&str>) -> ParsedFeed {
                 .or_else(|| feed_lang.clone()),
         });
     }
+    let rel = |want: &str| {
+        feed.links
+            .iter()
+            .find(|l| l.rel.as_deref() == Some(want))
+            .map(|l| resolve(base_url, l.href.trim()))
+    };
+    let (hub, self_url) = (rel("hub"), rel("self"));
     ParsedFeed {
         kind,
+        hub,
+        self_url,
         title: feed
             .title
             .map(|t| plain_title(&t.content))

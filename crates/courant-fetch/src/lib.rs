@@ -336,6 +336,42 @@ impl Fetcher {
         result
     }
 
+    /// POSTs a form (a WebSub subscription request) under the same guards
+    /// and per-host limits as a GET; returns the status, which must be 2xx.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, Error> {
+        let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));
+        }
+        let Some(host) = parsed.host_str().map(str::to_ascii_lowercase) else {
+            return Err(Error::InvalidUrl(url.to_string()));
+        };
+        if !self.cfg.allow_private {
+            guard::check_url_literal(&parsed)?;
+        }
+        let _turn = self
+            .hosts
+            .enter(&host)
+            .await
+            .map_err(|wait| Error::HostBusy(wait.as_secs().max(1)))?;
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let resp = self
+            .client
+            .post(parsed)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.map_err(e))?;
+        let status = resp.status().as_u16();
+        if !resp.status().is_success() {
+            return Err(Error::Status(status));
+        }
+        Ok(status)
+    }
+
     async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
         let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {

@@ -35,6 +35,7 @@ mod scheduler;
 pub mod search;
 pub mod stories;
 pub mod translate;
+pub mod websub;
 
 #[cfg(test)]
 mod tests;
@@ -79,6 +80,8 @@ pub struct JobSettings {
     /// How long after first sight pages are looked at again; news pages
     /// change in their first days, rarely later.
     pub page_recheck_window: Duration,
+    /// WebSub callback base (the public URL + `/websub`); `None`: no WebSub.
+    pub websub_callback: Option<String>,
 }
 
 impl Default for JobSettings {
@@ -95,6 +98,7 @@ impl Default for JobSettings {
             article_budget: Duration::from_secs(120),
             page_recheck: Duration::from_secs(3 * 3600),
             page_recheck_window: Duration::from_secs(48 * 3600),
+            websub_callback: None,
         }
     }
 }
@@ -219,6 +223,20 @@ pub async fn poll_source(
                         resp.fresh_for,
                         &rhythm,
                     ));
+                    if let (Some(callback), Some(hub)) =
+                        (ctx.settings.websub_callback.as_deref(), feed.hub.as_deref())
+                    {
+                        let topic = feed.self_url.as_deref().unwrap_or(&resp.final_url);
+                        match websub::subscribe(ctx, callback, source, hub, topic, now).await {
+                            Ok(true) => {
+                                tracing::info!(source = %source.name, hub, "WebSub subscription asked for")
+                            }
+                            Ok(false) => {}
+                            Err(e) => {
+                                tracing::warn!(source = %source.name, hub, error = format!("{e:#}"), "WebSub subscription failed; polling goes on")
+                            }
+                        }
+                    }
                     let id = source.id;
                     let entries = feed.entries;
                     // A store that cannot take the entries (a full disk) fails

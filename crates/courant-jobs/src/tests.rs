@@ -11,6 +11,7 @@ use super::*;
 
 mod disk;
 mod pages;
+mod websub;
 
 pub(crate) fn context(dir: &tempfile::TempDir, allow_private: bool) -> Context {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("c.db")).unwrap());

@@ -142,6 +142,23 @@ pub struct PageState {
     pub next_check: Option<DateTime<Utc>>,
 }
 
+/// A WebSub subscription of one source at its feed's hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSub {
+    /// The source.
+    pub source_id: SourceId,
+    /// The hub's URL.
+    pub hub: String,
+    /// The topic (the feed's self URL).
+    pub topic: String,
+    /// The secret deliveries are signed with (HMAC).
+    pub secret: String,
+    /// When the subscription was last asked for.
+    pub requested_at: DateTime<Utc>,
+    /// Until when the hub confirmed it; `None` before it did.
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
 /// Filter and page for article lists, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleQuery {
@@ -317,6 +334,13 @@ pub trait Store: Send + Sync {
     /// A shown article whose page changed is processed again, as a revision;
     /// false when it is not shown (hidden, pending, gone).
     fn page_changed(&self, id: ArticleId, now: DateTime<Utc>) -> Result<bool>;
+    /// Records a WebSub subscription asked for (replacing the source's last).
+    fn put_websub(&self, w: &WebSub) -> Result<()>;
+    /// The source's WebSub subscription, if one was asked for.
+    fn websub(&self, source: SourceId) -> Result<Option<WebSub>>;
+    /// The hub confirmed (`Some(lease end)`) or ended (`None`) the source's
+    /// subscription; false when there is none.
+    fn websub_verified(&self, source: SourceId, until: Option<DateTime<Utc>>) -> Result<bool>;
     /// Counts by status and language.
     fn counts(&self) -> Result<Counts>;
     /// Ready articles per source and language ("und" when unknown), newest group first.

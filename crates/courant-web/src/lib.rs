@@ -69,6 +69,7 @@ mod state;
 mod templates;
 mod translations;
 mod views;
+mod websub;
 
 #[cfg(test)]
 mod tests;
@@ -157,6 +158,7 @@ pub fn router(store: Arc<dyn Store>, cfg: WebConfig) -> Router {
         .route("/{lang}/search", get(search::edition_search))
         .route("/{lang}/articles/{id}", get(translations::page))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/websub/{id}", get(websub::verify).post(websub::deliver))
         .route("/metrics", get(metrics_page::metrics))
         .nest("/api/v1", api::routes())
         .fallback(|| async { WebError::NotFound("no such page".into()) })

@@ -38,6 +38,17 @@ pub struct Config {
     pub embed: EmbedSection,
     /// The web server's limits.
     pub server: ServerSection,
+    /// WebSub subscriptions (opt-in).
+    pub websub: WebSubSection,
+}
+
+/// `[websub]`: subscribe to the hubs feeds name, for an instance the hubs
+/// can reach at `[site] base_url` (its `/websub/{source}` callback).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSubSection {
+    /// Off by default: a hub must be able to reach this instance.
+    pub enabled: bool,
 }
 
 /// `[server]`: how many clients the web server holds and how long it waits
@@ -232,6 +243,7 @@ impl Default for Config {
             translate: TranslateSection::default(),
             embed: EmbedSection::default(),
             server: ServerSection::default(),
+            websub: WebSubSection::default(),
         }
     }
 }
@@ -422,6 +434,9 @@ impl Config {
         {
             bail!("poll.min_interval_secs must be at least 10, and poll.max_interval_secs at least that");
         }
+        if self.websub.enabled && self.site.base_url.is_none() {
+            bail!("websub.enabled needs site.base_url: the address hubs deliver to");
+        }
         if self.poll.max_backoff_secs < self.poll.interval_secs {
             bail!("poll.max_backoff_secs must be at least poll.interval_secs");
         }
@@ -509,6 +524,12 @@ impl Config {
             lease: Duration::from_secs(self.poll.lease_secs),
             page_recheck: Duration::from_secs(self.poll.page_recheck_secs.max(60)),
             page_recheck_window: Duration::from_secs(self.poll.page_recheck_window_secs),
+            websub_callback: self
+                .site
+                .base_url
+                .as_deref()
+                .filter(|_| self.websub.enabled)
+                .map(|b| format!("{}/websub", b.trim_end_matches('/'))),
             ..courant_jobs::JobSettings::default()
         }
     }

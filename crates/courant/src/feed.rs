@@ -74,6 +74,8 @@ fn to_json(feed: &ParsedFeed) -> serde_json::Value {
         "title": feed.title,
         "site_url": feed.site_url,
         "lang": feed.lang,
+        "hub": feed.hub,
+        "self_url": feed.self_url,
         "warnings": feed.warnings,
         "hints": {
             "ttl_secs": hints.ttl.map(|d| d.as_secs()),

@@ -10,6 +10,7 @@ mod rows;
 mod sources;
 mod stories;
 mod translations;
+mod websub;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use rusqlite::Connection;
 
 use crate::{
     ArticleOutcome, ArticleQuery, Counts, Error, Group, PageState, Placed, PollRecord, Result,
-    Store, StoryBatch, StoryQuery, TranslationQuery,
+    Store, StoryBatch, StoryQuery, TranslationQuery, WebSub,
 };
 
 /// The schema, applied in order; `PRAGMA user_version` records how many are.
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_events.sql"),
     include_str!("../../migrations/sqlite/0007_revisions.sql"),
     include_str!("../../migrations/sqlite/0008_page_checks.sql"),
+    include_str!("../../migrations/sqlite/0009_websub.sql"),
 ];
 
 const READERS: usize = 4;
@@ -248,6 +250,18 @@ impl Store for SqliteStore {
 
     fn page_changed(&self, id: ArticleId, now: DateTime<Utc>) -> Result<bool> {
         pages::page_changed(self, id, now)
+    }
+
+    fn put_websub(&self, w: &WebSub) -> Result<()> {
+        websub::put_websub(self, w)
+    }
+
+    fn websub(&self, source: SourceId) -> Result<Option<WebSub>> {
+        websub::websub(self, source)
+    }
+
+    fn websub_verified(&self, source: SourceId, until: Option<DateTime<Utc>>) -> Result<bool> {
+        websub::websub_verified(self, source, until)
     }
 
     fn counts(&self) -> Result<Counts> {
