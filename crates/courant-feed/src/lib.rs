@@ -27,6 +27,7 @@ mod entities;
 mod hints;
 mod opml;
 mod recover;
+mod rss_body;
 mod rss_version;
 mod sitemap;
 
@@ -178,6 +179,8 @@ fn parse_document(bytes: &[u8], base_url: Option<&str>) -> Result<ParsedFeed, Er
 fn strict(doc: &[u8], base_url: Option<&str>) -> Result<feed_rs::model::Feed, Error> {
     let rewritten = atom03::to_atom10(doc).or_else(|| rss_version::normalize(doc));
     let doc = rewritten.as_deref().unwrap_or(doc);
+    let with_body = rss_body::rewrite(doc);
+    let doc = with_body.as_deref().unwrap_or(doc);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .base_uri(base_url)
