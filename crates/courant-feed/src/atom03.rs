@@ -13,6 +13,8 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::XmlVersion;
 
+use crate::xmltext::{inner_events, markup_of, text_of};
+
 /// Atom 0.3 and the namespaces of the drafts before it.
 const LEGACY: [&str; 5] = [
     "http://purl.org/atom/ns#",
@@ -72,23 +74,6 @@ fn is_text_construct(e: &BytesStart<'_>) -> bool {
     TEXT_CONSTRUCTS.contains(&e.local_name().as_ref())
 }
 
-/// The events inside the element just started, up to its end tag (consumed).
-fn inner_events<'a>(reader: &mut quick_xml::reader::NsReader<&'a [u8]>) -> Option<Vec<Event<'a>>> {
-    let mut depth = 0usize;
-    let mut inner = Vec::new();
-    loop {
-        let (_, ev) = reader.read_resolved_event().ok()?;
-        match &ev {
-            Event::Start(_) => depth += 1,
-            Event::End(_) if depth == 0 => return Some(inner),
-            Event::End(_) => depth -= 1,
-            Event::Eof => return None,
-            _ => {}
-        }
-        inner.push(ev);
-    }
-}
-
 /// A 0.3 text construct as 1.0: its start tag, one text, its end tag.
 fn text_construct<'a>(e: &BytesStart<'_>, inner: Vec<Event<'a>>) -> Option<Vec<Event<'static>>> {
     let mode = attr(e, "mode");
@@ -112,14 +97,7 @@ fn text_construct<'a>(e: &BytesStart<'_>, inner: Vec<Event<'a>>) -> Option<Vec<E
         )
     } else if has_markup {
         // Inline markup, in a div or naked: the same HTML, escaped.
-        let mut w = quick_xml::Writer::new(Vec::new());
-        for ev in inner {
-            w.write_event(ev).ok()?;
-        }
-        (
-            "html",
-            String::from_utf8_lossy(&w.into_inner()).into_owned(),
-        )
+        ("html", markup_of(inner)?)
     } else {
         let kind = if mode.as_deref() == Some("escaped") && html_mime {
             "html"
@@ -134,24 +112,6 @@ fn text_construct<'a>(e: &BytesStart<'_>, inner: Vec<Event<'a>>) -> Option<Vec<E
         Event::Text(BytesText::new(&text).into_owned()),
         Event::End(BytesEnd::new(name)),
     ])
-}
-
-/// The decoded text of events with no markup among them.
-fn text_of(inner: &[Event<'_>]) -> Option<String> {
-    let mut s = String::new();
-    for ev in inner {
-        match ev {
-            Event::Text(t) => s.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
-            Event::CData(c) => s.push_str(&c[..]),
-            Event::GeneralRef(r) => {
-                let name = r.xml_content(XmlVersion::Implicit1_0);
-                let reference = format!("&{name};");
-                s.push_str(&quick_xml::escape::unescape(&reference).ok()?);
-            }
-            _ => {}
-        }
-    }
-    Some(s)
 }
 
 fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {

@@ -30,6 +30,7 @@ mod recover;
 mod rss_body;
 mod rss_version;
 mod sitemap;
+mod xmltext;
 
 #[cfg(test)]
 mod tests;

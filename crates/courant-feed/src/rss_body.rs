@@ -5,7 +5,8 @@
 
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::XmlVersion;
+
+use crate::xmltext::{inner_events, markup_of, text_of};
 
 const XHTML: &str = "http://www.w3.org/1999/xhtml";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -29,13 +30,9 @@ pub(crate) fn rewrite(doc: &[u8]) -> Option<Vec<u8>> {
             Event::Start(e) if in_item && is_full_text(&e, &ns) => {
                 let inner = inner_events(&mut reader)?;
                 let html = if e.local_name().as_ref() == "fullitem" {
-                    text_of(&inner)
+                    text_of(&inner)?
                 } else {
-                    let mut w = quick_xml::Writer::new(Vec::new());
-                    for ev in inner {
-                        w.write_event(ev).ok()?;
-                    }
-                    String::from_utf8_lossy(&w.into_inner()).into_owned()
+                    markup_of(inner)?
                 };
                 let mut start = BytesStart::new("content:encoded");
                 start.push_attribute(("xmlns:content", CONTENT));
@@ -69,43 +66,6 @@ fn is_full_text(e: &BytesStart<'_>, ns: &ResolveResult<'_>) -> bool {
         },
         _ => false,
     }
-}
-
-/// The events inside the element just started, up to its end tag (consumed).
-fn inner_events<'a>(reader: &mut quick_xml::reader::NsReader<&'a [u8]>) -> Option<Vec<Event<'a>>> {
-    let mut depth = 0usize;
-    let mut inner = Vec::new();
-    loop {
-        let (_, ev) = reader.read_resolved_event().ok()?;
-        match &ev {
-            Event::Start(_) => depth += 1,
-            Event::End(_) if depth == 0 => return Some(inner),
-            Event::End(_) => depth -= 1,
-            Event::Eof => return None,
-            _ => {}
-        }
-        inner.push(ev);
-    }
-}
-
-/// The decoded text of the events (an escaped-HTML element's content).
-fn text_of(inner: &[Event<'_>]) -> String {
-    let mut s = String::new();
-    for ev in inner {
-        match ev {
-            Event::Text(t) => s.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
-            Event::CData(c) => s.push_str(&c[..]),
-            Event::GeneralRef(r) => {
-                let reference = format!("&{};", r.xml_content(XmlVersion::Implicit1_0));
-                match quick_xml::escape::unescape(&reference) {
-                    Ok(t) => s.push_str(&t),
-                    Err(_) => s.push_str(&reference),
-                }
-            }
-            _ => {}
-        }
-    }
-    s
 }
 
 #[cfg(test)]

@@ -339,16 +339,7 @@ impl Fetcher {
     /// POSTs a form (a WebSub subscription request) under the same guards
     /// and per-host limits as a GET; returns the status, which must be 2xx.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, Error> {
-        let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));
-        }
-        let Some(host) = parsed.host_str().map(str::to_ascii_lowercase) else {
-            return Err(Error::InvalidUrl(url.to_string()));
-        };
-        if !self.cfg.allow_private {
-            guard::check_url_literal(&parsed)?;
-        }
+        let (parsed, host) = self.admit(url)?;
         let _turn = self
             .hosts
             .enter(&host)
@@ -372,7 +363,8 @@ impl Fetcher {
         Ok(status)
     }
 
-    async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
+    /// The URL parsed and its host, when the guards let a request go to it.
+    fn admit(&self, url: &str) -> Result<(url::Url, String), Error> {
         let parsed = url::Url::parse(url).map_err(|_| Error::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::UnsupportedScheme(parsed.scheme().to_string()));
@@ -383,6 +375,11 @@ impl Fetcher {
         if !self.cfg.allow_private {
             guard::check_url_literal(&parsed)?;
         }
+        Ok((parsed, host))
+    }
+
+    async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
+        let (parsed, host) = self.admit(url)?;
         // Held until the body is read: the host's requests in flight.
         let _turn = self
             .hosts

@@ -80,32 +80,22 @@ async fn look(
         next_check: next,
         ..page
     };
-    let Some(url) = a.url.clone() else {
-        return record(
-            ctx,
-            a.id,
-            PageState {
-                next_check: None,
-                ..page
-            },
+    // No link, or robots.txt now says no: never looked at again.
+    let allowed = match a.url.clone() {
+        Some(url) => matches!(
+            ctx.fetcher.robots(&url).await,
+            Ok(courant_fetch::Verdict::Allowed)
         )
-        .await;
+        .then_some(url),
+        None => None,
     };
-    let allowed = matches!(
-        ctx.fetcher.robots(&url).await,
-        Ok(courant_fetch::Verdict::Allowed)
-    );
-    if !allowed {
-        return record(
-            ctx,
-            a.id,
-            PageState {
-                next_check: None,
-                ..page
-            },
-        )
-        .await;
-    }
+    let Some(url) = allowed else {
+        let last = PageState {
+            next_check: None,
+            ..page
+        };
+        return record(ctx, a.id, last).await;
+    };
     let validators = Validators {
         etag: page.etag.clone(),
         last_modified: page.last_modified.clone(),
