@@ -340,11 +340,7 @@ impl Fetcher {
     /// and per-host limits as a GET; returns the status, which must be 2xx.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, Error> {
         let (parsed, host) = self.admit(url)?;
-        let _turn = self
-            .hosts
-            .enter(&host)
-            .await
-            .map_err(|wait| Error::HostBusy(wait.as_secs().max(1)))?;
+        let _turn = self.turn(&host).await?;
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
@@ -378,14 +374,19 @@ impl Fetcher {
         Ok((parsed, host))
     }
 
+    /// The host's turn for one request, held until the response is read;
+    /// `HostBusy` when it is further away than `max_host_wait`.
+    async fn turn(&self, host: &str) -> Result<polite::Turn, Error> {
+        self.hosts
+            .enter(host)
+            .await
+            .map_err(|wait| Error::HostBusy(wait.as_secs().max(1)))
+    }
+
     async fn fetch(&self, url: &str, validators: &Validators) -> Result<Outcome, Error> {
         let (parsed, host) = self.admit(url)?;
         // Held until the body is read: the host's requests in flight.
-        let _turn = self
-            .hosts
-            .enter(&host)
-            .await
-            .map_err(|wait| Error::HostBusy(wait.as_secs().max(1)))?;
+        let _turn = self.turn(&host).await?;
         let mut headers = HeaderMap::new();
         if let Some(v) = validators
             .etag
