@@ -32,7 +32,10 @@
 //! `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`.
 #![warn(missing_docs)]
 
+mod migrate;
+mod pg;
 pub mod policy;
+mod rows;
 mod sqlite;
 
 #[cfg(test)]
@@ -44,7 +47,24 @@ use courant_model::{
     Translation, TranslationStatus,
 };
 
+pub use migrate::{copy_sqlite_to_pg, CopyReport};
+pub use pg::{PgConfigError, PgStore};
 pub use sqlite::SqliteStore;
+
+/// Opens the store a URL or path names: `postgres://` (or `postgresql://`)
+/// is PostgreSQL, anything else a SQLite file.
+pub fn open(target: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if is_postgres(target) {
+        Ok(std::sync::Arc::new(PgStore::open(target)?))
+    } else {
+        Ok(std::sync::Arc::new(SqliteStore::open(target)?))
+    }
+}
+
+/// Whether a database target names PostgreSQL.
+pub fn is_postgres(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +73,19 @@ pub enum Error {
     /// The database reported an error.
     #[error("store: database error: {0}")]
     Db(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error.
+    #[error("store: PostgreSQL error: {0}")]
+    Pg(#[from] postgres::Error),
+    /// The database server cannot be reached now (down, restarting, the
+    /// connection dropped): try again later; nothing was written.
+    #[error("store: database unavailable: {reason}")]
+    Unavailable {
+        /// What happened.
+        reason: String,
+        /// The driver's error, when there was one.
+        #[source]
+        source: Option<postgres::Error>,
+    },
     /// A stored JSON column did not decode.
     #[error("store: corrupt row: {0}")]
     Corrupt(String),
@@ -70,6 +103,14 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl Error {
+    /// Whether the store is out of reach for now, rather than the request
+    /// wrong: pages answer 503 and workers try again.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Unavailable { .. })
+    }
 }
 
 /// Result alias for this crate.
@@ -286,6 +327,19 @@ pub trait Store: Send + Sync {
     fn source(&self, id: SourceId) -> Result<Option<Source>>;
     /// Sources whose next poll is due at `now` (or never polled), soonest first.
     fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>>;
+    /// Claims up to `limit` due sources for polling. Each claimed source's
+    /// next poll moves `lease_secs` ahead until its poll is recorded (a dead
+    /// worker's claim returns then), and its host's turn moves
+    /// `host_gap_secs` ahead: **no two workers poll one source at once, and
+    /// polls of one host start at least `host_gap_secs` apart across all
+    /// workers**. A due source whose host has no turn yet waits.
+    fn claim_due_sources(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        host_gap_secs: f64,
+        limit: usize,
+    ) -> Result<Vec<Source>>;
     /// Records a poll's outcome and schedule.
     fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()>;
     /// Stores entries not seen before as pending articles; returns how many were new.

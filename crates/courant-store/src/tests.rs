@@ -9,7 +9,7 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
     (dir, s)
 }
 
-fn source(s: &SqliteStore, url: &str) -> courant_model::Source {
+fn source(s: &dyn Store, url: &str) -> courant_model::Source {
     s.add_source(&NewSource {
         feed_url: url.into(),
         name: String::new(),
@@ -45,10 +45,8 @@ fn ready(title: &str) -> ArticleOutcome {
     }))
 }
 
-#[test]
-fn same_feed_twice_stores_each_article_once() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn same_feed_twice_stores_each_article_once(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     assert_eq!(s.insert_entries(src.id, &entries(5), now).unwrap(), 5);
     assert_eq!(s.insert_entries(src.id, &entries(7), now).unwrap(), 2);
@@ -59,10 +57,10 @@ fn same_feed_twice_stores_each_article_once() {
     };
     assert_eq!(s.articles(&q).unwrap().len(), 7);
     // The same guid under another source is another article.
-    let other = source(&s, "https://other.org/feed");
+    let other = source(s, "https://other.org/feed");
     assert_eq!(s.insert_entries(other.id, &entries(1), now).unwrap(), 1);
     // Adding the same source again updates it in place.
-    assert_eq!(source(&s, "https://ex.org/feed").id, src.id);
+    assert_eq!(source(s, "https://ex.org/feed").id, src.id);
 }
 
 #[test]
@@ -84,10 +82,8 @@ fn restart_loses_nothing() {
     assert_eq!(s.counts().unwrap().pending, 2);
 }
 
-#[test]
-fn claims_are_exclusive_and_leases_expire() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn claims_are_exclusive_and_leases_expire(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     s.insert_entries(src.id, &entries(10), now).unwrap();
     let a = s.claim_pending(now, 60, 6).unwrap();
@@ -105,12 +101,10 @@ fn claims_are_exclusive_and_leases_expire() {
 /// One source's backlog never holds another's few articles back: claims are
 /// shared across sources, whatever their dates. (Before: newest first over
 /// all sources, so a backlog of newer items took every claim.)
-#[test]
-fn claims_are_fair_across_sources() {
-    let (_d, s) = store();
+fn claims_are_fair_across_sources(s: &dyn Store) {
     let now = Utc::now();
-    let busy = source(&s, "https://busy.org/feed");
-    let quiet = source(&s, "https://quiet.org/feed");
+    let busy = source(s, "https://busy.org/feed");
+    let quiet = source(s, "https://quiet.org/feed");
     let mut backlog = entries(200);
     for e in &mut backlog {
         // Undated and future-dated items, the ones that used to always win.
@@ -126,10 +120,13 @@ fn claims_are_fair_across_sources() {
         quiet_claimed += got.iter().filter(|a| a.source_id == quiet.id).count();
     }
     assert_eq!(quiet_claimed, 5);
-    // With one claim at a time, the sources take turns.
-    let (_d, s) = store();
-    let a = source(&s, "https://a.org/feed");
-    let b = source(&s, "https://b.org/feed");
+}
+
+/// With one claim at a time, the sources take turns.
+fn claims_take_turns_between_sources(s: &dyn Store) {
+    let now = Utc::now();
+    let a = source(s, "https://a.org/feed");
+    let b = source(s, "https://b.org/feed");
     s.insert_entries(a.id, &entries(50), now).unwrap();
     s.insert_entries(b.id, &entries(50), now).unwrap();
     let turns: Vec<_> = (0..4)
@@ -140,11 +137,9 @@ fn claims_are_fair_across_sources() {
 
 /// A date after courant first saw the item is clamped to that moment, in the
 /// store's order and in what is shown.
-#[test]
-fn future_dates_are_clamped_to_first_seen() {
-    let (_d, s) = store();
+fn future_dates_are_clamped_to_first_seen(s: &dyn Store) {
     let now = Utc::now();
-    let src = source(&s, "https://ex.org/feed");
+    let src = source(s, "https://ex.org/feed");
     let mut e = entries(2);
     e[1].published = Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
     s.insert_entries(src.id, &e, now).unwrap();
@@ -178,10 +173,8 @@ fn future_dates_are_clamped_to_first_seen() {
 
 /// A worker that outlived its lease cannot store over the next claim: its
 /// result is discarded; a renewed claim is not taken by another worker.
-#[test]
-fn late_results_are_fenced_and_claims_renew() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn late_results_are_fenced_and_claims_renew(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     s.insert_entries(src.id, &entries(2), now).unwrap();
     let first = s.claim_pending(now, 60, 1).unwrap().remove(0);
@@ -218,10 +211,8 @@ fn late_results_are_fenced_and_claims_renew() {
         .is_empty());
 }
 
-#[test]
-fn outcomes_update_status() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn outcomes_update_status(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     s.insert_entries(src.id, &entries(3), now).unwrap();
     let c = s.claim_pending(now, 60, 3).unwrap();
@@ -267,10 +258,8 @@ fn outcomes_update_status() {
     assert_eq!(shown[0].title(), "A");
 }
 
-#[test]
-fn polls_and_backoff_state() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn polls_and_backoff_state(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     assert_eq!(s.due_sources(now, 10).unwrap().len(), 1);
     s.record_poll(
@@ -313,27 +302,22 @@ fn polls_and_backoff_state() {
     assert_eq!(got.health.etag.as_deref(), Some("\"e1\""));
 }
 
-#[test]
-fn removing_a_source_removes_its_articles() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn removing_a_source_removes_its_articles(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     s.insert_entries(src.id, &entries(3), Utc::now()).unwrap();
     assert!(s.remove_source(src.id).unwrap());
     assert!(!s.remove_source(src.id).unwrap());
     assert_eq!(s.counts().unwrap().pending, 0);
 }
 
-#[test]
-fn concurrent_writers_do_not_collide() {
-    let (_d, s) = store();
-    let s = std::sync::Arc::new(s);
-    let src = source(&s, "https://ex.org/feed");
+fn concurrent_writers_do_not_collide(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     s.insert_entries(src.id, &entries(200), now).unwrap();
-    let handles: Vec<_> = (0..4)
-        .map(|_| {
-            let s = s.clone();
-            std::thread::spawn(move || {
+    let mut all: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(move || {
                 let mut mine = Vec::new();
                 loop {
                     let got = s.claim_pending(now, 60, 7).unwrap();
@@ -347,11 +331,12 @@ fn concurrent_writers_do_not_collide() {
                 }
             })
         })
-        .collect();
-    let mut all: Vec<i64> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
     all.sort();
     let n = all.len();
     all.dedup();
@@ -359,7 +344,7 @@ fn concurrent_writers_do_not_collide() {
 }
 
 /// Two sources, `n` articles each, all ready; returns their ids per source.
-fn ready_articles(s: &SqliteStore, n: usize) -> (Vec<i64>, Vec<i64>) {
+fn ready_articles(s: &dyn Store, n: usize) -> (Vec<i64>, Vec<i64>) {
     let now = Utc::now();
     let a = source(s, "https://a.org/feed");
     let b = source(s, "https://b.org/feed");
@@ -384,10 +369,8 @@ fn ready_articles(s: &SqliteStore, n: usize) -> (Vec<i64>, Vec<i64>) {
 
 /// Vectors go in with their placements; stories of one event list each
 /// other, broadest first, and a story alone lists itself.
-#[test]
-fn stories_keep_vectors_and_events() {
-    let (_d, s) = store();
-    let (a, b) = ready_articles(&s, 2);
+fn stories_keep_vectors_and_events(s: &dyn Store) {
+    let (a, b) = ready_articles(s, 2);
     let now = Utc::now();
     assert!(s
         .acquire_lease("cluster", "w1", now, now + Duration::seconds(30))
@@ -432,10 +415,8 @@ fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> P
     }
 }
 
-#[test]
-fn stories_record_members_links_and_merges() {
-    let (_d, s) = store();
-    let (a, b) = ready_articles(&s, 3);
+fn stories_record_members_links_and_merges(s: &dyn Store) {
+    let (a, b) = ready_articles(s, 3);
     let now = Utc::now();
     assert_eq!(s.unclustered(100).unwrap().len(), 6);
     assert!(s
@@ -563,10 +544,8 @@ fn stories_record_members_links_and_merges() {
     assert_eq!(s.story(1).unwrap().unwrap().sources, 1);
 }
 
-#[test]
-fn only_the_lease_holder_writes_stories() {
-    let (_d, s) = store();
-    let (a, _) = ready_articles(&s, 1);
+fn only_the_lease_holder_writes_stories(s: &dyn Store) {
+    let (a, _) = ready_articles(s, 1);
     let now = Utc::now();
     let later = now + Duration::seconds(30);
     assert!(s.acquire_lease("cluster", "w1", now, later).unwrap());
@@ -607,10 +586,8 @@ fn instance_id_is_stable_per_database_and_differs_between_them() {
     assert_ne!(other.instance_id().unwrap(), id);
 }
 
-#[test]
-fn brief_reads_keep_what_lists_show_and_leave_the_text() {
-    let (_dir, s) = store();
-    let src = source(&s, "https://ex.org/brief");
+fn brief_reads_keep_what_lists_show_and_leave_the_text(s: &dyn Store) {
+    let src = source(s, "https://ex.org/brief");
     s.insert_entries(src.id, &entries(2), Utc::now()).unwrap();
     for a in s.claim_pending(Utc::now(), 60, 10).unwrap() {
         let p = ProcessedArticle {
@@ -696,11 +673,9 @@ fn translation(
     }
 }
 
-#[test]
-fn translations_sit_beside_their_original_and_never_change_it() {
+fn translations_sit_beside_their_original_and_never_change_it(s: &dyn Store) {
     use courant_model::TranslationStatus::{Held, Published};
-    let (_d, s) = store();
-    let (ids, _) = ready_articles(&s, 3);
+    let (ids, _) = ready_articles(s, 3);
     let before = s.article(ids[0]).expect("read");
     s.put_translation(&translation(ids[0], "es", Published))
         .expect("put");
@@ -743,9 +718,7 @@ fn translations_sit_beside_their_original_and_never_change_it() {
     );
 }
 
-#[test]
-fn the_character_budget_is_one_step_and_never_passed() {
-    let (_d, s) = store();
+fn the_character_budget_is_one_step_and_never_passed(s: &dyn Store) {
     assert!(s
         .reserve_chars("apy", "2026-12-06", 60, Some(100))
         .expect("reserve"));
@@ -768,26 +741,24 @@ fn the_character_budget_is_one_step_and_never_passed() {
     assert_eq!(s.chars_spent("apy", "2026-12-06").expect("spent"), 100);
     assert_eq!(s.chars_spent("apy", "2026-12-07").expect("spent"), 0);
     // Two threads racing for the last characters: one wins.
-    let s = std::sync::Arc::new(s);
-    let wins: usize = (0..8)
-        .map(|_| {
-            let s = s.clone();
-            std::thread::spawn(move || {
-                s.reserve_chars("lt", "2026-12-06", 30, Some(100))
-                    .expect("reserve")
+    let wins: usize = std::thread::scope(|scope| {
+        (0..8)
+            .map(|_| {
+                scope.spawn(move || {
+                    s.reserve_chars("lt", "2026-12-06", 30, Some(100))
+                        .expect("reserve")
+                })
             })
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|h| usize::from(h.join().expect("thread")))
-        .sum();
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().expect("thread")))
+            .sum()
+    });
     assert_eq!(wins, 3);
     assert_eq!(s.chars_spent("lt", "2026-12-06").expect("spent"), 90);
 }
 
-#[test]
-fn the_memory_answers_by_provider_pair_and_key() {
-    let (_d, s) = store();
+fn the_memory_answers_by_provider_pair_and_key(s: &dyn Store) {
     let items = vec![
         ("k1".to_string(), "uno".to_string()),
         ("k2".to_string(), "dos".to_string()),
@@ -813,10 +784,8 @@ fn the_memory_answers_by_provider_pair_and_key() {
 /// first sight and story stay, it records the revision, it is placed again
 /// later in the log (so the index reads the new text) and its story's title
 /// follows. The same item unchanged, or only re-dated, changes nothing.
-#[test]
-fn corrections_are_processed_again() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn corrections_are_processed_again(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     let mut e = entries(1);
     s.insert_entries(src.id, &e, now).unwrap();
@@ -878,10 +847,8 @@ fn corrections_are_processed_again() {
 /// A processed page's state is kept; a due look is claimed once (its next
 /// look moves a lease ahead); a page that changed makes the article a
 /// revision, processed again; a state with no next look is never due.
-#[test]
-fn page_checks_are_claimed_once_and_changes_revise() {
-    let (_d, s) = store();
-    let src = source(&s, "https://ex.org/feed");
+fn page_checks_are_claimed_once_and_changes_revise(s: &dyn Store) {
+    let src = source(s, "https://ex.org/feed");
     let now = Utc::now();
     s.insert_entries(src.id, &entries(2), now).unwrap();
     let claimed = s.claim_pending(now, 60, 2).unwrap();
@@ -926,3 +893,83 @@ fn page_checks_are_claimed_once_and_changes_revise() {
     let much_later = later + Duration::hours(5);
     assert!(s.claim_page_checks(much_later, 60, 10).unwrap().is_empty());
 }
+
+/// A PostgreSQL store in a schema of its own, dropped afterwards. The
+/// server is `COURANT_TEST_PG` (default: this machine's, database `test`).
+pub(crate) struct PgFresh {
+    pub(crate) store: PgStore,
+    schema: String,
+}
+
+impl PgFresh {
+    pub(crate) fn new() -> PgFresh {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let url = std::env::var("COURANT_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!(
+            "courant_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            Utc::now().timestamp_micros()
+        );
+        let store = PgStore::open_in(&url, Some(&schema))
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
+        PgFresh { store, schema }
+    }
+}
+
+impl Drop for PgFresh {
+    fn drop(&mut self) {
+        let _ = self.store.drop_schema(&self.schema);
+    }
+}
+
+/// The conformance suite: each test runs on SQLite, and on PostgreSQL in
+/// the second pass of `scripts/test.sh` (`--ignored postgres_`), which
+/// checks first that the server answers.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_conformance {
+            $(
+                #[test]
+                fn $name() {
+                    let (_d, s) = super::store();
+                    super::$name(&s);
+                }
+            )*
+        }
+        mod postgres_conformance {
+            $(
+                #[test]
+                #[ignore = "needs PostgreSQL: scripts/test.sh runs it"]
+                fn $name() {
+                    let s = super::PgFresh::new();
+                    super::$name(&s.store);
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    same_feed_twice_stores_each_article_once,
+    claims_are_exclusive_and_leases_expire,
+    claims_are_fair_across_sources,
+    future_dates_are_clamped_to_first_seen,
+    late_results_are_fenced_and_claims_renew,
+    outcomes_update_status,
+    polls_and_backoff_state,
+    removing_a_source_removes_its_articles,
+    concurrent_writers_do_not_collide,
+    stories_keep_vectors_and_events,
+    stories_record_members_links_and_merges,
+    only_the_lease_holder_writes_stories,
+    brief_reads_keep_what_lists_show_and_leave_the_text,
+    translations_sit_beside_their_original_and_never_change_it,
+    the_character_budget_is_one_step_and_never_passed,
+    the_memory_answers_by_provider_pair_and_key,
+    corrections_are_processed_again,
+    page_checks_are_claimed_once_and_changes_revise,
+    claims_take_turns_between_sources,
+);

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use courant_model::{
     Article, ArticleId, FeedEntry, NewSource, Source, SourceId, Story, StoryId, Translation,
 };
@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_revisions.sql"),
     include_str!("../../migrations/sqlite/0008_page_checks.sql"),
     include_str!("../../migrations/sqlite/0009_websub.sql"),
+    include_str!("../../migrations/sqlite/0010_host_turns.sql"),
 ];
 
 const READERS: usize = 4;
@@ -55,15 +56,7 @@ pub struct SqliteStore {
     claim_cursor: AtomicI64,
 }
 
-/// Fixed-width UTC timestamps sort correctly as text.
-pub(crate) fn ts(d: DateTime<Utc>) -> String {
-    d.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-        .map(|d| d.with_timezone(&Utc))
-}
+pub(crate) use super::rows::{json, parse_ts, ts};
 
 fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
     let c = Connection::open(path)?;
@@ -118,7 +111,7 @@ impl SqliteStore {
 
     /// A free reader if there is one (a long read never holds up short ones
     /// that could use another connection), else the next in turn.
-    fn read(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn read(&self) -> MutexGuard<'_, Connection> {
         let n = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed) % n;
         for k in 0..n {
@@ -159,10 +152,6 @@ fn push_lang(sql: &mut String, args: &mut Vec<rusqlite::types::Value>, lang: Opt
     }
 }
 
-pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
-}
-
 impl Store for SqliteStore {
     fn add_source(&self, s: &NewSource) -> Result<Source> {
         sources::add_source(self, s)
@@ -182,6 +171,16 @@ impl Store for SqliteStore {
 
     fn due_sources(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Source>> {
         sources::due_sources(self, now, limit)
+    }
+
+    fn claim_due_sources(
+        &self,
+        now: DateTime<Utc>,
+        lease_secs: i64,
+        host_gap_secs: f64,
+        limit: usize,
+    ) -> Result<Vec<Source>> {
+        sources::claim_due_sources(self, now, lease_secs, host_gap_secs, limit)
     }
 
     fn record_poll(&self, id: SourceId, rec: &PollRecord) -> Result<()> {

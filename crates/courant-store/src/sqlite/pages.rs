@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension as _};
 
 use crate::{PageState, Result};
 
-use super::rows::{article_row, ArticleRow, ARTICLE_COLS};
+use super::rows::{article_cols_of, article_row, ArticleRow, ARTICLE_NCOLS};
 use super::{parse_ts, ts, SqliteStore};
 
 pub(super) fn record_page(store: &SqliteStore, id: ArticleId, page: &PageState) -> Result<()> {
@@ -37,11 +37,7 @@ pub(super) fn claim_page_checks(
 ) -> Result<Vec<(Article, PageState)>> {
     let mut c = store.write();
     let tx = c.transaction()?;
-    let cols = ARTICLE_COLS
-        .split(", ")
-        .map(|col| format!("a.{}", col.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = article_cols_of("a");
     let due: Vec<(ArticleRow, PageState)> = {
         let mut st = tx.prepare_cached(&format!(
             "SELECT {cols}, p.etag, p.last_modified, p.text_hash, p.next_check
@@ -49,7 +45,7 @@ pub(super) fn claim_page_checks(
              WHERE p.next_check IS NOT NULL AND p.next_check <= ?1 AND a.status = 'ready'
              ORDER BY p.next_check LIMIT ?2"
         ))?;
-        let n = ARTICLE_COLS.split(", ").count();
+        let n = ARTICLE_NCOLS;
         let rows = st.query_map(params![ts(now), limit as i64], |r| {
             Ok((
                 article_row(r)?,

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::{PollRecord, PollResult, Result};
 
-use super::rows::{source_row, SOURCE_COLS};
+use super::rows::{host_of, source_row, SOURCE_COLS};
 use super::stories::refresh_story;
 use super::{ts, SqliteStore};
 
@@ -114,4 +114,62 @@ pub(super) fn record_poll(store: &SqliteStore, id: SourceId, rec: &PollRecord) -
         }
     }
     Ok(())
+}
+
+/// Due sources, each taken with its host's turn or left for a later claim,
+/// under the one writer.
+pub(super) fn claim_due_sources(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+    lease_secs: i64,
+    host_gap_secs: f64,
+    limit: usize,
+) -> Result<Vec<Source>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let until = ts(now + chrono::Duration::seconds(lease_secs));
+    let next_turn = ts(now + chrono::Duration::milliseconds((host_gap_secs * 1000.0) as i64));
+    let mut c = store.write();
+    let tx = c.transaction()?;
+    let due: Vec<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT id, feed_url FROM sources WHERE next_poll_at IS NULL OR next_poll_at <= ?1
+             ORDER BY next_poll_at IS NOT NULL, next_poll_at LIMIT ?2",
+        )?
+        .query_map(params![ts(now), (limit * 4) as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut hosts = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (id, url) in due {
+        if out.len() >= limit {
+            break;
+        }
+        let host = host_of(&url);
+        if !hosts.insert(host.clone()) {
+            continue;
+        }
+        let turn = tx.execute(
+            "INSERT INTO host_turns (host, next_at) VALUES (?1, ?2)
+             ON CONFLICT (host) DO UPDATE SET next_at = excluded.next_at
+             WHERE host_turns.next_at <= ?3",
+            params![host, next_turn, ts(now)],
+        )?;
+        if turn == 0 {
+            continue;
+        }
+        tx.execute(
+            "UPDATE sources SET next_poll_at = ?2 WHERE id = ?1",
+            params![id, until],
+        )?;
+        out.push(tx.query_row(
+            &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"),
+            [id],
+            source_row,
+        )?);
+    }
+    tx.commit()?;
+    Ok(out)
 }

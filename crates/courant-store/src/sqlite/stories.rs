@@ -8,7 +8,8 @@ use rusqlite::{params, OptionalExtension};
 use crate::{Error, Placed, Result, StoryBatch, StoryQuery};
 
 use super::rows::{
-    article_row, collect_articles, story_row, ARTICLE_COLS, ARTICLE_COLS_BRIEF, STORY_COLS,
+    article_row, collect_articles, story_cols_of, story_row, ARTICLE_COLS, ARTICLE_COLS_BRIEF,
+    STORY_COLS,
 };
 use super::{push_lang, ts, SqliteStore};
 use crate::policy::{self, LeadCandidate};
@@ -342,11 +343,7 @@ pub(super) fn related_stories(
     limit: usize,
 ) -> Result<Vec<(Story, f32)>> {
     let c = store.read();
-    let cols = STORY_COLS
-        .split(", ")
-        .map(|col| format!("s.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = story_cols_of("s");
     let mut st = c.prepare_cached(&format!(
         "SELECT {cols}, l.score FROM story_links l JOIN stories s ON s.id = l.other
          WHERE l.story = ?1 AND s.merged_into IS NULL AND s.articles > 0
