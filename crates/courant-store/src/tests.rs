@@ -3,13 +3,13 @@ use courant_model::{ArticleStatus, FeedEntry, NewSource, ProcessedArticle};
 
 use super::*;
 
-fn store() -> (tempfile::TempDir, SqliteStore) {
+pub(crate) fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let s = SqliteStore::open(dir.path().join("sub/courant.db")).unwrap();
     (dir, s)
 }
 
-fn source(s: &dyn Store, url: &str) -> courant_model::Source {
+pub(crate) fn source(s: &dyn Store, url: &str) -> courant_model::Source {
     s.add_source(&NewSource {
         feed_url: url.into(),
         name: String::new(),
@@ -19,7 +19,7 @@ fn source(s: &dyn Store, url: &str) -> courant_model::Source {
     .unwrap()
 }
 
-fn entries(n: usize) -> Vec<FeedEntry> {
+pub(crate) fn entries(n: usize) -> Vec<FeedEntry> {
     (0..n)
         .map(|i| FeedEntry {
             guid: format!("g{i}"),
@@ -34,7 +34,7 @@ fn entries(n: usize) -> Vec<FeedEntry> {
         .collect()
 }
 
-fn ready(title: &str) -> ArticleOutcome {
+pub(crate) fn ready(title: &str) -> ArticleOutcome {
     ArticleOutcome::Ready(Box::new(ProcessedArticle {
         title: title.into(),
         text: "Body".into(),
@@ -344,7 +344,7 @@ fn concurrent_writers_do_not_collide(s: &dyn Store) {
 }
 
 /// Two sources, `n` articles each, all ready; returns their ids per source.
-fn ready_articles(s: &dyn Store, n: usize) -> (Vec<i64>, Vec<i64>) {
+pub(crate) fn ready_articles(s: &dyn Store, n: usize) -> (Vec<i64>, Vec<i64>) {
     let now = Utc::now();
     let a = source(s, "https://a.org/feed");
     let b = source(s, "https://b.org/feed");
@@ -406,7 +406,7 @@ fn stories_keep_vectors_and_events(s: &dyn Store) {
     assert!(ids(42).is_empty());
 }
 
-fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> Placement {
+pub(crate) fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> Placement {
     Placement {
         article,
         story,
@@ -646,7 +646,7 @@ fn open_errors_keep_their_source() {
     );
 }
 
-fn translation(
+pub(crate) fn translation(
     article: i64,
     lang: &str,
     status: courant_model::TranslationStatus,
@@ -894,6 +894,87 @@ fn page_checks_are_claimed_once_and_changes_revise(s: &dyn Store) {
     assert!(s.claim_page_checks(much_later, 60, 10).unwrap().is_empty());
 }
 
+fn sources_are_claimed_once_with_their_hosts_turn(s: &dyn Store) {
+    let now = Utc::now();
+    let a = source(s, "https://one.org/a");
+    let b = source(s, "https://One.org:443/b");
+    let c = source(s, "https://two.org/feed");
+    let mut got: Vec<_> = s
+        .claim_due_sources(now, 60, 10.0, 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    got.sort();
+    // One source per host: one.org's second waits for its turn.
+    assert_eq!(got, vec![a.id, c.id]);
+    assert!(s.claim_due_sources(now, 60, 10.0, 10).unwrap().is_empty());
+    let later = now + Duration::seconds(11);
+    let got: Vec<_> = s
+        .claim_due_sources(later, 60, 10.0, 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(got, vec![b.id]);
+    // A recorded poll sets the real schedule; an unrecorded claim (a dead
+    // worker) returns when its lease ends.
+    s.record_poll(
+        c.id,
+        &PollRecord {
+            at: later,
+            next_poll_at: now + Duration::hours(1),
+            result: PollResult::Ok {
+                title: None,
+                site_url: None,
+                etag: None,
+                last_modified: None,
+                warning: None,
+            },
+        },
+    )
+    .unwrap();
+    let after_lease = now + Duration::seconds(75);
+    let got: Vec<_> = s
+        .claim_due_sources(after_lease, 60, 10.0, 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(got, vec![a.id]);
+}
+
+fn racing_workers_never_share_a_source(s: &dyn Store) {
+    let now = Utc::now();
+    for i in 0..40 {
+        source(s, &format!("https://host{i}.org/feed"));
+    }
+    let mut all: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = s.claim_due_sources(now, 60, 1.0, 3).unwrap();
+                        if got.is_empty() {
+                            break mine;
+                        }
+                        mine.extend(got.iter().map(|x| x.id));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40));
+}
+
 /// A PostgreSQL store in a schema of its own, dropped afterwards. The
 /// server is `COURANT_TEST_PG` (default: this machine's, database `test`).
 pub(crate) struct PgFresh {
@@ -903,6 +984,12 @@ pub(crate) struct PgFresh {
 
 impl PgFresh {
     pub(crate) fn new() -> PgFresh {
+        Self::named("")
+    }
+
+    /// The same, its connections named `app` on the server (tests that
+    /// drop them pick theirs out by name).
+    pub(crate) fn named(app: &str) -> PgFresh {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         let url = std::env::var("COURANT_TEST_PG")
@@ -913,6 +1000,12 @@ impl PgFresh {
             N.fetch_add(1, Ordering::Relaxed),
             Utc::now().timestamp_micros()
         );
+        let url = if app.is_empty() {
+            url
+        } else {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}application_name={app}")
+        };
         let store = PgStore::open_in(&url, Some(&schema))
             .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
         PgFresh { store, schema }
@@ -953,6 +1046,8 @@ macro_rules! both_backends {
 }
 
 both_backends!(
+    sources_are_claimed_once_with_their_hosts_turn,
+    racing_workers_never_share_a_source,
     same_feed_twice_stores_each_article_once,
     claims_are_exclusive_and_leases_expire,
     claims_are_fair_across_sources,

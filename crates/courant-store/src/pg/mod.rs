@@ -15,6 +15,9 @@ mod sources;
 mod stories;
 mod translations;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::sync::atomic::AtomicI64;
 

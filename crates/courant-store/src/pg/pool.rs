@@ -69,7 +69,9 @@ impl Pool {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
-        config.application_name("courant");
+        if config.get_application_name().is_none() {
+            config.application_name("courant");
+        }
         Ok(Pool {
             config,
             schema: schema.map(str::to_string),
