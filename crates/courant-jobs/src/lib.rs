@@ -48,7 +48,7 @@ use courant_fetch::{Fetcher, Outcome, Validators};
 use courant_model::{Article, Source};
 use courant_store::{ArticleOutcome, PollRecord, PollResult, Store};
 
-pub use scheduler::{ingest_all, Event, IngestReport, Scheduler};
+pub use scheduler::{ingest_all, Duties, Event, IngestReport, Scheduler};
 
 /// Settings for the jobs.
 #[derive(Debug, Clone)]
@@ -82,6 +82,9 @@ pub struct JobSettings {
     pub page_recheck_window: Duration,
     /// WebSub callback base (the public URL + `/websub`); `None`: no WebSub.
     pub websub_callback: Option<String>,
+    /// Least time between two polls of one host, across every worker
+    /// sharing the store (the fetcher's per-host interval).
+    pub host_gap: Duration,
 }
 
 impl Default for JobSettings {
@@ -99,6 +102,7 @@ impl Default for JobSettings {
             page_recheck: Duration::from_secs(3 * 3600),
             page_recheck_window: Duration::from_secs(48 * 3600),
             websub_callback: None,
+            host_gap: Duration::from_secs(1),
         }
     }
 }

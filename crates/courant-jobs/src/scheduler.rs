@@ -231,10 +231,34 @@ fn hold_off(held: &Held, ctx: &Context, id: SourceId, failed: bool) {
     h.insert(id, (until, n));
 }
 
+/// Which jobs a process runs: all of them on one machine; on many, each
+/// role its share (`courant serve --role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duties {
+    /// Poll sources, process articles, look at pages again: any number of
+    /// processes, each claiming its work from the store.
+    pub work: bool,
+    /// Place articles into stories and translate them: sequential stages,
+    /// one process at a time (the story lease).
+    pub stories: bool,
+    /// Keep this process's search index in step with the store (web nodes).
+    pub index: bool,
+}
+
+impl Duties {
+    /// Everything, as on one machine.
+    pub const ALL: Duties = Duties {
+        work: true,
+        stories: true,
+        index: true,
+    };
+}
+
 /// Polls sources when due and processes articles as they arrive, until shut down.
 pub struct Scheduler {
     ctx: Context,
     tick: Duration,
+    duties: Duties,
 }
 
 impl Scheduler {
@@ -244,18 +268,30 @@ impl Scheduler {
         Scheduler {
             ctx,
             tick: Duration::from_secs(1),
+            duties: Duties::ALL,
         }
+    }
+
+    /// Runs only these duties.
+    pub fn with_duties(mut self, duties: Duties) -> Self {
+        self.duties = duties;
+        self
     }
 
     /// The same with another tick (tests: a tick too long to matter shows
     /// that the work drives itself).
     pub fn with_tick(ctx: Context, tick: Duration) -> Self {
-        Scheduler { ctx, tick }
+        Scheduler {
+            ctx,
+            tick,
+            duties: Duties::ALL,
+        }
     }
 
     /// Runs until `shutdown` turns true; in-flight jobs finish first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let ctx = self.ctx;
+        let duties = self.duties;
         let polling: Arc<Mutex<HashSet<SourceId>>> = Arc::default();
         let held: Held = Arc::default();
         let mut langs = Langs::default();
@@ -276,7 +312,7 @@ impl Scheduler {
                 break;
             }
             // One story round at a time; it runs beside polling and fetching.
-            if clustering.as_ref().is_none_or(|h| h.is_finished()) {
+            if duties.stories && clustering.as_ref().is_none_or(|h| h.is_finished()) {
                 let (worker, store) = (worker.clone(), ctx.store.clone());
                 clustering = Some(tokio::spawn(async move {
                     match cluster_pending(&worker, &store).await {
@@ -287,7 +323,7 @@ impl Scheduler {
                 }));
             }
             // The search index follows the placements, one round at a time.
-            if ctx.search.is_some() && indexing.as_ref().is_none_or(|h| h.is_finished()) {
+            if duties.index && ctx.search.is_some() && indexing.as_ref().is_none_or(|h| h.is_finished()) {
                 let ctx = ctx.clone();
                 indexing = Some(tokio::spawn(async move {
                     match index(&ctx).await {
@@ -299,7 +335,7 @@ impl Scheduler {
             }
             // Translation follows the stories, one pass at a time, at most
             // every TRANSLATE_EVERY: an engine is slower than the rest.
-            if let Some(tr) = ctx.translate.clone() {
+            if let Some(tr) = ctx.translate.clone().filter(|_| duties.stories) {
                 if translating.as_ref().is_none_or(|h| h.is_finished())
                     && last_translation.elapsed() >= TRANSLATE_EVERY
                 {
@@ -322,7 +358,8 @@ impl Scheduler {
                 }
             }
             // Shown pages are looked at again for changes, one round at a time.
-            if rechecking.as_ref().is_none_or(|h| h.is_finished())
+            if duties.work
+                && rechecking.as_ref().is_none_or(|h| h.is_finished())
                 && last_recheck.elapsed() >= RECHECK_EVERY
             {
                 last_recheck = tokio::time::Instant::now();
@@ -339,7 +376,9 @@ impl Scheduler {
                     }
                 }));
             }
-            if let Err(e) = Self::tick(
+            if !duties.work {
+                // Nothing to claim: wait for the tick or the end.
+            } else if let Err(e) = Self::tick(
                 &ctx,
                 &polling,
                 &held,
@@ -385,7 +424,14 @@ impl Scheduler {
     ) -> anyhow::Result<()> {
         let free = poll_permits.available_permits();
         if free > 0 {
-            let due = blocking(&ctx.store, move |s| s.due_sources(Utc::now(), free * 2)).await?;
+            // Claimed with a lease and the host's turn: other workers on
+            // the same store pass these over.
+            let lease = ctx.settings.lease.as_secs() as i64;
+            let gap = ctx.settings.host_gap.as_secs_f64();
+            let due = blocking(&ctx.store, move |s| {
+                s.claim_due_sources(Utc::now(), lease, gap, free)
+            })
+            .await?;
             let now = tokio::time::Instant::now();
             for src in due {
                 let waiting = held

@@ -318,19 +318,19 @@ fn concurrent_writers_do_not_collide(s: &dyn Store) {
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 scope.spawn(move || {
-                let mut mine = Vec::new();
-                loop {
-                    let got = s.claim_pending(now, 60, 7).unwrap();
-                    if got.is_empty() {
-                        break mine;
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = s.claim_pending(now, 60, 7).unwrap();
+                        if got.is_empty() {
+                            break mine;
+                        }
+                        for a in got {
+                            s.finish_article(a.id, &ready("x")).unwrap();
+                            mine.push(a.id);
+                        }
                     }
-                    for a in got {
-                        s.finish_article(a.id, &ready("x")).unwrap();
-                        mine.push(a.id);
-                    }
-                }
+                })
             })
-        })
             .collect();
         handles
             .into_iter()
@@ -406,7 +406,12 @@ fn stories_keep_vectors_and_events(s: &dyn Store) {
     assert!(ids(42).is_empty());
 }
 
-pub(crate) fn place(article: i64, story: i64, duplicate_of: Option<i64>, central: f32) -> Placement {
+pub(crate) fn place(
+    article: i64,
+    story: i64,
+    duplicate_of: Option<i64>,
+    central: f32,
+) -> Placement {
     Placement {
         article,
         story,

@@ -50,6 +50,8 @@ impl WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            // The database server is down or restarting: try again soon.
+            WebError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +64,9 @@ impl WebError {
             | WebError::Forbidden(m)
             | WebError::Unavailable(m)
             | WebError::TooMany(m) => m.clone(),
+            WebError::Store(e) if e.is_unavailable() => {
+                "the database is out of reach for a moment; try again shortly".into()
+            }
             _ => "internal error; see the server log".into(),
         }
     }
@@ -72,12 +77,25 @@ impl IntoResponse for WebError {
         let status = self.status();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
+        } else if matches!(self, WebError::Store(_)) {
+            tracing::warn!(error = %self, "store out of reach");
+        }
+        let mut retry = None;
+        if status == StatusCode::SERVICE_UNAVAILABLE && matches!(self, WebError::Store(_)) {
+            retry = Some("5");
         }
         let body = format!(
             "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status}</h1><p>{}</p><p><a href=\"/\">Front page</a></p>",
             courant_text::escape_html(&self.public_message())
         );
-        (status, Html(body)).into_response()
+        let mut resp = (status, Html(body)).into_response();
+        if let Some(secs) = retry {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(secs),
+            );
+        }
+        resp
     }
 }
 

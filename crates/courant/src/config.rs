@@ -12,8 +12,10 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// SQLite database file.
+    /// SQLite database file (when `[store] url` names no server).
     pub database: PathBuf,
+    /// The store beyond one machine.
+    pub store: StoreSection,
     /// Address the web server listens on.
     pub listen: String,
     /// OPML file whose feeds are added as sources at start.
@@ -177,6 +179,15 @@ impl Default for ApiSection {
     }
 }
 
+/// `[store]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// `postgres://user@host:port/db`: PostgreSQL, shared by every process
+    /// of an installation; a path: a SQLite file (as `database`).
+    pub url: Option<String>,
+}
+
 /// `[search]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -231,6 +242,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database: PathBuf::from("courant.db"),
+            store: StoreSection::default(),
             listen: "127.0.0.1:8080".into(),
             opml: None,
             site: SiteConfig::default(),
@@ -423,6 +435,37 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The store to open: `[store] url`, else the `database` file.
+    pub fn store_target(&self) -> String {
+        self.store
+            .url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| self.database.display().to_string())
+    }
+
+    /// Points the config at another store (`--db`): a PostgreSQL URL or a
+    /// SQLite file.
+    pub fn set_store(&mut self, target: &str) {
+        if courant_store::is_postgres(target) {
+            self.store.url = Some(target.to_string());
+        } else {
+            self.store.url = None;
+            self.database = PathBuf::from(target);
+        }
+    }
+
+    /// This process's search index: `[search] dir`, else beside the SQLite
+    /// file, else (PostgreSQL) `courant.search` in the working folder. Each
+    /// web node keeps its own.
+    pub fn search_dir(&self) -> PathBuf {
+        if courant_store::is_postgres(&self.store_target()) {
+            self.search.dir.clone().unwrap_or_else(|| PathBuf::from("courant.search"))
+        } else {
+            self.search.dir_for(&self.database)
+        }
+    }
+
     /// Checks values that parse but make no sense.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.listen_addr()?;
@@ -530,6 +573,7 @@ impl Config {
                 .as_deref()
                 .filter(|_| self.websub.enabled)
                 .map(|b| format!("{}/websub", b.trim_end_matches('/'))),
+            host_gap: Duration::from_millis(self.fetch.host_interval_ms),
             ..courant_jobs::JobSettings::default()
         }
     }

@@ -1,18 +1,43 @@
 //! `courant demo`: the bundled corpus served by a loopback origin, ingested
 //! through the real pipeline, then shown as a site.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use courant_model::NewSource;
-use courant_store::{SqliteStore, Store};
+use courant_store::{is_postgres, PgStore, SqliteStore, Store};
+
+/// On PostgreSQL the demo lives in a schema of its own, recreated on every
+/// run; other processes join it with
+/// `postgres://...?options=-csearch_path%3Dcourant_demo`.
+pub const DEMO_SCHEMA: &str = "courant_demo";
+
+/// A fresh store for the demo: the SQLite file (and its WAL) removed, or the
+/// demo's PostgreSQL schema dropped, then opened anew.
+fn fresh_store(db: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if is_postgres(db) {
+        let old = PgStore::open_in(db, Some(DEMO_SCHEMA))?;
+        old.drop_schema(DEMO_SCHEMA)?;
+        drop(old);
+        return Ok(Arc::new(PgStore::open_in(db, Some(DEMO_SCHEMA))?));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{db}{suffix}");
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing old demo database {p}")),
+        }
+    }
+    Ok(Arc::new(SqliteStore::open(db)?))
+}
 
 use crate::{config::Config, progress};
 
 pub async fn run(
     listen: &str,
-    db: &Path,
+    db: &str,
     no_serve: bool,
     grow: Option<u32>,
     translate_bench: bool,
@@ -20,17 +45,12 @@ pub async fn run(
     let no_serve = no_serve || translate_bench;
     // Before the ingest, so /metrics counts its fetches too.
     let metrics = (!no_serve).then(courant_web::install_recorder).flatten();
-    // A fresh database each run: the origin's port, and so every feed URL, changes.
-    for suffix in ["", "-wal", "-shm"] {
-        let p = format!("{}{suffix}", db.display());
-        match std::fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing old demo database {p}")),
-        }
-    }
-    // Its search index too (a cache of the database, rebuilt from it).
-    let index = crate::config::SearchSection::default().dir_for(db);
+    // Its search index is a cache of the database, rebuilt from it.
+    let index = if is_postgres(db) {
+        PathBuf::from("courant-demo.search")
+    } else {
+        crate::config::SearchSection::default().dir_for(Path::new(db))
+    };
     match std::fs::remove_dir_all(&index) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -60,10 +80,11 @@ pub async fn run(
     let origin = bound.serve(demo.router());
 
     let mut cfg = Config {
-        database: db.to_path_buf(),
         listen: listen.to_string(),
         ..Config::default()
     };
+    cfg.set_store(db);
+    cfg.search.dir = Some(index);
     // The demo's publishers live on 127.0.0.1; production configs keep this off.
     cfg.fetch.allow_private = true;
     // Every demo publisher is one loopback host: politeness per host would
@@ -96,7 +117,8 @@ pub async fn run(
         Err(why) => println!("translation: off ({why}); the demo runs untranslated"),
     }
     cfg.validate()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&cfg.database)?);
+    // A fresh database each run: the origin's port, and so every feed URL, changes.
+    let store = fresh_store(db)?;
     for s in &publishers {
         store.add_source(&NewSource {
             feed_url: origin.url(&s.feed_path),
@@ -139,5 +161,5 @@ pub async fn run(
         ..courant_web::WebConfig::default()
     };
     let limits = cfg.server.limits(crate::runtime::descriptors());
-    crate::runtime::serve_on(listener, ctx, web, limits).await
+    crate::runtime::serve_on(listener, ctx, web, limits, courant_jobs::Duties::ALL).await
 }

@@ -17,9 +17,6 @@ pub enum LabCmd {
         /// Address of the site.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Database file; it is recreated on every demo run.
-        #[arg(long, default_value = "courant-demo.db")]
-        db: PathBuf,
         /// Ingest, print the summary and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -83,15 +80,19 @@ pub enum LabCmd {
     },
 }
 
-pub async fn run(cmd: LabCmd) -> anyhow::Result<()> {
+pub async fn run(cmd: LabCmd, db: Option<&str>) -> anyhow::Result<()> {
     match cmd {
         LabCmd::Demo {
             listen,
-            db,
             no_serve,
             grow,
             translate_bench,
-        } => demo::run(&listen, &db, no_serve, grow, translate_bench).await,
+        } => {
+            // `--db`: the demo's store, recreated on every run (PostgreSQL:
+            // the schema `courant_demo` in that database).
+            let db = db.unwrap_or("courant-demo.db");
+            demo::run(&listen, db, no_serve, grow, translate_bench).await
+        }
         LabCmd::Cluster {
             file,
             join_threshold,

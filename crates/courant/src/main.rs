@@ -17,6 +17,7 @@ mod extract;
 mod feed;
 #[cfg(feature = "lab")]
 mod lab;
+mod migrate;
 mod progress;
 mod runtime;
 mod sources;
@@ -31,7 +32,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
-use crate::runtime::{context, lexicons, open_store, serve};
+use crate::runtime::{context, lexicons, open_store, serve, Role};
 use crate::sources::{sources, sync_config_sources};
 
 #[derive(Debug, Parser)]
@@ -44,6 +45,9 @@ struct Cli {
     /// Config file; `courant.toml` in the current folder is used when present.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// The store, over the config's: a SQLite file, or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "COURANT_DB")]
+    db: Option<String>,
     /// Log format on stderr: json, text, or auto (text on a terminal, else json).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
     log_format: LogFormat,
@@ -61,7 +65,23 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Poll sources, process articles and serve the site, until stopped.
-    Serve,
+    Serve {
+        /// This process's share of the work: all (one machine), worker,
+        /// stories or web (many processes on one PostgreSQL store).
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+    /// Copy a single-machine installation (its SQLite file) into PostgreSQL:
+    /// sources, health, articles, stories, links, translations. Resumable;
+    /// rows already there are kept; verified by counts.
+    Migrate {
+        /// The SQLite file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL URL.
+        #[arg(long)]
+        to: String,
+    },
     /// Poll every source once and process every article, then exit.
     Ingest,
     /// Find defects in a text (glued words, missing spaces, captions ...) and print them as JSON.
@@ -199,24 +219,31 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
-    match path {
-        Some(p) => Config::load(p),
-        None if Path::new("courant.toml").exists() => Config::load(Path::new("courant.toml")),
-        None => Ok(Config::default()),
+fn load_config(path: Option<&Path>, db: Option<&str>) -> anyhow::Result<Config> {
+    let mut cfg = match path {
+        Some(p) => Config::load(p)?,
+        None if Path::new("courant.toml").exists() => Config::load(Path::new("courant.toml"))?,
+        None => Config::default(),
+    };
+    if let Some(db) = db.filter(|d| !d.trim().is_empty()) {
+        cfg.set_store(db);
     }
+    Ok(cfg)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
-        Cmd::Serve => {
-            let cfg = load_config(cli.config.as_deref())?;
+        Cmd::Serve { role } => {
+            let cfg = load_config(cli.config.as_deref(), cli.db.as_deref())?;
             let store = open_store(&cfg)?;
-            sync_config_sources(&cfg, store.as_ref())?;
-            serve(&cfg, store).await
+            if matches!(role, Role::All | Role::Web) {
+                sync_config_sources(&cfg, store.as_ref())?;
+            }
+            serve(&cfg, store, role).await
         }
+        Cmd::Migrate { from, to } => migrate::run(&from, &to).await,
         Cmd::Ingest => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), cli.db.as_deref())?;
             let store = open_store(&cfg)?;
             sync_config_sources(&cfg, store.as_ref())?;
             let ctx = context(&cfg, store)?;
@@ -225,7 +252,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Check { lang, file } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), None)?;
             let text = read_input(&file)?;
             let lang = lang.or_else(|| courant_lang::detect(&text).map(|d| d.lang));
             let findings = courant_clean::check(&text, lang.as_deref(), &lexicons(&cfg));
@@ -238,7 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Clean { lang, json, file } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), None)?;
             let text = read_input(&file)?;
             let lang = lang.or_else(|| courant_lang::detect(&text).map(|d| d.lang));
             let (cleaned, findings) = courant_clean::clean(&text, lang.as_deref(), &lexicons(&cfg));
@@ -256,7 +283,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             from,
             to,
         } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), None)?;
             let (src, tgt) = (read_input(&source)?, read_input(&target)?);
             let flags = courant_clean::check_translation(&src, &from, &tgt, &to, &lexicons(&cfg));
             println!(
@@ -272,7 +299,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             url,
             file,
         } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), None)?;
             let input = read_input(&file)?;
             let req = translate::Args {
                 to,
@@ -296,16 +323,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             _ => anyhow::bail!("give a FILE, or --batch DIR with --out FILE"),
         },
         Cmd::Feed { base, jsonl, what } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), None)?;
             feed::print(&what, base.as_deref(), jsonl, &cfg).await
         }
         Cmd::Sources { cmd } => {
-            let cfg = load_config(cli.config.as_deref())?;
+            let cfg = load_config(cli.config.as_deref(), cli.db.as_deref())?;
             let store = open_store(&cfg)?;
             sources(cmd, &cfg, store.as_ref()).await
         }
         #[cfg(feature = "lab")]
-        Cmd::Lab(cmd) => lab::run(cmd).await,
+        Cmd::Lab(cmd) => lab::run(cmd, cli.db.as_deref()).await,
     }
 }
 

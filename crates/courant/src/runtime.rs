@@ -4,20 +4,72 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use courant_store::{SqliteStore, Store};
+use courant_store::Store;
 
 use crate::config::Config;
 
 pub(crate) fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(Arc::new(SqliteStore::open(&cfg.database)?))
+    Ok(courant_store::open(&cfg.store_target())?)
+}
+
+/// What `serve --role` runs: which jobs, and whether it serves the web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Role {
+    /// Everything in one process, as on one machine.
+    All,
+    /// Poll, fetch, extract and clean; any number of processes.
+    Worker,
+    /// Place articles into stories and translate; one at a time (a second
+    /// waits and takes over when the first dies).
+    Stories,
+    /// The site and the API, with a search index of its own; any number.
+    Web,
+}
+
+impl Role {
+    fn duties(self) -> courant_jobs::Duties {
+        use courant_jobs::Duties;
+        match self {
+            Role::All => Duties::ALL,
+            Role::Worker => Duties {
+                work: true,
+                stories: false,
+                index: false,
+            },
+            Role::Stories => Duties {
+                work: false,
+                stories: true,
+                index: false,
+            },
+            Role::Web => Duties {
+                work: false,
+                stories: false,
+                index: true,
+            },
+        }
+    }
+
+    fn serves_web(self) -> bool {
+        matches!(self, Role::All | Role::Web)
+    }
 }
 
 pub(crate) fn context(
     cfg: &Config,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<courant_jobs::Context> {
-    let search = if cfg.search.enabled {
-        let dir = cfg.search.dir_for(&cfg.database);
+    context_for(cfg, store, true)
+}
+
+/// The job context; `search`: whether this process keeps a search index
+/// (web nodes do, workers and the story process do not).
+pub(crate) fn context_for(
+    cfg: &Config,
+    store: Arc<dyn Store>,
+    search: bool,
+) -> anyhow::Result<courant_jobs::Context> {
+    let search = if cfg.search.enabled && search {
+        let dir = cfg.search_dir();
         let index = courant_search::SearchIndex::open(&dir)
             .with_context(|| format!("opening the search index in {}", dir.display()))?;
         Some(Arc::new(index))
@@ -80,9 +132,21 @@ pub(crate) fn lexicons(cfg: &Config) -> courant_clean::Lexicons {
 }
 
 /// Adds the config's `[[sources]]` and OPML feeds; existing ones are updated in place.
-/// Runs the scheduler and the web server until Ctrl-C or SIGTERM.
-pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let ctx = context(cfg, store.clone())?;
+/// Runs the scheduler and the web server until Ctrl-C or SIGTERM; a role
+/// other than `all` runs its share only.
+pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>, role: Role) -> anyhow::Result<()> {
+    let ctx = context_for(cfg, store.clone(), role.serves_web())?;
+    if !role.serves_web() {
+        tracing::info!(role = ?role, "running without the web server");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let scheduler = tokio::spawn(
+            courant_jobs::Scheduler::new(ctx).with_duties(role.duties()).run(stop_rx),
+        );
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        scheduler.await.context("scheduler task failed")?;
+        return Ok(());
+    }
     let addr = cfg.listen_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -94,7 +158,7 @@ pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>) -> anyhow::Result
             "no [site] base_url: feeds and sitemaps answer 503 to requests for other host names"
         );
     }
-    serve_on(listener, ctx, web, cfg.server.limits(descriptors())).await
+    serve_on(listener, ctx, web, cfg.server.limits(descriptors()), role.duties()).await
 }
 
 /// Raises the soft limit on open files to the hard one (1,024 is a common
@@ -134,10 +198,15 @@ pub(crate) async fn serve_on(
     ctx: courant_jobs::Context,
     web: courant_web::WebConfig,
     limits: courant_web::ServerLimits,
+    duties: courant_jobs::Duties,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(courant_jobs::Scheduler::new(ctx.clone()).run(stop_rx));
+    let scheduler = tokio::spawn(
+        courant_jobs::Scheduler::new(ctx.clone())
+            .with_duties(duties)
+            .run(stop_rx),
+    );
     let app = courant_web::router(ctx.store.clone(), web);
     println!("courant is serving http://{addr}/  (Ctrl-C to stop)");
     tracing::info!(%addr, "serving");

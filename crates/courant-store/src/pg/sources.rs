@@ -136,12 +136,9 @@ pub(super) fn claim_due_sources(
             if turn == 0 {
                 continue;
             }
-            tx.execute(
-                "UPDATE sources SET next_poll_at = $2 WHERE id = $1",
-                &[&id, &until],
-            )?;
             claimed.push(id);
         }
+        // Read as they were: a poll keeps the interval the last one chose.
         let rows = tx.query(
             &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ANY($1) ORDER BY s.id"),
             &[&claimed],
@@ -150,6 +147,10 @@ pub(super) fn claim_due_sources(
             .iter()
             .map(source_row)
             .collect::<std::result::Result<Vec<_>, _>>()?;
+        tx.execute(
+            "UPDATE sources SET next_poll_at = $2 WHERE id = ANY($1)",
+            &[&claimed, &until],
+        )?;
         tx.commit()?;
         Ok(out)
     })

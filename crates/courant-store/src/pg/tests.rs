@@ -15,7 +15,12 @@ fn everything(s: &dyn Store) -> (Vec<String>, Vec<String>) {
     };
     let mut articles: Vec<String> = Vec::new();
     for offset in (0..2_000).step_by(500) {
-        let page = s.articles(&ArticleQuery { offset, ..q.clone() }).unwrap();
+        let page = s
+            .articles(&ArticleQuery {
+                offset,
+                ..q.clone()
+            })
+            .unwrap();
         articles.extend(page.iter().map(|a| format!("{a:?}")));
     }
     let stories = s
@@ -44,7 +49,11 @@ fn postgres_migrate_copies_everything_once_and_resumes() {
         .acquire_lease("cluster", "w", now, now + Duration::seconds(30))
         .unwrap());
     let batch = StoryBatch {
-        placements: vec![place(a[0], 1, None, 0.9), place(b[0], 1, Some(a[0]), 0.5), place(a[1], 2, None, 1.0)],
+        placements: vec![
+            place(a[0], 1, None, 0.9),
+            place(b[0], 1, Some(a[0]), 0.5),
+            place(a[1], 2, None, 1.0),
+        ],
         links: vec![(1, 2, 0.4)],
         vectors: vec![(a[0], "m".into(), vec![0.25, -1.0])],
         ..StoryBatch::default()
@@ -72,10 +81,7 @@ fn postgres_migrate_copies_everything_once_and_resumes() {
     }
     assert_eq!(everything(&lite), everything(&pg.store));
     assert_eq!(lite.counts().unwrap(), pg.store.counts().unwrap());
-    assert_eq!(
-        pg.store.vectors(&[a[0]]).unwrap()[&a[0]],
-        vec![0.25, -1.0]
-    );
+    assert_eq!(pg.store.vectors(&[a[0]]).unwrap()[&a[0]], vec![0.25, -1.0]);
     assert_eq!(pg.store.chars_spent("apy", "2026-12-07").unwrap(), 42);
     assert_eq!(
         pg.store.translations_of(a[0]).unwrap(),

@@ -160,15 +160,16 @@ pub(super) fn claim_due_sources(
         if turn == 0 {
             continue;
         }
-        tx.execute(
-            "UPDATE sources SET next_poll_at = ?2 WHERE id = ?1",
-            params![id, until],
-        )?;
+        // Read as it was: a poll keeps the interval the last one chose.
         out.push(tx.query_row(
             &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"),
             [id],
             source_row,
         )?);
+        tx.execute(
+            "UPDATE sources SET next_poll_at = ?2 WHERE id = ?1",
+            params![id, until],
+        )?;
     }
     tx.commit()?;
     Ok(out)
