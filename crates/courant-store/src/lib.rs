@@ -409,6 +409,8 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Who holds the named lease now, if anyone (expired or not).
+    fn lease_holder(&self, name: &str) -> Result<Option<String>>;
     /// Gives the named lease up if `holder` has it.
     fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
     /// Ready articles not placed in a story yet, oldest publication first.

@@ -553,8 +553,10 @@ fn only_the_lease_holder_writes_stories(s: &dyn Store) {
     let (a, _) = ready_articles(s, 1);
     let now = Utc::now();
     let later = now + Duration::seconds(30);
+    assert_eq!(s.lease_holder("cluster").unwrap(), None);
     assert!(s.acquire_lease("cluster", "w1", now, later).unwrap());
     assert!(!s.acquire_lease("cluster", "w2", now, later).unwrap());
+    assert_eq!(s.lease_holder("cluster").unwrap().as_deref(), Some("w1"));
     let batch = StoryBatch {
         placements: vec![place(a[0], 1, None, 1.0)],
         ..StoryBatch::default()

@@ -460,7 +460,10 @@ impl Config {
     /// web node keeps its own.
     pub fn search_dir(&self) -> PathBuf {
         if courant_store::is_postgres(&self.store_target()) {
-            self.search.dir.clone().unwrap_or_else(|| PathBuf::from("courant.search"))
+            self.search
+                .dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("courant.search"))
         } else {
             self.search.dir_for(&self.database)
         }

@@ -140,7 +140,9 @@ pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>, role: Role) -> an
         tracing::info!(role = ?role, "running without the web server");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let scheduler = tokio::spawn(
-            courant_jobs::Scheduler::new(ctx).with_duties(role.duties()).run(stop_rx),
+            courant_jobs::Scheduler::new(ctx)
+                .with_duties(role.duties())
+                .run(stop_rx),
         );
         shutdown_signal().await;
         let _ = stop_tx.send(true);
@@ -158,7 +160,14 @@ pub(crate) async fn serve(cfg: &Config, store: Arc<dyn Store>, role: Role) -> an
             "no [site] base_url: feeds and sitemaps answer 503 to requests for other host names"
         );
     }
-    serve_on(listener, ctx, web, cfg.server.limits(descriptors()), role.duties()).await
+    serve_on(
+        listener,
+        ctx,
+        web,
+        cfg.server.limits(descriptors()),
+        role.duties(),
+    )
+    .await
 }
 
 /// Raises the soft limit on open files to the hard one (1,024 is a common

@@ -257,6 +257,10 @@ impl Store for PgStore {
         stories::acquire_lease(self, name, holder, now, until)
     }
 
+    fn lease_holder(&self, name: &str) -> Result<Option<String>> {
+        stories::lease_holder(self, name)
+    }
+
     fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         stories::release_lease(self, name, holder)
     }

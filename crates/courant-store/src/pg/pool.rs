@@ -82,20 +82,23 @@ impl Pool {
     }
 
     /// Runs `f` on a connection. The postgres client drives its own small
-    /// runtime, which may not start inside another: called from async code,
-    /// the call runs on a scoped thread of its own.
+    /// runtime, which may not start inside another's async code: there the
+    /// call leaves the runtime's context (`block_in_place`, a no-op on the
+    /// blocking pool where the jobs call from), or, on a single-threaded
+    /// runtime, runs on a scoped thread of its own.
     pub(crate) fn with<T: Send>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<T> + Send,
     ) -> Result<T> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            std::thread::scope(|s| {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Err(_) => self.run(f),
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.run(f)),
+            Ok(_) => std::thread::scope(|s| {
                 s.spawn(|| self.run(f))
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p))
-            })
-        } else {
-            self.run(f)
+            }),
         }
     }
 
@@ -167,12 +170,33 @@ impl Pool {
 
     fn try_connect(&self) -> std::result::Result<Client, postgres::Error> {
         let mut c = self.config.connect(NoTls)?;
-        let mut setup = format!("SET statement_timeout = '{STATEMENT_TIMEOUT}';");
+        let mut setup =
+            format!("SET statement_timeout = '{STATEMENT_TIMEOUT}'; SET client_min_messages = warning; SET synchronous_commit = off;");
         if let Some(s) = &self.schema {
             setup.push_str(&format!("SET search_path TO {};", quote_ident(s)));
         }
         c.batch_execute(&setup)?;
         Ok(c)
+    }
+}
+
+impl Drop for Pool {
+    /// A client closes through its own runtime too: inside async code, off
+    /// to a thread of their own.
+    fn drop(&mut self) {
+        let clients: Vec<Client> = self
+            .conns
+            .iter_mut()
+            .filter_map(|m| m.get_mut().unwrap_or_else(|p| p.into_inner()).take())
+            .collect();
+        if clients.is_empty() {
+            return;
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| {
+                s.spawn(move || drop(clients));
+            });
+        }
     }
 }
 

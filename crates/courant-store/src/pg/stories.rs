@@ -49,6 +49,15 @@ pub(super) fn acquire_lease(
     })
 }
 
+pub(super) fn lease_holder(store: &PgStore, name: &str) -> Result<Option<String>> {
+    store.with(|c| {
+        c.query_opt("SELECT holder FROM leases WHERE name = $1", &[&name])?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(Into::into)
+    })
+}
+
 pub(super) fn release_lease(store: &PgStore, name: &str, holder: &str) -> Result<()> {
     store.with(|c| {
         c.execute(

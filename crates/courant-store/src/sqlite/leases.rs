@@ -25,6 +25,16 @@ pub(super) fn acquire_lease(
     Ok(n > 0)
 }
 
+pub(super) fn lease_holder(store: &SqliteStore, name: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension as _;
+    Ok(store
+        .read()
+        .query_row("SELECT holder FROM leases WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 pub(super) fn release_lease(store: &SqliteStore, name: &str, holder: &str) -> Result<()> {
     store.write().execute(
         "DELETE FROM leases WHERE name = ?1 AND holder = ?2",

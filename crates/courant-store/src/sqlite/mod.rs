@@ -277,6 +277,10 @@ impl Store for SqliteStore {
         leases::acquire_lease(self, name, holder, now, until)
     }
 
+    fn lease_holder(&self, name: &str) -> Result<Option<String>> {
+        leases::lease_holder(self, name)
+    }
+
     fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         leases::release_lease(self, name, holder)
     }
