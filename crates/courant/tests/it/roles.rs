@@ -331,3 +331,38 @@ fn status(url: &str) -> Option<u16> {
     s.read_to_string(&mut buf).ok()?;
     buf.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// A single-machine installation moved to PostgreSQL, twice: the second run
+/// adds nothing, and the server then serves what the file held.
+#[test]
+#[ignore = "needs PostgreSQL: scripts/test.sh runs it"]
+fn postgres_migrate_twice_copies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.db");
+    crate::run_ok(courant().args(["demo", "--no-serve", "--db"]).arg(&file));
+    let schema = Schema::new();
+    let url = schema.url(None);
+    let migrate = || {
+        crate::run_ok(
+            courant()
+                .args(["migrate", "--from"])
+                .arg(&file)
+                .args(["--to", &url]),
+        )
+    };
+    let first = migrate();
+    assert!(first.contains("complete"), "{first}");
+    let again = migrate();
+    assert!(again.contains("complete"), "{again}");
+    let articles = again
+        .lines()
+        .find(|l| l.starts_with("articles "))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    assert_eq!(articles[1..], ["3570", "0", "3570"], "{again}");
+    let lite = courant_store::SqliteStore::open(&file).unwrap();
+    assert_eq!(lite.counts().unwrap(), schema.store.counts().unwrap());
+    let listed = crate::run_ok(courant().args(["sources", "--db", &url, "list"]));
+    assert_eq!(listed.lines().count(), 1 + 29, "{listed}");
+}
