@@ -35,6 +35,56 @@ fn fresh_store(db: &str) -> anyhow::Result<Arc<dyn Store>> {
 
 use crate::{config::Config, progress};
 
+/// The demo's publishers (grown when asked), served until stopped; their
+/// feeds written to `opml`.
+pub async fn origin_only(grow: Option<u32>, opml: &Path) -> anyhow::Result<()> {
+    let bound = courant_origin::bind()
+        .await
+        .context("binding the demo publishers on loopback")?;
+    let demo = load(&bound.base(), grow)?;
+    let publishers = demo.sources().to_vec();
+    let pages = demo.article_count();
+    let origin = bound.serve(demo.router());
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\"><head><title>courant demo</title></head><body>\n",
+    );
+    for s in &publishers {
+        out.push_str(&format!(
+            "<outline type=\"rss\" text=\"{}\" xmlUrl=\"{}\"{}/>\n",
+            courant_text::escape_html(&s.name),
+            courant_text::escape_html(&origin.url(&s.feed_path)),
+            s.lang
+                .as_deref()
+                .map(|l| format!(" language=\"{}\"", courant_text::escape_html(l)))
+                .unwrap_or_default(),
+        ));
+    }
+    out.push_str("</body></opml>\n");
+    std::fs::write(opml, out).with_context(|| format!("writing {}", opml.display()))?;
+    println!(
+        "demo publishers on {}: {} feeds, {} article pages; feeds in {}",
+        origin.base(),
+        publishers.len(),
+        pages,
+        opml.display()
+    );
+    crate::runtime::shutdown_signal().await;
+    Ok(())
+}
+
+/// The bundled corpus, grown to about `grow` articles when asked.
+fn load(base: &str, grow: Option<u32>) -> anyhow::Result<courant_origin::demo::Demo> {
+    Ok(match grow {
+        Some(target) => {
+            // One copy of the corpus per 3,570 articles, rounded up.
+            let once = courant_origin::demo::Demo::load(base)?.article_count();
+            let copies = (target as usize).div_ceil(once.max(1));
+            courant_origin::demo::Demo::load_grown(base, copies)?
+        }
+        None => courant_origin::demo::Demo::load(base)?,
+    })
+}
+
 pub async fn run(
     listen: &str,
     db: &str,
@@ -61,15 +111,7 @@ pub async fn run(
     let bound = courant_origin::bind()
         .await
         .context("binding the demo publishers on loopback")?;
-    let demo = match grow {
-        Some(target) => {
-            // One copy of the corpus per 3,570 articles, rounded up.
-            let once = courant_origin::demo::Demo::load(&bound.base())?.article_count();
-            let copies = (target as usize).div_ceil(once.max(1));
-            courant_origin::demo::Demo::load_grown(&bound.base(), copies)?
-        }
-        None => courant_origin::demo::Demo::load(&bound.base())?,
-    };
+    let demo = load(&bound.base(), grow)?;
     let publishers = demo.sources().to_vec();
     println!(
         "demo publishers on {}: {} feeds, {} article pages",

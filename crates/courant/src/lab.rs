@@ -28,6 +28,11 @@ pub enum LabCmd {
         /// with Apertium and print the figures (`bench/translate.sh`); implies --no-serve.
         #[arg(long)]
         translate_bench: bool,
+        /// Only serve the publishers, and write their feeds to this OPML
+        /// file, until stopped: workers started apart ingest them
+        /// (`bench/scale.sh`).
+        #[arg(long, conflicts_with_all = ["no_serve", "translate_bench"])]
+        origin_only: Option<PathBuf>,
     },
     /// Cluster articles into stories as a stream: reads JSONL `{id,title,text,lang?,published?}`,
     /// writes `{id,story,duplicate_of}` per line in input order.
@@ -87,7 +92,11 @@ pub async fn run(cmd: LabCmd, db: Option<&str>) -> anyhow::Result<()> {
             no_serve,
             grow,
             translate_bench,
+            origin_only,
         } => {
+            if let Some(opml) = origin_only {
+                return demo::origin_only(grow, &opml).await;
+            }
             // `--db`: the demo's store, recreated on every run (PostgreSQL:
             // the schema `courant_demo` in that database).
             let db = db.unwrap_or("courant-demo.db");
