@@ -58,7 +58,7 @@ pub(super) fn insert_entries(
                 &st,
                 &[&source, &e.guid, &e.url, &ts(now), &json(e)?, &ts(published), &e.lang],
             )?;
-            if row.map(|r| r.get::<_, i64>(0)) == Some(0) {
+            if row.map(|r| r.try_get::<_, i64>(0)).transpose()? == Some(0) {
                 new += 1;
             }
         }
@@ -94,8 +94,8 @@ pub(super) fn claim_pending(
                 &[&now, &cursor],
             )?
             .iter()
-            .map(|r| r.get(0))
-            .collect();
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
         if sources.is_empty() {
             return Ok(Vec::new());
         }
@@ -113,7 +113,8 @@ pub(super) fn claim_pending(
             ids.extend(
                 tx.query(&per_source, &[&now, src, &take])?
                     .iter()
-                    .map(|r| r.get::<_, i64>(0)),
+                    .map(|r| r.try_get::<_, i64>(0))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
             );
             store.claim_cursor.store(*src, Ordering::Relaxed);
         }
@@ -127,8 +128,8 @@ pub(super) fn claim_pending(
                     &[&now, &ids, &((limit - ids.len()) as i64)],
                 )?
                 .iter()
-                .map(|r| r.get(0))
-                .collect();
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?;
             ids.extend(more);
         }
         let rows = tx.query(
@@ -174,7 +175,9 @@ pub(super) fn finish_article(
                     ),
                     &[&id, &json(p)?, &published, &p.lang, &p.canonical_url],
                 )?;
-                let placed = placed.map(|r| (r.get::<_, Option<i64>>(0), r.get::<_, i64>(1)));
+                let placed = placed
+                    .map(|r| Ok::<_, postgres::Error>((r.try_get::<_, Option<i64>>(0)?, r.try_get::<_, i64>(1)?)))
+                    .transpose()?;
                 // A revised article that keeps its story is placed again,
                 // later in the log (see the SQLite backend).
                 if let Some((Some(story), revisions)) = placed {
@@ -271,7 +274,7 @@ pub(super) fn set_hidden(store: &PgStore, id: ArticleId, hidden: bool) -> Result
         else {
             return Ok(false);
         };
-        if let Some(story) = row.get::<_, Option<i64>>(0) {
+        if let Some(story) = row.try_get::<_, Option<i64>>(0)? {
             refresh_story(&mut tx, story, Utc::now())?;
         }
         tx.commit()?;
@@ -283,8 +286,8 @@ pub(super) fn counts(store: &PgStore) -> Result<Counts> {
     store.with(|c| {
         let mut counts = Counts::default();
         for r in c.query("SELECT status, COUNT(*) FROM articles GROUP BY status", &[])? {
-            let n: i64 = r.get(1);
-            match r.get::<_, &str>(0) {
+            let n: i64 = r.try_get(1)?;
+            match r.try_get::<_, &str>(0)? {
                 "ready" => counts.ready = n,
                 "pending" => counts.pending = n,
                 "failed" => counts.failed = n,
@@ -299,38 +302,40 @@ pub(super) fn counts(store: &PgStore) -> Result<Counts> {
                 &[],
             )?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
         counts.unclustered = c
             .query_one(
                 "SELECT COUNT(*) FROM articles WHERE status = 'ready' AND cluster_seq IS NULL",
                 &[],
             )?
-            .get(0);
+            .try_get(0)?;
         counts.stories = c
             .query_one(
                 "SELECT COUNT(*) FROM stories WHERE merged_into IS NULL AND articles > 0",
                 &[],
             )?
-            .get(0);
+            .try_get(0)?;
         Ok(counts)
     })
 }
 
 pub(super) fn groups(store: &PgStore) -> Result<Vec<Group>> {
     store.with(|c| {
-        Ok(c.query(
+        c.query(
             "SELECT source_id, COALESCE(lang, 'und'), COUNT(*), MAX(published_at) FROM articles
              WHERE status = 'ready' GROUP BY 1, 2 ORDER BY 4 DESC NULLS LAST, 1, 2",
             &[],
         )?
         .iter()
-        .map(|r| Group {
-            source: r.get(0),
-            lang: r.get(1),
-            count: r.get(2),
-            newest: parse_ts(r.get(3)),
+        .map(|r| {
+            Ok(Group {
+                source: r.try_get(0)?,
+                lang: r.try_get(1)?,
+                count: r.try_get(2)?,
+                newest: parse_ts(r.try_get(3)?),
+            })
         })
-        .collect())
+        .collect()
     })
 }

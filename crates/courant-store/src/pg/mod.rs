@@ -112,7 +112,8 @@ fn migrate(c: &mut postgres::Client, schema: Option<&str>) -> Result<()> {
     tx.batch_execute("CREATE TABLE IF NOT EXISTS courant_schema (version BIGINT NOT NULL)")?;
     let version: Option<i64> = tx
         .query_opt("SELECT version FROM courant_schema", &[])?
-        .map(|r| r.get(0));
+        .map(|r| r.try_get(0))
+        .transpose()?;
     if version.is_none() {
         tx.execute("INSERT INTO courant_schema (version) VALUES (0)", &[])?;
     }

@@ -63,7 +63,10 @@ pub(super) fn claim_page_checks(
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
         tx.execute(
             "UPDATE page_checks SET next_check = $2 WHERE article_id = ANY($1)",
             &[&ids, &until],

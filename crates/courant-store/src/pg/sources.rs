@@ -36,8 +36,8 @@ pub(super) fn remove_source(store: &PgStore, id: SourceId) -> Result<bool> {
                 &[&id],
             )?
             .iter()
-            .map(|r| r.get(0))
-            .collect();
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
         let removed = tx.execute("DELETE FROM sources WHERE id = $1", &[&id])? > 0;
         for story in touched {
             refresh_story(&mut tx, story, Utc::now())?;
@@ -115,8 +115,8 @@ pub(super) fn claim_due_sources(
                 &[&ts(now), &((limit * 4) as i64)],
             )?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
         let mut hosts = std::collections::HashSet::new();
         let mut claimed = Vec::new();
         for (id, url) in due {

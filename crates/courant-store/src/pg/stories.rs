@@ -28,7 +28,7 @@ pub(super) fn next_seq(tx: &mut Transaction<'_>) -> Result<i64> {
             "SELECT COALESCE(MAX(cluster_seq), 0) + 1 FROM articles",
             &[],
         )?
-        .get(0))
+        .try_get(0)?)
 }
 
 pub(super) fn acquire_lease(
@@ -72,7 +72,7 @@ pub(super) fn instance_id(store: &PgStore) -> Result<String> {
     store.with(|c| {
         Ok(
             c.query_one("SELECT value FROM meta WHERE key = 'instance'", &[])?
-                .get(0),
+                .try_get(0)?,
         )
     })
 }
@@ -97,7 +97,7 @@ pub(super) fn searchable_count(store: &PgStore, upto: i64) -> Result<u64> {
                    AND status IN ('ready', 'hidden')",
                 &[&upto],
             )?
-            .get(0);
+            .try_get(0)?;
         Ok(n as u64)
     })
 }
@@ -161,7 +161,9 @@ pub(super) fn record_stories(
         for &(article, story) in &batch.moves {
             let from: Option<i64> = tx
                 .query_opt("SELECT story_id FROM articles WHERE id = $1", &[&article])?
-                .and_then(|r| r.get(0));
+                .map(|r| r.try_get::<_, Option<i64>>(0))
+                .transpose()?
+                .flatten();
             tx.execute(&open, &[&story, &ts(now)])?;
             seq += 1;
             tx.execute(
@@ -187,8 +189,8 @@ pub(super) fn record_stories(
                     &[&gone],
                 )?
                 .iter()
-                .map(|r| r.get(0))
-                .collect();
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?;
             for article in members {
                 seq += 1;
                 tx.execute(
@@ -280,8 +282,13 @@ pub(super) fn event_breadth(
         )?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get::<_, i64>(2).max(1))))
-            .collect())
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    (r.try_get(1)?, r.try_get::<_, i64>(2)?.max(1)),
+                ))
+            })
+            .collect::<Result<_>>()?)
     })
 }
 
@@ -294,14 +301,14 @@ pub(super) fn vectors(store: &PgStore, ids: &[ArticleId]) -> Result<HashMap<Arti
         Ok(rows
             .iter()
             .map(|r| {
-                let b: &[u8] = r.get(1);
+                let b: &[u8] = r.try_get(1)?;
                 let v = b
                     .chunks_exact(4)
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                     .collect();
-                (r.get(0), v)
+                Ok((r.try_get(0)?, v))
             })
-            .collect())
+            .collect::<Result<_>>()?)
     })
 }
 
@@ -309,7 +316,7 @@ pub(super) fn max_story_id(store: &PgStore) -> Result<StoryId> {
     store.with(|c| {
         Ok(
             c.query_one("SELECT COALESCE(MAX(id), 0) FROM stories", &[])?
-                .get(0),
+                .try_get(0)?,
         )
     })
 }
