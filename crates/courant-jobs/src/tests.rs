@@ -1197,3 +1197,79 @@ async fn section_pages_are_followed_through_their_links() {
         .unwrap_or_default()
         .contains("2 article links"));
 }
+
+/// Roles split the work: a worker alone makes articles ready and places
+/// none; the story duty alone then places them and polls nothing.
+#[tokio::test]
+async fn roles_split_the_work() {
+    let origin = courant_origin::spawn(|_| courant_origin::faults())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ctx = context(&dir, true);
+    ctx.search = None;
+    add(&ctx, origin.url("/feed/ok"));
+    let run = |duties: scheduler::Duties| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let job = tokio::spawn(
+            scheduler::Scheduler::with_tick(ctx.clone(), Duration::from_millis(50))
+                .with_duties(duties)
+                .run(stopped),
+        );
+        (stop, job)
+    };
+    let worker = scheduler::Duties {
+        work: true,
+        stories: false,
+        index: false,
+    };
+    let (stop, job) = run(worker);
+    let waited = tokio::time::timeout(Duration::from_secs(30), async {
+        while ctx.store.counts().unwrap().ready < 5 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send(true).unwrap();
+    job.await.unwrap();
+    assert!(waited.is_ok());
+    let c = ctx.store.counts().unwrap();
+    assert_eq!((c.ready, c.unclustered, c.stories), (5, 5, 0));
+
+    // A new item now waits for a worker: the story duty does not poll.
+    let src = ctx.store.sources().unwrap().remove(0);
+    ctx.store
+        .record_poll(
+            src.id,
+            &courant_store::PollRecord {
+                at: Utc::now(),
+                next_poll_at: Utc::now(),
+                result: courant_store::PollResult::Failed {
+                    error: "due again".into(),
+                },
+            },
+        )
+        .unwrap();
+    let stories = scheduler::Duties {
+        work: false,
+        stories: true,
+        index: false,
+    };
+    let (stop, job) = run(stories);
+    let placed = tokio::time::timeout(Duration::from_secs(30), async {
+        while ctx.store.counts().unwrap().unclustered > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    stop.send(true).unwrap();
+    job.await.unwrap();
+    assert!(placed.is_ok());
+    let src = ctx.store.source(src.id).unwrap().unwrap();
+    assert_eq!(
+        src.health.last_error.as_deref(),
+        Some("due again"),
+        "not polled"
+    );
+}
