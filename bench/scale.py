@@ -40,8 +40,9 @@ def config(name, db, listen=None, search=None, extra=""):
     store = f'[store]\nurl = "{db}"\n' if db.startswith("postgres") else f'database = "{db}"\n'
     search_section = f'[search]\nenabled = true\ndir = "{search}"\n' if search else "[search]\nenabled = false\n"
     with open(path, "w") as f:
-        f.write(f"""{store}listen = "{listen or '127.0.0.1:0'}"
-{search_section}[fetch]
+        # Top-level keys first: TOML puts what follows a table inside it.
+        f.write(f"""listen = "{listen or '127.0.0.1:0'}"
+{store}{search_section}[fetch]
 allow_private = true
 per_host = 64
 host_interval_ms = 0
@@ -199,6 +200,8 @@ def wait_indexed(logs, want, limit=1800):
 
 
 def latency(sqlite_db, ready_lite, ready_pg):
+    # Statistics as autovacuum would have them a minute after the ingest.
+    psql(f"SET search_path TO {SCHEMA}; ANALYZE")
     ports = [18091, 18092, 18093]
     lite = start(config("web-lite", sqlite_db, f"127.0.0.1:{ports[0]}", os.path.join(WORK, "lite.search")), "web", "web-lite.log")
     pg = [start(config(f"web-pg{i}", PG_URL, f"127.0.0.1:{p}", os.path.join(WORK, f"pg{i}.search")), "web", f"web-pg{i}.log")

@@ -149,7 +149,8 @@ pub fn copy_sqlite_to_pg(
     to.with(|c| {
         c.batch_execute(
             "SELECT setval(pg_get_serial_sequence('sources', 'id'), GREATEST((SELECT MAX(id) FROM sources), 1));
-             SELECT setval(pg_get_serial_sequence('articles', 'id'), GREATEST((SELECT MAX(id) FROM articles), 1));",
+             SELECT setval(pg_get_serial_sequence('articles', 'id'), GREATEST((SELECT MAX(id) FROM articles), 1));
+             ANALYZE;",
         )?;
         Ok(())
     })?;

@@ -45,6 +45,9 @@ CREATE INDEX articles_published ON articles (status, published_at DESC);
 CREATE INDEX articles_source ON articles (source_id, status, published_at DESC);
 CREATE INDEX articles_lang ON articles (lang, status, published_at DESC);
 CREATE INDEX articles_story ON articles (story_id, published_at);
+-- A story's newest shown members, read in order from the index.
+CREATE INDEX articles_story_ready ON articles (story_id, published_at DESC, id DESC)
+    WHERE status = 'ready';
 CREATE UNIQUE INDEX articles_cluster_seq ON articles (cluster_seq);
 CREATE INDEX articles_unclustered ON articles (published_at, id)
     WHERE status = 'ready' AND cluster_seq IS NULL;
