@@ -40,6 +40,10 @@ CREATE TABLE articles (
     revisions BIGINT NOT NULL DEFAULT 0,
     UNIQUE (source_id, guid)
 );
+-- Every claim and outcome rewrites an article row, and the claim indexes
+-- would fill with dead entries during a large ingest: vacuum early.
+ALTER TABLE articles SET (autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0.02);
 CREATE INDEX articles_work ON articles (status, not_before);
 CREATE INDEX articles_published ON articles (status, published_at DESC);
 CREATE INDEX articles_source ON articles (source_id, status, published_at DESC);
