@@ -473,8 +473,10 @@ impl Scheduler {
                 });
             }
         }
+        // Claims come in batches of a quarter of the slots: one claim per
+        // finished job would be a round trip to a shared store each time.
         let free = article_permits.available_permits();
-        if free > 0 {
+        if free >= (ctx.settings.article_concurrency / 4).max(1) {
             let lease = ctx.settings.lease.as_secs() as i64;
             let claimed = blocking(&ctx.store, move |s| {
                 s.claim_pending(Utc::now(), lease, free)
