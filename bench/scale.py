@@ -131,8 +131,13 @@ def ingest(label, db, roles, total):
     finally:
         stop(procs)
     ready, pending, failed, unplaced = counts(db)
-    return {"label": label, "ready_s": ready_at, "placed_s": placed_at, "ready": ready,
-            "failed": failed, "pending": pending, "size": size(db)}
+    r = {"label": label, "ready_s": ready_at, "placed_s": placed_at, "ready": ready,
+         "failed": failed, "pending": pending, "size": size(db)}
+    # Each run's figures as soon as it ends, should a later phase fail.
+    with open(os.path.join(WORK, "ingest.jsonl"), "a") as f:
+        f.write(json.dumps(r) + "\n")
+    log(f"  {r}")
+    return r
 
 
 def get(url):
@@ -204,14 +209,15 @@ def latency(sqlite_db, ready_lite, ready_pg):
     # Statistics as autovacuum would have them a minute after the ingest.
     psql(f"SET search_path TO {SCHEMA}; ANALYZE")
     ports = [18091, 18092, 18093]
+    # Each node builds its index afresh; removed before the nodes start.
+    for f in ("lite.search", "pg0.search", "pg1.search"):
+        subprocess.run(["rm", "-rf", os.path.join(WORK, f)], check=True)
     lite = start(config("web-lite", sqlite_db, f"127.0.0.1:{ports[0]}", os.path.join(WORK, "lite.search")), "web", "web-lite.log")
     pg = [start(config(f"web-pg{i}", PG_URL, f"127.0.0.1:{p}", os.path.join(WORK, f"pg{i}.search")), "web", f"web-pg{i}.log")
           for i, p in enumerate(ports[1:])]
     procs = [lite] + pg
     rows = []
     try:
-        for f in ("lite.search", "pg0.search", "pg1.search"):
-            subprocess.run(["rm", "-rf", os.path.join(WORK, f)])
         took = wait_indexed([os.path.join(WORK, "web-lite.log")], ready_lite)
         log(f"  SQLite web node indexed in {took:.0f} s")
         took = wait_indexed([os.path.join(WORK, f"web-pg{i}.log") for i in range(2)], ready_pg)

@@ -3,7 +3,8 @@
 //! implements. The columns and their order are the same in both schemas.
 
 use courant_model::{
-    Article, ArticleStatus, FeedEntry, ProcessedArticle, Source, SourceHealth, Story,
+    Article, ArticleStatus, FeedEntry, ProcessedArticle, Source, SourceHealth, Story, Translation,
+    TranslationStatus,
 };
 
 use crate::{Error, Result};
@@ -202,6 +203,68 @@ pub(crate) fn story_row<R: Cols>(r: &R) -> std::result::Result<Story, R::E> {
         articles: r.i64(8)?,
         sources: r.i64(9)?,
     })
+}
+
+/// A translation row: the columns of `translations` joined to its article
+/// (source, publication), in the order both backends select them.
+pub(crate) struct TranslationRow {
+    t: Translation,
+    status: String,
+    reasons: String,
+    findings: String,
+}
+
+pub(crate) fn translation_row<R: Cols>(r: &R) -> std::result::Result<TranslationRow, R::E> {
+    Ok(TranslationRow {
+        t: Translation {
+            article: r.i64(0)?,
+            source_id: r.i64(1)?,
+            published: parse_ts(r.opt_text(2)?),
+            lang: r.text(3)?,
+            from: r.text(4)?,
+            provider: r.text(5)?,
+            label: r.text(6)?,
+            status: TranslationStatus::Held,
+            title: r.text(8)?,
+            html: r.text(9)?,
+            text: r.text(10)?,
+            engine_text: r.text(11)?,
+            reasons: Vec::new(),
+            findings: Vec::new(),
+            error: r.opt_text(14)?,
+            attempts: r.i64(15)?,
+            next_attempt: parse_ts(r.opt_text(16)?),
+            updated_at: parse_ts(r.opt_text(17)?).unwrap_or_default(),
+        },
+        status: r.text(7)?,
+        reasons: r.text(12)?,
+        findings: r.text(13)?,
+    })
+}
+
+impl TranslationRow {
+    pub(crate) fn decode(self) -> Result<Translation> {
+        let mut t = self.t;
+        t.status = TranslationStatus::parse(&self.status)
+            .ok_or_else(|| Error::Corrupt(format!("translation status {:?}", self.status)))?;
+        t.reasons =
+            serde_json::from_str(&self.reasons).map_err(|e| Error::Corrupt(e.to_string()))?;
+        t.findings =
+            serde_json::from_str(&self.findings).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(t)
+    }
+}
+
+/// Placed articles from rows of (placement number, article).
+pub(crate) fn placed(rows: Vec<(i64, ArticleRow)>) -> Result<Vec<crate::Placed>> {
+    rows.into_iter()
+        .map(|(seq, row)| {
+            Ok(crate::Placed {
+                seq,
+                article: row.decode()?,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn collect_articles(rows: Vec<ArticleRow>) -> Result<Vec<Article>> {

@@ -115,14 +115,7 @@ pub(super) fn placed_since(store: &PgStore, after: i64, limit: usize) -> Result<
         .map(|r| Ok((r.try_get::<_, i64>(ARTICLE_NCOLS)?, article_row(r)?)))
         .collect::<Result<Vec<_>>>()
     })?;
-    rows.into_iter()
-        .map(|(seq, row)| {
-            Ok(Placed {
-                seq,
-                article: row.decode()?,
-            })
-        })
-        .collect()
+    crate::rows::placed(rows)
 }
 
 pub(super) fn record_stories(
@@ -280,15 +273,14 @@ pub(super) fn event_breadth(
              FROM stories s WHERE s.id = ANY($1)",
             &[&ids],
         )?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 Ok((
                     r.try_get(0)?,
                     (r.try_get(1)?, r.try_get::<_, i64>(2)?.max(1)),
                 ))
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     })
 }
 
@@ -298,8 +290,7 @@ pub(super) fn vectors(store: &PgStore, ids: &[ArticleId]) -> Result<HashMap<Arti
             "SELECT article_id, vector FROM article_vectors WHERE article_id = ANY($1)",
             &[&ids],
         )?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let b: &[u8] = r.try_get(1)?;
                 let v = b
@@ -308,7 +299,7 @@ pub(super) fn vectors(store: &PgStore, ids: &[ArticleId]) -> Result<HashMap<Arti
                     .collect();
                 Ok((r.try_get(0)?, v))
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     })
 }
 

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use courant_model::{ArticleId, Translation, TranslationStatus};
+use courant_model::{ArticleId, Translation};
 
-use crate::rows::{json, parse_ts, ts};
-use crate::{Error, Result, TranslationQuery};
+use crate::rows::{json, translation_row, ts};
+use crate::{Result, TranslationQuery};
 
 use super::{refs, Args, PgStore};
 
@@ -16,30 +16,7 @@ const COLS: &str =
     t.next_attempt, t.updated_at";
 
 fn decode(r: &postgres::Row) -> Result<Translation> {
-    let status: String = r.try_get(7)?;
-    let reasons: String = r.try_get(12)?;
-    let findings: String = r.try_get(13)?;
-    Ok(Translation {
-        article: r.try_get(0)?,
-        source_id: r.try_get(1)?,
-        published: parse_ts(r.try_get(2)?),
-        lang: r.try_get(3)?,
-        from: r.try_get(4)?,
-        provider: r.try_get(5)?,
-        label: r.try_get(6)?,
-        status: TranslationStatus::parse(&status)
-            .ok_or_else(|| Error::Corrupt(format!("translation status {status:?}")))?,
-        title: r.try_get(8)?,
-        html: r.try_get(9)?,
-        text: r.try_get(10)?,
-        engine_text: r.try_get(11)?,
-        reasons: serde_json::from_str(&reasons).map_err(|e| Error::Corrupt(e.to_string()))?,
-        findings: serde_json::from_str(&findings).map_err(|e| Error::Corrupt(e.to_string()))?,
-        error: r.try_get(14)?,
-        attempts: r.try_get(15)?,
-        next_attempt: parse_ts(r.try_get(16)?),
-        updated_at: parse_ts(r.try_get(17)?).unwrap_or_default(),
-    })
+    translation_row(r)?.decode()
 }
 
 fn query(store: &PgStore, sql: &str, args: &Args) -> Result<Vec<Translation>> {

@@ -52,14 +52,7 @@ pub(super) fn placed_since(store: &SqliteStore, after: i64, limit: usize) -> Res
         .collect::<rusqlite::Result<Vec<_>>>()?;
     drop(st);
     drop(c);
-    rows.into_iter()
-        .map(|(seq, row)| {
-            Ok(Placed {
-                seq,
-                article: row.decode()?,
-            })
-        })
-        .collect()
+    crate::rows::placed(rows)
 }
 
 pub(super) fn record_stories(

@@ -3,60 +3,25 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use courant_model::{ArticleId, Translation, TranslationStatus};
+use courant_model::{ArticleId, Translation};
 use rusqlite::{params, OptionalExtension as _, Row};
 
-use crate::{Error, Result, TranslationQuery};
+use crate::rows::{translation_row, TranslationRow};
+use crate::{Result, TranslationQuery};
 
-use super::{json, parse_ts, ts, SqliteStore};
+use super::{json, ts, SqliteStore};
 
 const COLS: &str =
     "t.article_id, a.source_id, a.published_at, t.lang, t.from_lang, t.provider, t.label,
     t.status, t.title, t.html, t.text, t.engine_text, t.reasons, t.findings, t.error, t.attempts,
     t.next_attempt, t.updated_at";
 
-struct RowData {
-    t: Translation,
-    status: String,
-    reasons: String,
-    findings: String,
+fn row(r: &Row<'_>) -> rusqlite::Result<TranslationRow> {
+    translation_row(r)
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<RowData> {
-    Ok(RowData {
-        t: Translation {
-            article: r.get(0)?,
-            source_id: r.get(1)?,
-            published: parse_ts(r.get(2)?),
-            lang: r.get(3)?,
-            from: r.get(4)?,
-            provider: r.get(5)?,
-            label: r.get(6)?,
-            status: TranslationStatus::Held,
-            title: r.get(8)?,
-            html: r.get(9)?,
-            text: r.get(10)?,
-            engine_text: r.get(11)?,
-            reasons: Vec::new(),
-            findings: Vec::new(),
-            error: r.get(14)?,
-            attempts: r.get(15)?,
-            next_attempt: parse_ts(r.get(16)?),
-            updated_at: parse_ts(r.get(17)?).unwrap_or_default(),
-        },
-        status: r.get(7)?,
-        reasons: r.get(12)?,
-        findings: r.get(13)?,
-    })
-}
-
-fn decode(d: RowData) -> Result<Translation> {
-    let mut t = d.t;
-    t.status = TranslationStatus::parse(&d.status)
-        .ok_or_else(|| Error::Corrupt(format!("translation status {:?}", d.status)))?;
-    t.reasons = serde_json::from_str(&d.reasons).map_err(|e| Error::Corrupt(e.to_string()))?;
-    t.findings = serde_json::from_str(&d.findings).map_err(|e| Error::Corrupt(e.to_string()))?;
-    Ok(t)
+fn decode(d: TranslationRow) -> Result<Translation> {
+    d.decode()
 }
 
 pub(super) fn put(store: &SqliteStore, t: &Translation) -> Result<()> {
