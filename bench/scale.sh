@@ -8,6 +8,7 @@
 #   ARTICLES=20000 WORKERS=1,2 bench/scale.sh
 #   PG=postgres://postgres@127.0.0.1:5432/test bench/scale.sh
 #   BIN=/path/to/courant bench/scale.sh     # another build
+#   PHASES=latency bench/scale.sh           # only the web nodes, on the stores the last run left
 #
 # Results: target/scale/results.md (figures go to BENCHMARKS.md by hand).
 set -euo pipefail
