@@ -285,6 +285,27 @@ pub(crate) fn host_of(url: &str) -> String {
     host.to_ascii_lowercase()
 }
 
+/// Due sources `(id, feed URL)` in order, at most one per host, each kept
+/// only when `take_turn` gets its host's turn; up to `limit` ids.
+pub(crate) fn pick_by_host(
+    due: Vec<(i64, String)>,
+    limit: usize,
+    mut take_turn: impl FnMut(&str) -> Result<bool>,
+) -> Result<Vec<i64>> {
+    let mut hosts = std::collections::HashSet::new();
+    let mut picked = Vec::new();
+    for (id, url) in due {
+        if picked.len() >= limit {
+            break;
+        }
+        let host = host_of(&url);
+        if hosts.insert(host.clone()) && take_turn(&host)? {
+            picked.push(id);
+        }
+    }
+    Ok(picked)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

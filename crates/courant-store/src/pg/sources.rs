@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use courant_model::{NewSource, Source, SourceId};
 
-use crate::rows::{host_of, source_row, ts, SOURCE_COLS};
+use crate::rows::{pick_by_host, source_row, ts, SOURCE_COLS};
 use crate::{PollRecord, PollResult, Result};
 
 use super::stories::refresh_story;
@@ -117,27 +117,16 @@ pub(super) fn claim_due_sources(
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_>>()?;
-        let mut hosts = std::collections::HashSet::new();
-        let mut claimed = Vec::new();
-        for (id, url) in due {
-            if claimed.len() >= limit {
-                break;
-            }
-            let host = host_of(&url);
-            if !hosts.insert(host.clone()) {
-                continue;
-            }
+        let now_ts = ts(now);
+        let claimed = pick_by_host(due, limit, |host| {
             let turn = tx.execute(
                 "INSERT INTO host_turns (host, next_at) VALUES ($1, $2)
                  ON CONFLICT (host) DO UPDATE SET next_at = excluded.next_at
                  WHERE host_turns.next_at <= $3",
-                &[&host, &next_turn, &ts(now)],
+                &[&host, &next_turn, &now_ts],
             )?;
-            if turn == 0 {
-                continue;
-            }
-            claimed.push(id);
-        }
+            Ok(turn > 0)
+        })?;
         // Read as they were: a poll keeps the interval the last one chose.
         let rows = tx.query(
             &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ANY($1) ORDER BY s.id"),

@@ -6,7 +6,7 @@ use rusqlite::Row;
 
 pub(super) use crate::rows::story_cols_of;
 pub(super) use crate::rows::{
-    article_cols_of, collect_articles, host_of, ArticleRow, ARTICLE_COLS, ARTICLE_NCOLS,
+    article_cols_of, collect_articles, pick_by_host, ArticleRow, ARTICLE_COLS, ARTICLE_NCOLS,
     SOURCE_COLS, STORY_COLS,
 };
 

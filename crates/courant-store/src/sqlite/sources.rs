@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::{PollRecord, PollResult, Result};
 
-use super::rows::{host_of, source_row, SOURCE_COLS};
+use super::rows::{pick_by_host, source_row, SOURCE_COLS};
 use super::stories::refresh_story;
 use super::{ts, SqliteStore};
 
@@ -141,25 +141,17 @@ pub(super) fn claim_due_sources(
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut hosts = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for (id, url) in due {
-        if out.len() >= limit {
-            break;
-        }
-        let host = host_of(&url);
-        if !hosts.insert(host.clone()) {
-            continue;
-        }
+    let picked = pick_by_host(due, limit, |host| {
         let turn = tx.execute(
             "INSERT INTO host_turns (host, next_at) VALUES (?1, ?2)
              ON CONFLICT (host) DO UPDATE SET next_at = excluded.next_at
              WHERE host_turns.next_at <= ?3",
             params![host, next_turn, ts(now)],
         )?;
-        if turn == 0 {
-            continue;
-        }
+        Ok(turn > 0)
+    })?;
+    let mut out = Vec::with_capacity(picked.len());
+    for id in picked {
         // Read as it was: a poll keeps the interval the last one chose.
         out.push(tx.query_row(
             &format!("SELECT {SOURCE_COLS} FROM sources s WHERE s.id = ?1"),
